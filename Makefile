@@ -1,0 +1,74 @@
+# polarlite — `make` builds polarlite.so (SQLite extension), libpolarlite.a
+# (the engine core for the sidecar) and the polarlite command.
+CC      ?= cc
+OPT     ?= -O2 -g
+WARN    := -Wall -Wextra -Werror
+CFLAGS  += $(OPT) $(WARN) -std=c11 -D_GNU_SOURCE $(SAN)
+LDFLAGS += $(SAN)
+BUILD   ?= build
+
+EXT_SRC  := $(sort $(wildcard ext/*.c))
+EXT_HDR  := $(wildcard ext/*.h)
+SO_OBJ   := $(EXT_SRC:ext/%.c=$(BUILD)/so/%.o)
+CORE_OBJ := $(EXT_SRC:ext/%.c=$(BUILD)/core/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
+
+SIDECAR_SRC := $(sort $(wildcard sidecar/*.c))
+
+.PHONY: all test unit sqltest corpus lang sanitize demo clean deps bench
+all: polarlite.so libpolarlite.a
+
+polarlite.so: $(SO_OBJ)
+	$(CC) -shared -o $@ $(SO_OBJ) $(LDFLAGS)
+
+libpolarlite.a: $(CORE_OBJ)
+	rm -f $@ && ar rcs $@ $(CORE_OBJ)
+
+$(BUILD)/so/%.o: ext/%.c $(EXT_HDR) | $(BUILD)/so
+	$(CC) $(CFLAGS) -fPIC -c -o $@ $<
+
+$(BUILD)/core/%.o: ext/%.c $(EXT_HDR) | $(BUILD)/core
+	$(CC) $(CFLAGS) -DSQLITE_CORE -c -o $@ $<
+
+$(BUILD)/unit/%: tests/unit/%.c libpolarlite.a $(EXT_HDR) | $(BUILD)/unit
+	$(CC) $(CFLAGS) -DSQLITE_CORE -Iext -o $@ $< libpolarlite.a -lsqlite3 $$(pkg-config --libs check) $(LDFLAGS)
+
+$(BUILD)/so $(BUILD)/core $(BUILD)/unit:
+	mkdir -p $@
+
+deps:
+	scripts/install-deps.sh
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; CK_FORK=$${CK_FORK:-yes} $$t; done
+
+sqltest: polarlite.so
+	tests/sql/run.sh
+
+corpus: polarlite.so
+	/usr/bin/python3 tests/corpus/run_corpus.py
+
+lang: polarlite.so
+	tests/lang/run.sh
+
+test: deps
+	$(MAKE) all
+	$(MAKE) unit sqltest corpus lang
+
+# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+sanitize: deps
+	$(MAKE) clean
+	$(MAKE) SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" OPT="-O1 -g" all unit
+	LD_PRELOAD=$$($(CC) -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0 \
+	  $(MAKE) SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" OPT="-O1 -g" sqltest corpus
+	$(MAKE) clean
+
+demo: deps all
+	scripts/demo.sh
+
+bench: deps all
+	$(MAKE) -C bench
+
+clean:
+	rm -rf $(BUILD) polarlite.so libpolarlite.a

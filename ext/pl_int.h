@@ -1,0 +1,360 @@
+/*
+** pl_int.h — internal interfaces of the polarlite engine.
+**
+** One section per .c file. Every function that can fail returns an SQLite
+** result code (SQLITE_OK on success) and, on failure, stores a message in
+** *pzErr allocated with sqlite3_mprintf() that the caller frees with
+** sqlite3_free(). Messages about policy text start with "file:line:col: ".
+**
+** Memory: ext/ uses SQLite's allocator only. A parsed policy lives in one
+** arena (PlArena); everything reachable from PlProgram/PlPolicy is freed by
+** freeing that arena.
+**
+** Storage encoding (the form values take in fact tables and compiled SQL):
+**   Integer          -> SQLite INTEGER
+**   everything else  -> TEXT "TypeName:id"   ("String:read", "Boolean:true",
+**                       "User:alice")
+**   wildcard of T    -> TEXT "T:" (empty id; ids are never empty)
+** The user-facing SQL spelling (SPEC "Values in SQL") is converted to and
+** from this encoding only in value.c.
+*/
+#ifndef PL_INT_H
+#define PL_INT_H
+
+#include <sqlite3ext.h>
+#ifndef SQLITE_CORE
+SQLITE_EXTENSION_INIT3
+#endif
+#include <stdint.h>
+#include <stddef.h>
+
+#define PL_MAX_ARGS   5      /* facts have 1..5 arguments */
+#define PL_MAX_ID     384    /* bytes in one argument id */
+#define PL_MAX_TYPES  256    /* declared + built-in types in one policy */
+
+/* printf-format checking for our variadic helpers */
+#if defined(__GNUC__)
+# define PL_PRINTF(f,a) __attribute__((format(printf,f,a)))
+#else
+# define PL_PRINTF(f,a)
+#endif
+
+/*============================================================ arena.c ===*/
+typedef struct PlArena PlArena;
+
+PlArena *pl_arena_new(void);                     /* NULL on OOM */
+void pl_arena_free(PlArena*);                    /* frees every allocation */
+void *pl_arena_alloc(PlArena*, size_t n);        /* zeroed; NULL on OOM */
+char *pl_arena_strndup(PlArena*, const char *z, int n); /* NUL-terminated copy */
+/* Grow an arena array: returns a new zeroed array of nNew elements holding
+** the first nOld elements of aOld (the old block stays in the arena). */
+void *pl_arena_grow(PlArena*, void *aOld, int nOld, int nNew, size_t szElem);
+
+/* "file:line:col: message" allocated with sqlite3_mprintf */
+char *pl_errf(const char *zFile, int line, int col, const char *zFmt, ...)
+  PL_PRINTF(4,5);
+
+/*============================================================= lexer.c ==
+** (private to the parser; no public interface besides pl_parse) */
+
+/*============================================================ parser.c ===*/
+typedef struct PlPos { int line, col; } PlPos;
+
+typedef struct PlTerm PlTerm;
+typedef struct PlExpr PlExpr;
+
+enum {
+  PL_TERM_VAR = 1,   /* zName; zType = specializer or NULL */
+  PL_TERM_WILD,      /* "_"; zType = specializer or NULL */
+  PL_TERM_STR,       /* z,n = unescaped bytes */
+  PL_TERM_INT,       /* i */
+  PL_TERM_BOOL,      /* i = 0 or 1 */
+  PL_TERM_OBJ,       /* zType{"id"}: zType = app type name, z,n = id.
+                     ** String{"x"}, Integer{3}, Boolean{true} are turned into
+                     ** STR/INT/BOOL by the parser. */
+  PL_TERM_NOW,       /* @current_unix_time */
+  PL_TERM_LIST       /* [a, b, ...]: aItem, nItem */
+};
+
+struct PlTerm {
+  int eKind;
+  PlPos pos;
+  const char *zName;     /* VAR */
+  const char *zType;     /* VAR/WILD specializer, OBJ type; NULL if none */
+  PlPos typePos;         /* position of zType when present */
+  const char *z; int n;  /* STR, OBJ id */
+  sqlite3_int64 i;       /* INT, BOOL */
+  PlTerm *aItem; int nItem; /* LIST */
+};
+
+enum {
+  PL_EXPR_AND = 1,   /* pLeft and pRight */
+  PL_EXPR_OR,        /* pLeft or pRight */
+  PL_EXPR_NOT,       /* not pLeft */
+  PL_EXPR_CALL,      /* zPred(aArg[0..nArg)) */
+  PL_EXPR_UNIFY,     /* pA = pB */
+  PL_EXPR_CMP,       /* pA eCmp pB */
+  PL_EXPR_MATCHES,   /* pA matches zType */
+  PL_EXPR_IN,        /* pA in pB (pB->eKind == PL_TERM_LIST) */
+  /* Only inside shorthand-rule bodies (resource blocks): */
+  PL_EXPR_SH_TERM,   /* "y"                     zName = y            */
+  PL_EXPR_SH_ON,     /* "y" on "rel"  /  role on "rel"
+                     ** zName = y (NULL when bRole), zRel = rel       */
+  PL_EXPR_SH_GLOBAL  /* global "y"               zName = y            */
+};
+
+enum { PL_CMP_EQ = 1, PL_CMP_NE, PL_CMP_LT, PL_CMP_LE, PL_CMP_GT, PL_CMP_GE };
+
+struct PlExpr {
+  int eKind;
+  PlPos pos;
+  PlExpr *pLeft, *pRight;          /* AND, OR, NOT */
+  const char *zPred;               /* CALL */
+  PlTerm *aArg; int nArg;          /* CALL */
+  PlTerm *pA, *pB;                 /* UNIFY, CMP, IN, MATCHES(pA) */
+  int eCmp;                        /* CMP */
+  const char *zType; PlPos typePos;/* MATCHES */
+  const char *zName;               /* SH_TERM, SH_ON, SH_GLOBAL */
+  const char *zRel; PlPos relPos;  /* SH_ON */
+  int bRole;                       /* SH_ON: body was `role on "rel"` */
+};
+
+typedef struct PlRule {
+  PlPos pos;
+  const char *zPred;
+  PlTerm *aParam; int nParam;      /* VAR/WILD may carry a specializer */
+  PlExpr *pBody;                   /* NULL for a fact (no `if`) */
+  int bGenerated;                  /* 1 if made by pl_desugar */
+} PlRule;
+
+typedef struct PlRelDecl {
+  const char *zName; PlPos pos;
+  const char *zType; PlPos typePos;
+} PlRelDecl;
+
+typedef struct PlShorthand {
+  PlPos pos;
+  const char *zHead;               /* "x"; NULL when the head is `role` */
+  PlExpr *pBody;
+} PlShorthand;
+
+enum { PL_BLOCK_ACTOR = 1, PL_BLOCK_RESOURCE, PL_BLOCK_GLOBAL };
+
+typedef struct PlBlock {
+  int eKind;
+  PlPos pos;
+  const char *zName;               /* NULL for global */
+  const char **azExtends; PlPos *aExtendsPos; int nExtends;
+  int bRoles, bPerms, bRels;       /* declaration present */
+  PlPos rolesPos, permsPos, relsPos;
+  const char **azRole; PlPos *aRolePos; int nRole;
+  const char **azPerm; PlPos *aPermPos; int nPerm;
+  PlRelDecl *aRel; int nRel;
+  PlShorthand *aSh; int nSh;
+} PlBlock;
+
+typedef struct PlDeclare {
+  PlPos pos;
+  const char *zPred;
+  const char **azType; PlPos *aTypePos; int nType;
+} PlDeclare;
+
+typedef struct PlFact {            /* ground: STR/INT/BOOL/OBJ terms only */
+  PlPos pos;
+  const char *zPred;
+  PlTerm *aArg; int nArg;
+} PlFact;
+
+typedef struct PlFixture {
+  PlPos pos; const char *zName;
+  PlFact *aFact; int nFact;
+} PlFixture;
+
+typedef struct PlAssert {
+  PlPos pos;
+  int bNot;                        /* assert_not */
+  const char *zPred;
+  PlTerm *aArg; int nArg;          /* ground terms, or one VAR with zType */
+  int bIff;                        /* has `iff VAR (not)? in [..]` */
+  int bIffNotIn;                   /* `iff x not in [...]` */
+  const char *zIffVar; PlPos iffVarPos;
+  PlTerm *pIffList;                /* PL_TERM_LIST of ground terms */
+} PlAssert;
+
+typedef struct PlTest {
+  PlPos pos; const char *zName;
+  PlFact *aSetup; int nSetup;
+  const char **azFixture; PlPos *aFixturePos; int nFixture;
+  PlAssert *aAssert; int nAssert;
+} PlTest;
+
+typedef struct PlProgram {
+  const char *zFile;
+  PlBlock *aBlock; int nBlock;
+  PlRule *aRule; int nRule;
+  PlDeclare *aDecl; int nDecl;
+  PlFixture *aFix; int nFix;
+  PlTest *aTest; int nTest;
+} PlProgram;
+
+/* Parse a whole policy. All nodes are allocated in pArena. On a syntax
+** error returns SQLITE_ERROR with "file:line:col: what was expected/found".
+** zFile is used in messages; NULL means "policy.polar". */
+int pl_parse(PlArena*, const char *zSrc, int nSrc, const char *zFile,
+             PlProgram **ppProg, char **pzErr);
+
+/*=========================================================== desugar.c ===
+** Validates resource blocks (section 9 / 4.2 / 4.3 of polar-reference.md)
+** and appends the longhand rules of every shorthand rule to p->aRule with
+** bGenerated = 1. Adds the default
+**   allow(actor, action, resource) if has_permission(actor, action, resource);
+** when no allow/3 rule exists. Variable names made up by the desugarer start
+** with '$' so they never clash with user variables; the block's actor and
+** resource variables are named "actor" and "resource". */
+int pl_desugar(PlArena*, PlProgram *p, char **pzErr);
+
+/*=========================================================== typeset ====*/
+typedef struct PlTypeSet { uint64_t w[PL_MAX_TYPES/64]; } PlTypeSet;
+
+static inline int pl_ts_has(const PlTypeSet *s, int t){
+  return (int)((s->w[t>>6] >> (t&63)) & 1);
+}
+static inline void pl_ts_add(PlTypeSet *s, int t){ s->w[t>>6] |= (uint64_t)1<<(t&63); }
+static inline int pl_ts_empty(const PlTypeSet *s){
+  int i; for(i=0;i<PL_MAX_TYPES/64;i++) if( s->w[i] ) return 0; return 1;
+}
+static inline void pl_ts_and(PlTypeSet *s, const PlTypeSet *o){
+  int i; for(i=0;i<PL_MAX_TYPES/64;i++) s->w[i] &= o->w[i];
+}
+static inline void pl_ts_or(PlTypeSet *s, const PlTypeSet *o){
+  int i; for(i=0;i<PL_MAX_TYPES/64;i++) s->w[i] |= o->w[i];
+}
+int pl_ts_count(const PlTypeSet*);
+int pl_ts_first(const PlTypeSet*);      /* lowest member or -1 */
+int pl_ts_next(const PlTypeSet*, int t);/* next member after t or -1 */
+
+/*============================================================ policy.c ===
+** A validated, type-checked policy ready to compile. Type ids: */
+#define PL_TYPE_STRING   0
+#define PL_TYPE_INTEGER  1
+#define PL_TYPE_BOOLEAN  2
+#define PL_TYPE_ACTOR    3   /* abstract: every actor type */
+#define PL_TYPE_RESOURCE 4   /* abstract: every actor and resource type */
+#define PL_TYPE_FIRST_APP 5  /* declared actor/resource types start here */
+
+typedef struct PlPolicy PlPolicy;   /* defined in policy.c / pl_policy.h */
+
+typedef struct PlSig {              /* one accepted fact signature */
+  const char *zPred; int nArg;
+  PlTypeSet aArg[PL_MAX_ARGS];      /* concrete types accepted per position */
+} PlSig;
+
+/* Build a policy from source: parse, desugar, resolve types, infer types and
+** fact signatures. *ppPol owns its arena. */
+int pl_policy_new(const char *zSrc, int nSrc, const char *zFile,
+                  PlPolicy **ppPol, char **pzErr);
+void pl_policy_free(PlPolicy*);
+
+const char *pl_policy_src(const PlPolicy*, int *pnSrc);
+const char *pl_policy_file(const PlPolicy*);
+int pl_policy_ntype(const PlPolicy*);
+const char *pl_policy_type_name(const PlPolicy*, int iType);
+/* type id of a name (built-in or declared), or -1 */
+int pl_policy_find_type(const PlPolicy*, const char *z, int n);
+
+/* Fact signatures (inferred from rule bodies, plus `declare`). */
+int pl_policy_nsig(const PlPolicy*);
+const PlSig *pl_policy_sig(const PlPolicy*, int i);
+/* 1 if some signature exists for zPred/nArg */
+int pl_policy_pred_known(const PlPolicy*, const char *zPred, int nArg);
+/* union over signatures of zPred/nArg of the types accepted at iArg */
+PlTypeSet pl_policy_arg_types(const PlPolicy*, const char *zPred, int nArg, int iArg);
+
+/*============================================================= value.c ===*/
+typedef struct PlValue {
+  int iType;          /* type id; -1 with bWild = any value of any type */
+  int bWild;          /* pattern: any value of iType (or of any type) */
+  const char *z; int n;  /* id bytes for non-Integer values (not owned) */
+  sqlite3_int64 i;    /* Integer value (and Boolean 0/1) */
+} PlValue;
+
+/* Read one argument in the SQL spelling of SPEC "Values in SQL".
+** allowed: the types the position accepts (decides the String-only rule
+** and is named in errors). bPattern: NULL and 'Type:_' become wildcards,
+** otherwise they are errors. zWhat names the argument in errors
+** ("argument 2"). Text in *pOut points into pVal's text: copy it before
+** pVal goes away. */
+int pl_value_from_sql(const PlPolicy*, sqlite3_value *pVal,
+                      const PlTypeSet *allowed, int bPattern,
+                      const char *zWhat, PlValue *pOut, char **pzErr);
+/* The same from the wire form {"type": T, "id": I} (zType/zId may be NULL
+** in patterns, meaning wildcard). */
+int pl_value_from_wire(const PlPolicy*, const char *zType, int nType,
+                       const char *zId, int nId, int bPattern,
+                       const char *zWhat, PlValue *pOut, char **pzErr);
+/* Bind in storage encoding. Wildcards must not be bound. */
+int pl_value_bind(sqlite3_stmt*, int iParam, const PlValue*);
+/* Storage encoding -> user spelling as the result of a function/column */
+void pl_value_result(sqlite3_context*, sqlite3_value *pEncoded);
+
+/*======================================================== stmtcache.c ===
+** Per-connection prepared statements keyed by a string. Statements are
+** prepared with SQLITE_PREPARE_PERSISTENT, reset before they are handed out.
+*/
+typedef struct PlStmtCache PlStmtCache;
+PlStmtCache *pl_cache_new(sqlite3*);
+void pl_cache_free(PlStmtCache*);           /* finalizes everything */
+void pl_cache_clear(PlStmtCache*);          /* finalizes everything */
+/* Returns the cached statement for zKey, or prepares zSql (if zSql is NULL
+** and the key is missing, returns SQLITE_OK with *ppStmt = NULL). */
+int pl_cache_get(PlStmtCache*, const char *zKey, const char *zSql,
+                 sqlite3_stmt **ppStmt, char **pzErr);
+
+/*============================================================= store.c ===
+** Schema (created by pl_store_init / pl_store_ensure_tables):
+**   polar_meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID
+**       'policy_version' -> INTEGER (0: no policy yet)
+**   polar_policy(version INTEGER PRIMARY KEY, src TEXT NOT NULL,
+**                filename TEXT, loaded_at INTEGER NOT NULL)
+**   "polar_f_<pred>_<n>"(a1 NOT NULL, ..., an NOT NULL,
+**        PRIMARY KEY(a1..an)) WITHOUT ROWID   -- one table per pred/arity
+**     plus rotated indexes "<table>_i<k>" so that every argument leads one
+**     index: n=2: (a2,a1); n=3: (a2,a3,a1),(a3,a1,a2); n=4,5: rotations.
+** Columns have no declared type: values keep the storage encoding.
+*/
+char *pl_store_table_name(const char *zPred, int nArg); /* sqlite3_mprintf */
+int pl_store_init(sqlite3*, char **pzErr);
+/* create the fact table of every signature's pred/arity */
+int pl_store_ensure_tables(sqlite3*, const PlPolicy*, char **pzErr);
+
+/* Writes: type-checked against the policy's signatures; values over
+** PL_MAX_ID bytes, wildcards in inserts, unknown predicates are refused. */
+int pl_store_insert(sqlite3*, PlStmtCache*, const PlPolicy*,
+                    const char *zPred, int nArg, const PlValue *aVal,
+                    int *pbNew, char **pzErr);
+/* aVal may hold wildcards; deletes every match; *pnDel = rows removed */
+int pl_store_delete(sqlite3*, PlStmtCache*, const PlPolicy*,
+                    const char *zPred, int nArg, const PlValue *aVal,
+                    int *pnDel, char **pzErr);
+/* Apply an Oso batch body (JSON array of {"inserts":[..]}/{"deletes":[..]})
+** atomically inside a SAVEPOINT; *pnChanged = facts inserted + deleted. */
+int pl_store_batch(sqlite3*, PlStmtCache*, const PlPolicy*,
+                   const char *zJson, int nJson, int *pnChanged, char **pzErr);
+
+/*============================================================== json.c ===
+** Oso fact JSON, decoded with jsmn. */
+typedef struct PlJsonFact {
+  const char *zPred; int nPred;
+  int nArg;
+  const char *azType[PL_MAX_ARGS]; int anType[PL_MAX_ARGS]; /* NULL = null */
+  const char *azId[PL_MAX_ARGS];   int anId[PL_MAX_ARGS];   /* NULL = null */
+} PlJsonFact;
+typedef struct PlJsonChange { int bInsert; PlJsonFact *aFact; int nFact; } PlJsonChange;
+/* Decode a batch body. Strings are unescaped into pArena. */
+int pl_json_batch(PlArena*, const char *zJson, int nJson,
+                  PlJsonChange **paChange, int *pnChange, char **pzErr);
+/* Decode a JSON array of facts (context facts). */
+int pl_json_facts(PlArena*, const char *zJson, int nJson,
+                  PlJsonFact **paFact, int *pnFact, char **pzErr);
+
+#endif /* PL_INT_H */
