@@ -357,4 +357,22 @@ int pl_json_batch(PlArena*, const char *zJson, int nJson,
 int pl_json_facts(PlArena*, const char *zJson, int nJson,
                   PlJsonFact **paFact, int *pnFact, char **pzErr);
 
+
+/*=============================================================== ext.c ===
+** Per-connection state, shared by every function and module registered on
+** one connection (their pAux / user data). */
+typedef struct PlConn PlConn;
+sqlite3 *pl_conn_db(PlConn*);
+PlStmtCache *pl_conn_cache(PlConn*);
+/* The connection's current policy, reloaded first if another connection
+** committed a new one. *ppPol is NULL (and SQLITE_OK returned) when the
+** database holds no policy yet. The pointer stays valid until the next call. */
+int pl_conn_policy(PlConn*, const PlPolicy **ppPol, char **pzErr);
+
+/*======================================================= vtab_facts.c ===
+** The polar_facts eponymous virtual table: (predicate, a1..a5).
+** SELECT pushes down predicate and aN equality; INSERT and DELETE go through
+** pl_store_insert / pl_store_delete. */
+int pl_facts_register(sqlite3*, PlConn*);
+
 #endif /* PL_INT_H */
