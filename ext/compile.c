@@ -1,0 +1,1245 @@
+/*
+** compile.c — a checked policy and a goal in, one SQL statement out.
+**
+** How it works. A goal is a predicate with each argument either bound to
+** an SQL parameter of a known concrete type or open (wanted in the result).
+** The compiler partially evaluates the policy for that goal, like a Prolog
+** interpreter run at compile time over bindings instead of values:
+**
+**  - Each rule alternative (PlClause) is a Frame with one binding per
+**    variable: free (with its possible types), a constant, or an SQL
+**    expression (a parameter, or a column of a fact table in the FROM list).
+**  - Literals are taken in a cost order (most arguments bound first, stored
+**    facts before derived ones). A call to a stored fact adds the fact table
+**    to the FROM list with equality on bound arguments and binds the free
+**    ones to its columns. A call to a derived predicate is either
+**      existential — every argument bound, or free and used nowhere else —
+**        and becomes (EXISTS(...) OR EXISTS(...)) in the WHERE clause, one
+**        EXISTS per alternative, correlated to the current row; or
+**      unfolded — each alternative continues the rest of the body in its own
+**        branch (backtracking over a saved state), so a UNION of flat joins.
+**  - Types prune at compile time: an alternative whose head specializer
+**    cannot match the argument types is dropped, so `authorize` of a
+**    (User, "read", Repository) compiles only the rules that can grant it.
+**  - Recursion: a call whose key (predicate + per-argument shape) is already
+**    being expanded is recursive. Its expansion restarts as a
+**    WITH RECURSIVE common table expression (UNION: set semantics, so cyclic
+**    data terminates). Bound arguments that every recursive call passes
+**    through unchanged stay bound inside the CTE (so it is computed for one
+**    actor, not for all); the others become CTE columns filtered outside.
+**  - Policy literals are spliced with %Q; every user value is a parameter.
+*/
+#include "pl_compile.h"
+#include <string.h>
+#include <stdarg.h>
+
+enum { B_FREE = 0, B_CONST, B_EXPR };
+
+typedef struct Bind {
+  int eKind;
+  PlTypeSet ts;         /* possible types (FREE, EXPR) */
+  PlConst c;            /* CONST; or EXPR with bKnown: its known value */
+  int bKnown;
+  const char *zExpr;    /* EXPR: SQL text */
+  int iLevel;           /* EXPR: solve level of the alias it names (0: none) */
+} Bind;
+
+typedef struct Frame Frame;
+struct Frame {
+  const PlClause *c;
+  Bind *aBind;
+  unsigned char *aDone;
+  Frame *pParent;
+  const PlLit *pCall;   /* literal of pParent answered by this frame */
+  int iCallLit;
+};
+
+typedef struct SNode { const char *z; struct SNode *pNext; } SNode;
+
+typedef struct CteDef CteDef;
+struct CteDef {
+  const char *zName;    /* "rN" */
+  int iPred;
+  int nArg;
+  int aPos[PL_MAX_ARGS];  /* 0 free column, 1 pass-through bound, 2 const */
+  int aCol[PL_MAX_ARGS];  /* column number for free positions */
+  Bind aFix[PL_MAX_ARGS]; /* pass-through seeds / constants */
+  PlTypeSet aTs[PL_MAX_ARGS];
+  int nCol;
+  struct Solve *pOwner;   /* the solve that computes the body */
+};
+
+typedef struct Active { const char *zKey; struct Active *pNext; } Active;
+typedef struct Excl { const char *zKey; unsigned mask; struct Excl *pNext; } Excl;
+typedef struct KeySet { const char *zKey; struct KeySet *pNext; } KeySet;
+
+typedef struct Ctx {
+  const PlPolicy *p;
+  PlArena *A;
+  int rc;
+  char *zErr;
+  int nAlias;
+  int nLevel;
+  int bContext;
+  KeySet *pRec;          /* keys known to be recursive */
+  Excl *pExcl;           /* pass-through positions that failed, per key */
+  const char *zRestart;  /* key whose expansion must restart as a CTE */
+  CteDef *pRestartCte;   /* CTE whose pass-through set must shrink */
+  int iRestartPos;
+} Ctx;
+
+typedef struct Solve Solve;
+struct Solve {
+  Ctx *x;
+  Solve *pOuter;
+  int iLevel;
+  int bRows;            /* render SELECTs with a projection, else EXISTS */
+  int bNoExist;         /* never compile a call existentially (CTE bodies) */
+  CteDef *pCte;         /* CTE whose body this solve computes, if any */
+  Active *pActive;
+  /* branch under construction */
+  SNode *pFrom, *pWhere;
+  int nCteRef;
+  /* projection (rows mode): root frame variables */
+  Frame *pRoot;
+  int *aProjVar; int nProj;
+  PlTypeSet *aProjTs;
+  /* output */
+  SNode *pOut; int nOut; int bTrue;
+  SNode *pOutRec;       /* CTE bodies: branches that reference the CTE */
+  Frame *pUnfold;       /* this call is always unfolded (the solve's root) */
+  int iUnfoldLit;
+};
+
+enum { ST_OK = 0, ST_ERR, ST_RESTART };
+
+#define X_OOM(x) ((x)->rc = SQLITE_NOMEM, ST_ERR)
+
+static const char *xprintf(Ctx *x, const char *zFmt, ...);
+static const char *xprintf(Ctx *x, const char *zFmt, ...){
+  va_list ap;
+  char *z, *zOut = 0;
+  va_start(ap, zFmt);
+  z = sqlite3_vmprintf(zFmt, ap);
+  va_end(ap);
+  if( z ){
+    zOut = pl_arena_strndup(x->A, z, -1);
+    sqlite3_free(z);
+  }
+  if( zOut==0 ) x->rc = SQLITE_NOMEM;
+  return zOut ? zOut : "";
+}
+
+static int fail(Ctx *x, PlPos pos, const char *zMsg, const char *zArg){
+  if( x->rc==SQLITE_OK ){
+    x->zErr = pl_errf(x->p->zFile, pos.line, pos.col, zMsg, zArg);
+    x->rc = SQLITE_ERROR;
+  }
+  return ST_ERR;
+}
+
+static SNode *push(Ctx *x, SNode *pList, const char *z){
+  SNode *n = pl_arena_alloc(x->A, sizeof(SNode));
+  if( n==0 ){ x->rc = SQLITE_NOMEM; return pList; }
+  n->z = z;
+  n->pNext = pList;
+  return n;
+}
+
+/*----------------------------------------------------------- rendering --*/
+
+/* The storage encoding of a constant as an SQL literal. */
+static const char *const_sql(Ctx *x, const PlConst *c){
+  if( c->iType==PL_TYPE_INTEGER ) return xprintf(x, "%lld", (long long)c->i);
+  return xprintf(x, "'%q:%.*q'", x->p->aType[c->iType].zName, c->n, c->z);
+}
+
+static const char *bind_sql(Ctx *x, const Bind *b){
+  return b->eKind==B_CONST ? const_sql(x, &b->c) : b->zExpr;
+}
+
+/* SQL condition "expression holds a value of one of the types in ts", or
+** NULL when every value the column can hold (colTs) is in ts. */
+static const char *type_filter(Ctx *x, const char *zE, const PlTypeSet *ts,
+                               const PlTypeSet *colTs){
+  PlTypeSet need = *colTs;
+  sqlite3_str *s;
+  int t, n = 0;
+  char *z;
+  const char *zOut;
+  pl_ts_and(&need, ts);
+  if( memcmp(&need, colTs, sizeof(need))==0 ) return 0;
+  if( pl_ts_empty(&need) ) return "0";
+  s = sqlite3_str_new(0);
+  for(t=pl_ts_first(&need); t>=0; t=pl_ts_next(&need, t)){
+    if( n++ ) sqlite3_str_appendall(s, " OR ");
+    if( t==PL_TYPE_INTEGER ){
+      sqlite3_str_appendf(s, "typeof(%s)='integer'", zE);
+    }else{
+      const char *zT = x->p->aType[t].zName;
+      sqlite3_str_appendf(s, "(%s>='%q:' AND %s<'%q;')", zE, zT, zE, zT);
+    }
+  }
+  z = sqlite3_str_finish(s);
+  if( z==0 ){ x->rc = SQLITE_NOMEM; return "0"; }
+  zOut = n>1 ? xprintf(x, "(%s)", z) : xprintf(x, "%s", z);
+  sqlite3_free(z);
+  return zOut;
+}
+
+static void list_render(sqlite3_str *s, const SNode *p, const char *zSep){
+  /* lists are kept newest-first; render oldest-first */
+  if( p==0 ) return;
+  list_render(s, p->pNext, zSep);
+  if( p->pNext ) sqlite3_str_appendall(s, zSep);
+  sqlite3_str_appendall(s, p->z);
+}
+
+static const char *fact_source(Ctx *x, int iPred){
+  const PlPred *pr = &x->p->aPred[iPred];
+  char *zTab = pl_store_table_name(pr->zName, pr->nArg);
+  const char *z;
+  int k;
+  if( zTab==0 ){ x->rc = SQLITE_NOMEM; return ""; }
+  if( !x->bContext ){
+    z = xprintf(x, "\"%w\"", zTab);
+  }else{
+    sqlite3_str *s = sqlite3_str_new(0);
+    char *zS;
+    sqlite3_str_appendf(s, "(SELECT ");
+    for(k=1; k<=pr->nArg; k++) sqlite3_str_appendf(s, "%sa%d", k>1?",":"", k);
+    sqlite3_str_appendf(s, " FROM \"%w\" UNION ALL SELECT ", zTab);
+    for(k=1; k<=pr->nArg; k++) sqlite3_str_appendf(s, "%sa%d", k>1?",":"", k);
+    sqlite3_str_appendf(s, " FROM polar_context WHERE predicate=%Q AND arity=%d)",
+                        pr->zName, pr->nArg);
+    zS = sqlite3_str_finish(s);
+    z = zS ? xprintf(x, "%s", zS) : "";
+    sqlite3_free(zS);
+  }
+  sqlite3_free(zTab);
+  return z;
+}
+
+/*-------------------------------------------------------------- frames --*/
+
+typedef struct Saved {
+  SNode *pFrom, *pWhere;
+  int nCteRef;
+  int nFrame;
+  Bind **aaBind; unsigned char **aaDone;
+  Frame **apFrame;
+} Saved;
+
+static int save_state(Solve *S, Frame *f, Saved *sv){
+  Ctx *x = S->x;
+  Frame *g;
+  int n = 0, i;
+  sv->pFrom = S->pFrom; sv->pWhere = S->pWhere; sv->nCteRef = S->nCteRef;
+  for(g=f; g; g=g->pParent) n++;
+  sv->nFrame = n;
+  sv->apFrame = pl_arena_alloc(x->A, sizeof(Frame*)*(size_t)n);
+  sv->aaBind = pl_arena_alloc(x->A, sizeof(Bind*)*(size_t)n);
+  sv->aaDone = pl_arena_alloc(x->A, sizeof(char*)*(size_t)n);
+  if( !sv->apFrame || !sv->aaBind || !sv->aaDone ) return X_OOM(x);
+  for(g=f, i=0; g; g=g->pParent, i++){
+    size_t nb = sizeof(Bind)*(size_t)g->c->nVar, nd = (size_t)g->c->nLit + 1;
+    sv->apFrame[i] = g;
+    sv->aaBind[i] = pl_arena_alloc(x->A, nb ? nb : 1);
+    sv->aaDone[i] = pl_arena_alloc(x->A, nd);
+    if( !sv->aaBind[i] || !sv->aaDone[i] ) return X_OOM(x);
+    memcpy(sv->aaBind[i], g->aBind, nb);
+    memcpy(sv->aaDone[i], g->aDone, nd);
+  }
+  return ST_OK;
+}
+
+static void restore_state(Solve *S, const Saved *sv){
+  int i;
+  S->pFrom = sv->pFrom; S->pWhere = sv->pWhere; S->nCteRef = sv->nCteRef;
+  for(i=0; i<sv->nFrame; i++){
+    Frame *g = sv->apFrame[i];
+    memcpy(g->aBind, sv->aaBind[i], sizeof(Bind)*(size_t)g->c->nVar);
+    memcpy(g->aDone, sv->aaDone[i], (size_t)g->c->nLit + 1);
+  }
+}
+
+static Frame *frame_new(Ctx *x, const PlClause *c, Frame *pParent,
+                        const PlLit *pCall, int iCallLit){
+  Frame *f = pl_arena_alloc(x->A, sizeof(Frame));
+  int v;
+  if( f==0 ){ x->rc = SQLITE_NOMEM; return 0; }
+  f->c = c;
+  f->pParent = pParent;
+  f->pCall = pCall;
+  f->iCallLit = iCallLit;
+  f->aBind = pl_arena_alloc(x->A, sizeof(Bind)*(size_t)(c->nVar ? c->nVar : 1));
+  f->aDone = pl_arena_alloc(x->A, (size_t)c->nLit + 1);
+  if( f->aBind==0 || f->aDone==0 ){ x->rc = SQLITE_NOMEM; return 0; }
+  for(v=0; v<c->nVar; v++){
+    f->aBind[v].eKind = B_FREE;
+    f->aBind[v].ts = c->aVar[v].ts;
+  }
+  return f;
+}
+
+/* The binding a term has in frame f (constants and @current_unix_time
+** become transient bindings). */
+static Bind term_bind(Ctx *x, Frame *f, const PlITerm *t){
+  Bind b;
+  memset(&b, 0, sizeof(b));
+  if( t->eKind==PL_IT_VAR ) return f->aBind[t->iVar];
+  if( t->eKind==PL_IT_NOW ){
+    b.eKind = B_EXPR;
+    b.zExpr = "polar_now()";
+    pl_ts_add(&b.ts, PL_TYPE_INTEGER);
+    return b;
+  }
+  b.eKind = B_CONST;
+  b.c = t->c;
+  pl_ts_add(&b.ts, t->c.iType);
+  (void)x;
+  return b;
+}
+
+static int const_eq(const PlConst *a, const PlConst *b){
+  if( a->iType!=b->iType ) return 0;
+  if( a->iType==PL_TYPE_INTEGER ) return a->i==b->i;
+  return a->n==b->n && memcmp(a->z, b->z, (size_t)a->n)==0;
+}
+
+/* Unify two bindings in the current branch. Returns 0 if they can never
+** be equal (prune), 1 otherwise; free sides are bound by the caller. */
+static int unify_bound(Solve *S, const Bind *a, const Bind *b){
+  Ctx *x = S->x;
+  PlTypeSet t = a->ts;
+  pl_ts_and(&t, &b->ts);
+  if( pl_ts_empty(&t) ) return 0;
+  if( (a->eKind==B_CONST || a->bKnown) && (b->eKind==B_CONST || b->bKnown) ){
+    return const_eq(&a->c, &b->c);
+  }
+  if( a->eKind==B_EXPR && b->eKind==B_EXPR && strcmp(a->zExpr, b->zExpr)==0 ) return 1;
+  S->pWhere = push(x, S->pWhere, xprintf(x, "%s=%s", bind_sql(x, a), bind_sql(x, b)));
+  return 1;
+}
+
+/* Bind free variable slot *pv to value b (narrowing types). 0: impossible */
+static int bind_to(Bind *pv, const Bind *b){
+  PlTypeSet t = pv->ts;
+  pl_ts_and(&t, &b->ts);
+  if( pl_ts_empty(&t) ) return 0;
+  *pv = *b;
+  pv->ts = t;
+  return 1;
+}
+
+/*---------------------------------------------------------------- keys --*/
+
+static void ts_hex(sqlite3_str *s, const PlTypeSet *ts){
+  int i;
+  for(i=0; i<PL_MAX_TYPES/64; i++) sqlite3_str_appendf(s, "%llx.", (unsigned long long)ts->w[i]);
+}
+
+static const char *call_key(Ctx *x, Frame *f, const PlLit *l){
+  sqlite3_str *s = sqlite3_str_new(0);
+  const char *zOut;
+  char *z;
+  int k;
+  sqlite3_str_appendf(s, "%d", l->iPred);
+  for(k=0; k<l->nArg; k++){
+    Bind b = term_bind(x, f, &l->aArg[k]);
+    if( b.eKind==B_CONST || b.bKnown ){
+      sqlite3_str_appendf(s, "|c%d:%d:", b.c.iType, b.c.n);
+      if( b.c.iType==PL_TYPE_INTEGER ) sqlite3_str_appendf(s, "%lld", (long long)b.c.i);
+      else sqlite3_str_append(s, b.c.z, b.c.n);
+    }else{
+      sqlite3_str_appendall(s, b.eKind==B_EXPR ? "|b" : "|f");
+      ts_hex(s, &b.ts);
+    }
+  }
+  z = sqlite3_str_finish(s);
+  zOut = z ? xprintf(x, "%s", z) : "";
+  sqlite3_free(z);
+  return zOut;
+}
+
+static int keyset_has(KeySet *p, const char *z){
+  for(; p; p=p->pNext) if( strcmp(p->zKey, z)==0 ) return 1;
+  return 0;
+}
+
+static unsigned excl_mask(Ctx *x, const char *zKey){
+  Excl *e;
+  for(e=x->pExcl; e; e=e->pNext) if( strcmp(e->zKey, zKey)==0 ) return e->mask;
+  return 0;
+}
+
+static void excl_add(Ctx *x, const char *zKey, int iPos){
+  Excl *e;
+  for(e=x->pExcl; e; e=e->pNext){
+    if( strcmp(e->zKey, zKey)==0 ){ e->mask |= 1u<<iPos; return; }
+  }
+  e = pl_arena_alloc(x->A, sizeof(Excl));
+  if( e==0 ){ x->rc = SQLITE_NOMEM; return; }
+  e->zKey = zKey; e->mask = 1u<<iPos; e->pNext = x->pExcl;
+  x->pExcl = e;
+}
+
+static int active_has(Solve *S, const char *zKey){
+  for(; S; S=S->pOuter){
+    Active *a;
+    for(a=S->pActive; a; a=a->pNext) if( strcmp(a->zKey, zKey)==0 ) return 1;
+  }
+  return 0;
+}
+
+/*--------------------------------------------------------------- solve --*/
+
+static int solve(Solve *S, Frame *f);
+static int emit(Solve *S);
+static int cte_call(Solve *S, Frame *f, int iLit, const char *zKey, int bExist);
+
+/* Is variable v of frame f used anywhere but literal iLit? */
+static int var_used_elsewhere(const PlPolicy *p, Frame *f, int v, int iLit){
+  const PlClause *c = f->c;
+  int j, k;
+  for(k=0; k<p->aPred[c->iPred].nArg; k++){
+    if( c->aHead[k].eKind==PL_IT_VAR && c->aHead[k].iVar==v ) return 1;
+  }
+  for(j=0; j<c->nLit; j++){
+    if( j==iLit ) continue;
+    for(k=0; k<c->aLit[j].nArg; k++){
+      if( c->aLit[j].aArg[k].eKind==PL_IT_VAR && c->aLit[j].aArg[k].iVar==v ) return 1;
+    }
+  }
+  return 0;
+}
+
+/* A call literal whose free arguments nobody else reads can be answered
+** as a yes/no question. */
+static int call_is_existential(const PlPolicy *p, Frame *f, int iLit){
+  const PlLit *l = &f->c->aLit[iLit];
+  int k, k2;
+  for(k=0; k<l->nArg; k++){
+    const PlITerm *t = &l->aArg[k];
+    if( t->eKind!=PL_IT_VAR || f->aBind[t->iVar].eKind!=B_FREE ) continue;
+    if( var_used_elsewhere(p, f, t->iVar, iLit) ) return 0;
+    for(k2=0; k2<l->nArg; k2++){
+      if( k2!=k && l->aArg[k2].eKind==PL_IT_VAR && l->aArg[k2].iVar==t->iVar ) return 0;
+    }
+  }
+  return 1;
+}
+
+/* Stored facts of predicate iPred as one alternative of a call. */
+static int stored_call(Solve *S, Frame *f, const PlLit *l){
+  Ctx *x = S->x;
+  const PlPred *pr = &x->p->aPred[l->iPred];
+  const char *zAlias = xprintf(x, "t%d", ++x->nAlias);
+  int k;
+  S->pFrom = push(x, S->pFrom, xprintf(x, "%s AS %s", fact_source(x, l->iPred), zAlias));
+  for(k=0; k<l->nArg; k++){
+    const PlITerm *t = &l->aArg[k];
+    const char *zCol = xprintf(x, "%s.a%d", zAlias, k+1);
+    Bind b = term_bind(x, f, t);
+    if( b.eKind==B_FREE ){
+      Bind nb;
+      const char *zF = type_filter(x, zCol, &b.ts, &pr->aStoreTs[k]);
+      memset(&nb, 0, sizeof(nb));
+      nb.eKind = B_EXPR;
+      nb.zExpr = zCol;
+      nb.iLevel = S->iLevel;
+      nb.ts = pr->aStoreTs[k];
+      if( zF ) S->pWhere = push(x, S->pWhere, zF);
+      if( !bind_to(&f->aBind[t->iVar], &nb) ) return 0;
+    }else{
+      PlTypeSet tt = b.ts;
+      pl_ts_and(&tt, &pr->aStoreTs[k]);
+      if( pl_ts_empty(&tt) ) return 0;
+      S->pWhere = push(x, S->pWhere, xprintf(x, "%s=%s", zCol, bind_sql(x, &b)));
+    }
+  }
+  return 1;
+}
+
+/* Enter clause c as an answer to call literal l of frame f: unify the
+** head with the call's arguments. Returns the child frame, or NULL if the
+** clause cannot apply (or on OOM: check x->rc). */
+static Frame *enter_clause(Solve *S, Frame *f, int iLit, const PlClause *c){
+  Ctx *x = S->x;
+  const PlLit *l = &f->c->aLit[iLit];
+  Frame *g = frame_new(x, c, f, l, iLit);
+  int k;
+  if( g==0 ) return 0;
+  for(k=0; k<l->nArg; k++){
+    Bind a = term_bind(x, f, &l->aArg[k]);
+    const PlITerm *h = &c->aHead[k];
+    if( h->eKind!=PL_IT_VAR ){
+      Bind hb = term_bind(x, g, h);
+      if( a.eKind==B_FREE ){
+        if( !bind_to(&f->aBind[l->aArg[k].iVar], &hb) ) return 0;
+      }else if( !unify_bound(S, &a, &hb) ){
+        return 0;
+      }
+    }else{
+      Bind *pw = &g->aBind[h->iVar];
+      if( pw->eKind==B_FREE ){
+        if( a.eKind==B_FREE ){
+          pl_ts_and(&pw->ts, &a.ts);
+          if( pl_ts_empty(&pw->ts) ) return 0;
+        }else if( !bind_to(pw, &a) ){
+          return 0;
+        }
+      }else if( a.eKind==B_FREE ){
+        /* repeated head variable already bound: bind the caller's */
+        if( !bind_to(&f->aBind[l->aArg[k].iVar], pw) ) return 0;
+      }else if( !unify_bound(S, &a, pw) ){
+        return 0;
+      }
+    }
+  }
+  return g;
+}
+
+/* Child frame g finished: bind the caller's free arguments. */
+static int leave_clause(Solve *S, Frame *g){
+  Ctx *x = S->x;
+  Frame *f = g->pParent;
+  const PlLit *l = g->pCall;
+  int k;
+  for(k=0; k<l->nArg; k++){
+    const PlITerm *t = &l->aArg[k];
+    Bind hb;
+    if( t->eKind!=PL_IT_VAR ) continue;
+    hb = term_bind(x, g, &g->c->aHead[k]);
+    if( f->aBind[t->iVar].eKind==B_FREE ){
+      if( hb.eKind==B_FREE ){
+        pl_ts_and(&f->aBind[t->iVar].ts, &hb.ts);
+        if( pl_ts_empty(&f->aBind[t->iVar].ts) ) return 0;
+      }else if( !bind_to(&f->aBind[t->iVar], &hb) ){
+        return 0;
+      }
+    }else if( hb.eKind!=B_FREE ){
+      Bind a = f->aBind[t->iVar];
+      if( !unify_bound(S, &a, &hb) ) return 0;
+    }
+  }
+  f->aDone[g->iCallLit] = 1;
+  return 1;
+}
+
+/* Is this call answered by the CTE being defined (and how)? Returns 1 and
+** adds the CTE to the branch if so. */
+static int cte_ref(Solve *S, Frame *f, const PlLit *l, int *pSt){
+  Ctx *x = S->x;
+  Solve *T;
+  CteDef *d = 0;
+  const char *zAlias;
+  int k;
+  for(T=S; T; T=T->pOuter){
+    if( T->pCte && T->pCte->iPred==l->iPred ){ d = T->pCte; break; }
+  }
+  if( d==0 ) return 0;
+  /* covered? constants must match, types must fit */
+  for(k=0; k<l->nArg; k++){
+    Bind b = term_bind(x, f, &l->aArg[k]);
+    if( d->aPos[k]==2 ){
+      if( !(b.eKind==B_CONST || b.bKnown) || !const_eq(&b.c, &d->aFix[k].c) ) return 0;
+    }else{
+      PlTypeSet t = b.ts;
+      pl_ts_and(&t, &d->aTs[k]);
+      if( memcmp(&t, &b.ts, sizeof(t))!=0 ) return 0;
+    }
+  }
+  if( T!=S ){
+    *pSt = fail(x, l->pos, "recursion through '%s' inside another recursive rule is not "
+                "supported", x->p->aPred[l->iPred].zName);
+    return 1;
+  }
+  for(k=0; k<l->nArg; k++){
+    if( d->aPos[k]==1 ){
+      Bind b = term_bind(x, f, &l->aArg[k]);
+      const char *z1 = b.eKind==B_FREE ? 0 : bind_sql(x, &b);
+      if( z1==0 || strcmp(z1, bind_sql(x, &d->aFix[k]))!=0 ){
+        x->pRestartCte = d;
+        x->iRestartPos = k;
+        *pSt = ST_RESTART;
+        return 1;
+      }
+    }
+  }
+  if( ++S->nCteRef>1 ){
+    *pSt = fail(x, l->pos, "rule calls recursive '%s' twice; only linear recursion is "
+                "supported", x->p->aPred[l->iPred].zName);
+    return 1;
+  }
+  zAlias = xprintf(x, "t%d", ++x->nAlias);
+  S->pFrom = push(x, S->pFrom, xprintf(x, "%s AS %s", d->zName, zAlias));
+  for(k=0; k<l->nArg; k++){
+    const PlITerm *t = &l->aArg[k];
+    Bind b;
+    const char *zCol;
+    if( d->aPos[k]!=0 ) continue;
+    b = term_bind(x, f, t);
+    zCol = xprintf(x, "%s.c%d", zAlias, d->aCol[k]);
+    if( b.eKind==B_FREE ){
+      Bind nb;
+      memset(&nb, 0, sizeof(nb));
+      nb.eKind = B_EXPR; nb.zExpr = zCol; nb.iLevel = S->iLevel; nb.ts = d->aTs[k];
+      if( !bind_to(&f->aBind[t->iVar], &nb) ){ *pSt = ST_OK; return 2; }
+    }else{
+      S->pWhere = push(x, S->pWhere, xprintf(x, "%s=%s", zCol, bind_sql(x, &b)));
+    }
+  }
+  *pSt = ST_OK;
+  return 1;
+}
+
+/* Solve a sub-problem: literal iLit of f alone, as EXISTS alternatives;
+** returns the SQL boolean in *pz ("1" / "0" for constant answers). */
+static int exist_call(Solve *S, Frame *f, int iLit, const char *zKey, const char **pz);
+
+static int call_lit(Solve *S, Frame *f, int iLit){
+  Ctx *x = S->x;
+  const PlLit *l = &f->c->aLit[iLit];
+  const PlPred *pr = &x->p->aPred[l->iPred];
+  const char *zKey = call_key(x, f, l);
+  Saved sv;
+  int st = ST_OK, i, r;
+  int bRoot = (f==S->pUnfold && iLit==S->iUnfoldLit);
+
+  if( !bRoot ){
+    r = cte_ref(S, f, l, &st);
+    if( r==2 ) return ST_OK;           /* CTE cannot match: prune */
+    if( r ){
+      if( st!=ST_OK ) return st;
+      f->aDone[iLit] = 1;
+      return solve(S, f);
+    }
+  }
+  if( !bRoot && keyset_has(x->pRec, zKey) ){
+    return cte_call(S, f, iLit, zKey, !S->bNoExist && call_is_existential(x->p, f, iLit));
+  }
+  if( !bRoot && active_has(S, zKey) ){
+    KeySet *k = pl_arena_alloc(x->A, sizeof(KeySet));
+    if( k==0 ) return X_OOM(x);
+    k->zKey = zKey; k->pNext = x->pRec; x->pRec = k;
+    x->zRestart = zKey;
+    return ST_RESTART;
+  }
+
+  if( !bRoot && !S->bNoExist && call_is_existential(x->p, f, iLit) ){
+    const char *zCond = 0;
+    st = exist_call(S, f, iLit, zKey, &zCond);
+    if( st==ST_RESTART && x->zRestart && strcmp(x->zRestart, zKey)==0 ){
+      x->zRestart = 0;
+      return cte_call(S, f, iLit, zKey, 1);
+    }
+    if( st!=ST_OK ) return st;
+    if( strcmp(zCond, "0")==0 ) return ST_OK;   /* never holds: prune */
+    if( strcmp(zCond, "1")!=0 ) S->pWhere = push(x, S->pWhere, zCond);
+    f->aDone[iLit] = 1;
+    return solve(S, f);
+  }
+
+  /* unfold: every alternative continues the rest in its own branch */
+  {
+    Active act;
+    act.zKey = zKey; act.pNext = S->pActive;
+    S->pActive = &act;
+    if( save_state(S, f, &sv) ){ S->pActive = act.pNext; return ST_ERR; }
+    if( pr->bStored ){
+      if( stored_call(S, f, l) ){
+        f->aDone[iLit] = 1;
+        st = solve(S, f);
+      }
+      restore_state(S, &sv);
+    }
+    for(i=0; st==ST_OK && i<pr->nClause; i++){
+      Frame *g = enter_clause(S, f, iLit, &x->p->aClause[pr->aClause[i]]);
+      if( x->rc ){ st = ST_ERR; break; }
+      if( g ) st = solve(S, g);
+      restore_state(S, &sv);
+    }
+    S->pActive = act.pNext;
+  }
+  if( st==ST_RESTART && x->zRestart && strcmp(x->zRestart, zKey)==0
+   && !(bRoot && S->pCte) ){
+    x->zRestart = 0;
+    return cte_call(S, f, iLit, zKey, bRoot ? !S->bRows : 0);
+  }
+  return st;
+}
+
+/* Literals other than calls. Returns ST_OK after continuing, or -1 if the
+** literal cannot be handled yet (free variables). */
+static int other_lit(Solve *S, Frame *f, int iLit, int bForce){
+  Ctx *x = S->x;
+  const PlLit *l = &f->c->aLit[iLit];
+  int k;
+  switch( l->eKind ){
+    case PL_LIT_UNIFY: {
+      Bind a = term_bind(x, f, &l->aArg[0]), b = term_bind(x, f, &l->aArg[1]);
+      if( a.eKind==B_FREE && b.eKind==B_FREE ){
+        if( !bForce ) return -1;
+        return fail(x, l->pos, "cannot evaluate `%s`: both sides are unbound", "=");
+      }
+      if( a.eKind==B_FREE ){
+        if( !bind_to(&f->aBind[l->aArg[0].iVar], &b) ) return ST_OK;
+      }else if( b.eKind==B_FREE ){
+        if( !bind_to(&f->aBind[l->aArg[1].iVar], &a) ) return ST_OK;
+      }else if( !unify_bound(S, &a, &b) ){
+        return ST_OK;
+      }
+      f->aDone[iLit] = 1;
+      return solve(S, f);
+    }
+    case PL_LIT_CMP: {
+      static const char *azOp[] = { "", "=", "<>", "<", "<=", ">", ">=" };
+      Bind a = term_bind(x, f, &l->aArg[0]), b = term_bind(x, f, &l->aArg[1]);
+      if( a.eKind==B_FREE || b.eKind==B_FREE ){
+        if( !bForce ) return -1;
+        return fail(x, l->pos, "cannot evaluate comparison %s: a side is unbound "
+                    "(bind it with a fact or `=` first)", azOp[l->eCmp]);
+      }
+      S->pWhere = push(x, S->pWhere, xprintf(x, "(%s %s %s)", bind_sql(x, &a),
+                                              azOp[l->eCmp], bind_sql(x, &b)));
+      f->aDone[iLit] = 1;
+      return solve(S, f);
+    }
+    case PL_LIT_IN: {
+      Bind a = term_bind(x, f, &l->aArg[0]);
+      for(k=1; k<l->nArg; k++){
+        Bind e = term_bind(x, f, &l->aArg[k]);
+        if( e.eKind==B_FREE ){
+          if( !bForce ) return -1;
+          return fail(x, l->pos, "cannot evaluate `in`: the list holds an unbound %s", "variable");
+        }
+      }
+      if( a.eKind==B_FREE ){
+        Saved sv;
+        int st = ST_OK;
+        if( !bForce && 0 ) return -1;
+        if( save_state(S, f, &sv) ) return ST_ERR;
+        for(k=1; st==ST_OK && k<l->nArg; k++){
+          Bind e = term_bind(x, f, &l->aArg[k]);
+          if( bind_to(&f->aBind[l->aArg[0].iVar], &e) ){
+            f->aDone[iLit] = 1;
+            st = solve(S, f);
+          }
+          restore_state(S, &sv);
+        }
+        return st;
+      }else{
+        sqlite3_str *s = sqlite3_str_new(0);
+        char *z;
+        int n = 0;
+        for(k=1; k<l->nArg; k++){
+          Bind e = term_bind(x, f, &l->aArg[k]);
+          PlTypeSet t = e.ts;
+          pl_ts_and(&t, &a.ts);
+          if( pl_ts_empty(&t) ) continue;
+          if( (e.eKind==B_CONST) && (a.eKind==B_CONST || a.bKnown) ){
+            if( const_eq(&a.c, &e.c) ){ n = -1; break; }
+            continue;
+          }
+          sqlite3_str_appendf(s, "%s%s", n++ ? "," : "", bind_sql(x, &e));
+        }
+        z = sqlite3_str_finish(s);
+        if( n==0 ){ sqlite3_free(z); return ST_OK; }
+        if( n>0 ) S->pWhere = push(x, S->pWhere, xprintf(x, "%s IN (%s)", bind_sql(x, &a), z));
+        sqlite3_free(z);
+        f->aDone[iLit] = 1;
+        return solve(S, f);
+      }
+    }
+    case PL_LIT_NOTCALL: {
+      const PlPred *pr = &x->p->aPred[l->iPred];
+      sqlite3_str *s;
+      char *z;
+      int n = 0;
+      for(k=0; k<l->nArg; k++){
+        Bind b = term_bind(x, f, &l->aArg[k]);
+        if( b.eKind==B_FREE && strcmp(f->c->aVar[l->aArg[k].iVar].zName, "_")!=0 ){
+          if( !bForce ) return -1;
+          return fail(x, l->pos, "cannot evaluate `not %s(...)`: a variable is unbound", pr->zName);
+        }
+      }
+      if( !pr->bStored ){ f->aDone[iLit] = 1; return solve(S, f); }
+      s = sqlite3_str_new(0);
+      sqlite3_str_appendf(s, "NOT EXISTS(SELECT 1 FROM %s AS n WHERE ", fact_source(x, l->iPred));
+      for(k=0; k<l->nArg; k++){
+        Bind b = term_bind(x, f, &l->aArg[k]);
+        const char *zCol = xprintf(x, "n.a%d", k+1);
+        const char *zF;
+        if( b.eKind==B_FREE ){
+          zF = type_filter(x, zCol, &b.ts, &pr->aStoreTs[k]);
+          if( zF ) sqlite3_str_appendf(s, "%s%s", n++ ? " AND " : "", zF);
+        }else{
+          sqlite3_str_appendf(s, "%s%s=%s", n++ ? " AND " : "", zCol, bind_sql(x, &b));
+        }
+      }
+      if( n==0 ) sqlite3_str_appendall(s, "1");
+      sqlite3_str_appendall(s, ")");
+      z = sqlite3_str_finish(s);
+      if( z==0 ) return X_OOM(x);
+      S->pWhere = push(x, S->pWhere, xprintf(x, "%s", z));
+      sqlite3_free(z);
+      f->aDone[iLit] = 1;
+      return solve(S, f);
+    }
+  }
+  return ST_OK;
+}
+
+/* Cost order: number of bound-or-constant arguments, stored facts first. */
+static int call_score(Ctx *x, Frame *f, const PlLit *l){
+  int k, n = 0;
+  for(k=0; k<l->nArg; k++){
+    Bind b = term_bind(x, f, &l->aArg[k]);
+    if( b.eKind!=B_FREE ) n += 4;
+  }
+  if( x->p->aPred[l->iPred].nClause==0 ) n += 2;
+  return n;
+}
+
+static int solve(Solve *S, Frame *f){
+  Ctx *x = S->x;
+  const PlClause *c = f->c;
+  int j, best = -1, bestScore = -1, st;
+  if( x->rc ) return ST_ERR;
+  /* cheap literals first, as soon as they can be evaluated */
+  for(j=0; j<c->nLit; j++){
+    if( f->aDone[j] || c->aLit[j].eKind==PL_LIT_CALL ) continue;
+    st = other_lit(S, f, j, 0);
+    if( st!=-1 ) return st;
+  }
+  for(j=0; j<c->nLit; j++){
+    int sc;
+    if( f->aDone[j] || c->aLit[j].eKind!=PL_LIT_CALL ) continue;
+    sc = call_score(x, f, &c->aLit[j]);
+    if( sc>bestScore ){ bestScore = sc; best = j; }
+  }
+  if( best>=0 ) return call_lit(S, f, best);
+  for(j=0; j<c->nLit; j++){
+    if( !f->aDone[j] ) return other_lit(S, f, j, 1);
+  }
+  /* frame complete */
+  if( f->pParent ){
+    if( !leave_clause(S, f) ) return ST_OK;
+    return solve(S, f->pParent);
+  }
+  return emit(S);
+}
+
+/*------------------------------------------------------------- output --*/
+
+static const char *branch_sql(Solve *S, const char *zSelect){
+  Ctx *x = S->x;
+  sqlite3_str *s = sqlite3_str_new(0);
+  char *z;
+  const char *zOut;
+  sqlite3_str_appendall(s, zSelect);
+  if( S->pFrom ){
+    sqlite3_str_appendall(s, " FROM ");
+    list_render(s, S->pFrom, ", ");
+  }
+  if( S->pWhere ){
+    sqlite3_str_appendall(s, " WHERE ");
+    list_render(s, S->pWhere, " AND ");
+  }
+  z = sqlite3_str_finish(s);
+  if( z==0 ){ x->rc = SQLITE_NOMEM; return ""; }
+  zOut = xprintf(x, "%s", z);
+  sqlite3_free(z);
+  return zOut;
+}
+
+/* rows mode: one SELECT per combination of wildcard types for projected
+** variables that are still free */
+static int emit_rows(Solve *S, int iProj, sqlite3_str *pSel, int nSel){
+  Ctx *x = S->x;
+  if( iProj==S->nProj ){
+    char *z = sqlite3_str_value(pSel) ? sqlite3_mprintf("%.*s", nSel, sqlite3_str_value(pSel)) : 0;
+    const char *zSql;
+    if( z==0 ) return X_OOM(x);
+    zSql = branch_sql(S, z);
+    sqlite3_free(z);
+    if( S->pCte && S->nCteRef ) S->pOutRec = push(x, S->pOutRec, zSql);
+    else S->pOut = push(x, S->pOut, zSql);
+    S->nOut++;
+    return ST_OK;
+  }else{
+    Bind b = S->pRoot->aBind[S->aProjVar[iProj]];
+    const char *zSep = iProj ? ", " : "";
+    if( b.eKind!=B_FREE ){
+      sqlite3_str_appendf(pSel, "%s%s AS c%d", zSep, bind_sql(x, &b), iProj+1);
+      return emit_rows(S, iProj+1, pSel, sqlite3_str_length(pSel));
+    }else{
+      PlTypeSet t = b.ts;
+      int ty, st = ST_OK;
+      pl_ts_and(&t, &S->aProjTs[iProj]);
+      for(ty=pl_ts_first(&t); ty>=0 && st==ST_OK; ty=pl_ts_next(&t, ty)){
+        /* truncate back to nSel before appending this alternative */
+        sqlite3_str *s2 = sqlite3_str_new(0);
+        if( nSel ) sqlite3_str_append(s2, sqlite3_str_value(pSel), nSel);
+        sqlite3_str_appendf(s2, "%s'%q:' AS c%d", zSep, x->p->aType[ty].zName, iProj+1);
+        st = emit_rows(S, iProj+1, s2, sqlite3_str_length(s2));
+        sqlite3_free(sqlite3_str_finish(s2));
+      }
+      return st;
+    }
+  }
+}
+
+static int emit(Solve *S){
+  Ctx *x = S->x;
+  if( S->bRows ){
+    sqlite3_str *s = sqlite3_str_new(0);
+    int st;
+    sqlite3_str_appendall(s, "SELECT ");
+    if( S->nProj==0 ) sqlite3_str_appendall(s, "1 AS c0");
+    st = emit_rows(S, 0, s, sqlite3_str_length(s));
+    sqlite3_free(sqlite3_str_finish(s));
+    return st;
+  }
+  if( S->pFrom==0 ){
+    if( S->pWhere==0 ){ S->bTrue = 1; return ST_OK; }
+    {
+      sqlite3_str *s = sqlite3_str_new(0);
+      char *z;
+      sqlite3_str_appendall(s, "(");
+      list_render(s, S->pWhere, " AND ");
+      sqlite3_str_appendall(s, ")");
+      z = sqlite3_str_finish(s);
+      if( z==0 ) return X_OOM(x);
+      S->pOut = push(x, S->pOut, xprintf(x, "%s", z));
+      sqlite3_free(z);
+    }
+  }else{
+    S->pOut = push(x, S->pOut, xprintf(x, "EXISTS(%s)", branch_sql(S, "SELECT 1")));
+  }
+  S->nOut++;
+  return ST_OK;
+}
+
+static void solve_init(Solve *S, Solve *pOuter, Ctx *x, int bRows){
+  memset(S, 0, sizeof(*S));
+  S->x = x;
+  S->pOuter = pOuter;
+  S->iLevel = ++x->nLevel;
+  S->bRows = bRows;
+  if( pOuter ) S->bNoExist = 0;
+}
+
+/* OR of the EXISTS alternatives collected by S */
+static const char *exist_result(Solve *S){
+  Ctx *x = S->x;
+  sqlite3_str *s;
+  char *z;
+  const char *zOut;
+  if( S->bTrue ) return "1";
+  if( S->pOut==0 ) return "0";
+  if( S->pOut->pNext==0 ) return S->pOut->z;
+  s = sqlite3_str_new(0);
+  sqlite3_str_appendall(s, "(");
+  list_render(s, S->pOut, " OR ");
+  sqlite3_str_appendall(s, ")");
+  z = sqlite3_str_finish(s);
+  if( z==0 ){ x->rc = SQLITE_NOMEM; return "0"; }
+  zOut = xprintf(x, "%s", z);
+  sqlite3_free(z);
+  return zOut;
+}
+
+static int exist_call(Solve *S, Frame *f, int iLit, const char *zKey, const char **pz){
+  Ctx *x = S->x;
+  Solve T;
+  Frame *g;
+  int st;
+  solve_init(&T, S, x, 0);
+  /* a copy of f in which only literal iLit remains */
+  g = frame_new(x, f->c, 0, 0, 0);
+  if( g==0 ) return ST_ERR;
+  memcpy(g->aBind, f->aBind, sizeof(Bind)*(size_t)f->c->nVar);
+  memset(g->aDone, 1, (size_t)f->c->nLit);
+  g->aDone[iLit] = 0;
+  /* g has no parent, so finishing it emits an EXISTS alternative */
+  T.pUnfold = g;
+  T.iUnfoldLit = iLit;
+  (void)zKey;
+  st = solve(&T, g);
+  if( st!=ST_OK ) return st;
+  *pz = exist_result(&T);
+  return ST_OK;
+}
+
+/*---------------------------------------------------------------- CTEs --*/
+
+static PlClause *synthetic_clause(Ctx *x, int iPred, const PlTypeSet *aTs){
+  const PlPred *pr = &x->p->aPred[iPred];
+  PlClause *c = pl_arena_alloc(x->A, sizeof(PlClause));
+  int k;
+  if( c==0 ){ x->rc = SQLITE_NOMEM; return 0; }
+  c->iPred = iPred;
+  c->nVar = pr->nArg;
+  c->aVar = pl_arena_alloc(x->A, sizeof(PlVarInfo)*(size_t)pr->nArg);
+  c->aHead = pl_arena_alloc(x->A, sizeof(PlITerm)*(size_t)pr->nArg);
+  c->aLit = pl_arena_alloc(x->A, sizeof(PlLit));
+  if( !c->aVar || !c->aHead || !c->aLit ){ x->rc = SQLITE_NOMEM; return 0; }
+  c->nLit = 1;
+  c->aLit[0].eKind = PL_LIT_CALL;
+  c->aLit[0].iPred = iPred;
+  c->aLit[0].nArg = pr->nArg;
+  c->aLit[0].aArg = c->aHead;
+  for(k=0; k<pr->nArg; k++){
+    c->aVar[k].zName = "$arg";
+    c->aVar[k].ts = aTs[k];
+    c->aHead[k].eKind = PL_IT_VAR;
+    c->aHead[k].iVar = k;
+  }
+  return c;
+}
+
+/* Build the WITH RECURSIVE text for a CTE definition d (body computed by a
+** fresh solve). */
+static int cte_body(Solve *S, CteDef *d, const char **pzWith){
+  Ctx *x = S->x;
+  Solve T;
+  PlClause *c;
+  Frame *g;
+  sqlite3_str *s;
+  char *z;
+  int k, st;
+  solve_init(&T, S, x, 1);
+  T.bNoExist = 1;
+  T.pCte = d;
+  d->pOwner = &T;
+  c = synthetic_clause(x, d->iPred, d->aTs);
+  if( c==0 ) return ST_ERR;
+  g = frame_new(x, c, 0, 0, 0);
+  if( g==0 ) return ST_ERR;
+  T.pRoot = g;
+  T.pUnfold = g;
+  T.iUnfoldLit = 0;
+  T.aProjVar = pl_arena_alloc(x->A, sizeof(int)*PL_MAX_ARGS);
+  T.aProjTs = pl_arena_alloc(x->A, sizeof(PlTypeSet)*PL_MAX_ARGS);
+  if( !T.aProjVar || !T.aProjTs ) return X_OOM(x);
+  for(k=0; k<d->nArg; k++){
+    if( d->aPos[k]==0 ){
+      T.aProjVar[T.nProj] = k;
+      T.aProjTs[T.nProj] = d->aTs[k];
+      T.nProj++;
+    }else{
+      g->aBind[k] = d->aFix[k];
+    }
+  }
+  st = solve(&T, g);
+  if( st!=ST_OK ) return st;
+  s = sqlite3_str_new(0);
+  sqlite3_str_appendf(s, "WITH RECURSIVE %s(", d->zName);
+  if( d->nCol==0 ) sqlite3_str_appendall(s, "c0");
+  for(k=1; k<=d->nCol; k++) sqlite3_str_appendf(s, "%sc%d", k>1?",":"", k);
+  sqlite3_str_appendall(s, ") AS (");
+  if( T.pOut ){
+    list_render(s, T.pOut, " UNION ");
+  }else{
+    sqlite3_str_appendall(s, "SELECT ");
+    if( d->nCol==0 ) sqlite3_str_appendall(s, "1");
+    for(k=1; k<=d->nCol; k++) sqlite3_str_appendf(s, "%sNULL", k>1?",":"");
+    sqlite3_str_appendall(s, " WHERE 0");
+  }
+  if( T.pOutRec ){
+    sqlite3_str_appendall(s, " UNION ");
+    list_render(s, T.pOutRec, " UNION ");
+  }
+  sqlite3_str_appendall(s, ") ");
+  z = sqlite3_str_finish(s);
+  if( z==0 ) return X_OOM(x);
+  *pzWith = xprintf(x, "%s", z);
+  sqlite3_free(z);
+  return ST_OK;
+}
+
+/* Compile call literal iLit of f through a recursive CTE. */
+static int cte_call(Solve *S, Frame *f, int iLit, const char *zKey, int bExist){
+  Ctx *x = S->x;
+  const PlLit *l = &f->c->aLit[iLit];
+  const PlPred *pr = &x->p->aPred[l->iPred];
+  int nTry;
+  for(nTry=0; nTry<=PL_MAX_ARGS+1; nTry++){
+    unsigned excl = excl_mask(x, zKey);
+    CteDef *d = pl_arena_alloc(x->A, sizeof(CteDef));
+    const char *zWith = 0;
+    int k, i, st;
+    if( d==0 ) return X_OOM(x);
+    d->zName = xprintf(x, "r%d", ++x->nAlias);
+    d->iPred = l->iPred;
+    d->nArg = l->nArg;
+    for(k=0; k<l->nArg; k++){
+      Bind b = term_bind(x, f, &l->aArg[k]);
+      int bHeadVars = 1;
+      d->aTs[k] = b.ts;
+      for(i=0; i<pr->nClause; i++){
+        if( x->p->aClause[pr->aClause[i]].aHead[k].eKind!=PL_IT_VAR ) bHeadVars = 0;
+      }
+      if( b.eKind==B_CONST ){
+        d->aPos[k] = 2; d->aFix[k] = b;
+      }else if( b.eKind==B_EXPR && bHeadVars && !(excl & (1u<<k))
+             && (bExist || b.iLevel!=S->iLevel) ){
+        d->aPos[k] = 1; d->aFix[k] = b; d->aFix[k].bKnown = 0;
+      }else{
+        d->aPos[k] = 0; d->aCol[k] = ++d->nCol;
+      }
+    }
+    st = cte_body(S, d, &zWith);
+    if( st==ST_RESTART && x->pRestartCte==d ){
+      x->pRestartCte = 0;
+      excl_add(x, zKey, x->iRestartPos);
+      continue;
+    }
+    if( st!=ST_OK ) return st;
+    if( bExist ){
+      Solve T;
+      sqlite3_str *s;
+      char *z;
+      int n = 0;
+      solve_init(&T, S, x, 0);
+      s = sqlite3_str_new(0);
+      sqlite3_str_appendf(s, "EXISTS(%sSELECT 1 FROM %s", zWith, d->zName);
+      for(k=0; k<l->nArg; k++){
+        Bind b;
+        if( d->aPos[k]!=0 ) continue;
+        b = term_bind(x, f, &l->aArg[k]);
+        if( b.eKind==B_FREE ) continue;
+        sqlite3_str_appendf(s, "%s%s.c%d=%s", n++ ? " AND " : " WHERE ",
+                            d->zName, d->aCol[k], bind_sql(x, &b));
+      }
+      sqlite3_str_appendall(s, ")");
+      z = sqlite3_str_finish(s);
+      if( z==0 ) return X_OOM(x);
+      S->pWhere = push(x, S->pWhere, xprintf(x, "%s", z));
+      sqlite3_free(z);
+      f->aDone[iLit] = 1;
+      return solve(S, f);
+    }else{
+      const char *zAlias = xprintf(x, "t%d", ++x->nAlias);
+      Saved sv;
+      if( save_state(S, f, &sv) ) return ST_ERR;
+      S->pFrom = push(x, S->pFrom, xprintf(x, "(%sSELECT * FROM %s) AS %s", zWith, d->zName, zAlias));
+      for(k=0; k<l->nArg; k++){
+        const PlITerm *t = &l->aArg[k];
+        Bind b;
+        const char *zCol;
+        if( d->aPos[k]!=0 ) continue;
+        b = term_bind(x, f, t);
+        zCol = xprintf(x, "%s.c%d", zAlias, d->aCol[k]);
+        if( b.eKind==B_FREE ){
+          Bind nb;
+          memset(&nb, 0, sizeof(nb));
+          nb.eKind = B_EXPR; nb.zExpr = zCol; nb.iLevel = S->iLevel; nb.ts = d->aTs[k];
+          if( !bind_to(&f->aBind[t->iVar], &nb) ){ restore_state(S, &sv); return ST_OK; }
+        }else{
+          S->pWhere = push(x, S->pWhere, xprintf(x, "%s=%s", zCol, bind_sql(x, &b)));
+        }
+      }
+      f->aDone[iLit] = 1;
+      st = solve(S, f);
+      restore_state(S, &sv);
+      return st;
+    }
+  }
+  return fail(x, l->pos, "cannot compile recursion through '%s'", pr->zName);
+}
+
+/*----------------------------------------------------------------- api --*/
+
+int pl_compile(const PlPolicy *p, const char *zPred, int nArg,
+               const PlGoalArg *aArg, int bRows, int bContext,
+               char **pzSql, char **pzErr){
+  Ctx x;
+  Solve S;
+  PlTypeSet aTs[PL_MAX_ARGS];
+  PlClause *c;
+  Frame *g;
+  int iPred, k, st = ST_OK;
+  char *zSql = 0;
+  *pzSql = 0;
+  *pzErr = 0;
+  memset(&x, 0, sizeof(x));
+  x.p = p;
+  x.bContext = bContext;
+  x.A = pl_arena_new();
+  if( x.A==0 ) return SQLITE_NOMEM;
+  iPred = pl_policy_find_pred(p, zPred, nArg);
+  solve_init(&S, 0, &x, bRows);
+  if( iPred>=0 ){
+    for(k=0; k<nArg; k++){
+      if( aArg[k].eKind==PL_GA_OPEN ){
+        aTs[k] = aArg[k].ts;
+      }else{
+        memset(&aTs[k], 0, sizeof(PlTypeSet));
+        pl_ts_add(&aTs[k], aArg[k].iType);
+      }
+    }
+    c = synthetic_clause(&x, iPred, aTs);
+    g = c ? frame_new(&x, c, 0, 0, 0) : 0;
+    if( g ){
+      c->pRule = 0;
+      S.pRoot = g;
+      S.aProjVar = pl_arena_alloc(x.A, sizeof(int)*PL_MAX_ARGS);
+      S.aProjTs = pl_arena_alloc(x.A, sizeof(PlTypeSet)*PL_MAX_ARGS);
+      if( !S.aProjVar || !S.aProjTs ) x.rc = SQLITE_NOMEM;
+      for(k=0; x.rc==SQLITE_OK && k<nArg; k++){
+        if( aArg[k].eKind==PL_GA_OPEN ){
+          S.aProjVar[S.nProj] = k;
+          S.aProjTs[S.nProj] = aArg[k].ts;
+          S.nProj++;
+        }else{
+          Bind *b = &g->aBind[k];
+          b->eKind = B_EXPR;
+          b->zExpr = xprintf(&x, "?%d", aArg[k].iParam);
+          b->iLevel = 0;
+          if( aArg[k].zKnown ){
+            b->bKnown = 1;
+            b->c.iType = aArg[k].iType;
+            b->c.z = aArg[k].zKnown;
+            b->c.n = aArg[k].nKnown;
+          }
+        }
+      }
+      /* the root call is always unfolded: its alternatives are the answer */
+      S.pUnfold = g;
+      S.iUnfoldLit = 0;
+      if( x.rc==SQLITE_OK ) st = solve(&S, g);
+    }
+  }
+  if( x.rc==SQLITE_OK && st==ST_RESTART ){
+    x.zErr = sqlite3_mprintf("internal error: unresolved recursion while compiling %s", zPred);
+    x.rc = SQLITE_INTERNAL;
+  }
+  if( x.rc==SQLITE_OK ){
+    sqlite3_str *s = sqlite3_str_new(0);
+    if( bRows ){
+      if( S.pOut==0 ){
+        sqlite3_str_appendall(s, "SELECT ");
+        if( S.nProj==0 ) sqlite3_str_appendall(s, "1 AS c0");
+        for(k=0; k<S.nProj; k++) sqlite3_str_appendf(s, "%sNULL AS c%d", k?", ":"", k+1);
+        sqlite3_str_appendall(s, " WHERE 0");
+      }else{
+        list_render(s, S.pOut, " UNION ");
+      }
+    }else{
+      sqlite3_str_appendall(s, exist_result(&S));
+    }
+    zSql = sqlite3_str_finish(s);
+    if( zSql==0 ) x.rc = SQLITE_NOMEM;
+  }
+  pl_arena_free(x.A);
+  if( x.rc!=SQLITE_OK ){
+    sqlite3_free(zSql);
+    *pzErr = x.zErr ? x.zErr : sqlite3_mprintf("out of memory while compiling");
+    return x.rc;
+  }
+  *pzSql = zSql;
+  return SQLITE_OK;
+}
