@@ -296,6 +296,15 @@ int pl_value_from_wire(const PlPolicy*, const char *zType, int nType,
 int pl_value_bind(sqlite3_stmt*, int iParam, const PlValue*);
 /* Storage encoding -> user spelling as the result of a function/column */
 void pl_value_result(sqlite3_context*, sqlite3_value *pEncoded);
+/* (appended by value.c) pl_value_bind for values of any type: a PlValue
+** carries a type id, and the storage encoding of a declared type needs the
+** type's name, which only the policy knows. pl_value_bind (no policy)
+** binds Integer, String and Boolean values and returns SQLITE_MISUSE for
+** declared types and wildcards. */
+int pl_value_bind_pol(const PlPolicy*, sqlite3_stmt*, int iParam,
+                      const PlValue*);
+/* (appended) name of a type id; built-ins work with pPol NULL. Never NULL. */
+const char *pl_value_type_name(const PlPolicy*, int iType);
 
 /*======================================================== stmtcache.c ===
 ** Per-connection prepared statements keyed by a string. Statements are
@@ -340,6 +349,23 @@ int pl_store_delete(sqlite3*, PlStmtCache*, const PlPolicy*,
 ** atomically inside a SAVEPOINT; *pnChanged = facts inserted + deleted. */
 int pl_store_batch(sqlite3*, PlStmtCache*, const PlPolicy*,
                    const char *zJson, int nJson, int *pnChanged, char **pzErr);
+/* (appended by store.c) SQLITE_OK if the policy reads zPred with nArg
+** arguments, else an error: no policy, arity outside 1..5, or "unknown
+** predicate 'foo' with 2 arguments: no rule in the policy reads it (the
+** policy reads 'foo' with 3 arguments)". pl_store_insert/delete call it
+** first; callers that parse SQL values call it before parsing them so the
+** predicate is reported before any argument. */
+int pl_store_check_pred(const PlPolicy*, const char *zPred, int nArg,
+                        char **pzErr);
+/* (appended by store.c) The identity of one stored fact as a blob: the
+** predicate and the arguments apEnc[0..nArg) in storage encoding, as read
+** from a fact table. *ppKey is sqlite3_malloc'd. Used as the primary key of
+** polar_facts, so a DELETE can find the row again. */
+int pl_store_fact_key(const char *zPred, int nArg, sqlite3_value **apEnc,
+                      void **ppKey, int *pnKey);
+/* (appended) delete the one stored fact named by such a key; *pnDel = 0|1 */
+int pl_store_delete_key(sqlite3*, PlStmtCache*, const void *pKey, int nKey,
+                        int *pnDel, char **pzErr);
 
 /*============================================================== json.c ===
 ** Oso fact JSON, decoded with jsmn. */

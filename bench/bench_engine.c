@@ -1,0 +1,892 @@
+/*
+** bench_engine.c — the polarlite engine benchmark.
+**
+**   bench_engine [--size N] [--iters N] [--seed S] [--ext PATH]
+**                [--policy FILE] [--json FILE] [--only SUBSTR]
+**                [--db FILE] [--load insert|batch] [--cache-mb N]
+**
+** How it works: a file database in a fresh temporary directory (or --db,
+** which is kept and reused when it already holds the same world) loads
+** polarlite.so, loads bench/gitclub.polar with polar_load and receives the
+** GitClub world of gen_gitclub.c through polar_insert (or polar_batch), in
+** one transaction, so every fact is type-checked like a user's write.
+**
+** Each check (a table below) runs twice over the same inputs: through a
+** prepared `SELECT authorize(?1,?2,?3)`, and as the SQL a person would
+** write by hand against the fact tables (the floor). Every call is timed
+** alone with CLOCK_MONOTONIC after a warm-up; the table shows p50/p90/p99
+** in microseconds and the polarlite/floor ratio of the medians. Inputs are
+** drawn with a fixed seed from pools of allowed and denied (actor,
+** resource) pairs that the generator's own evaluator (the oracle) sorted.
+**
+** Every answer is checked: polarlite against the floor on every call, the
+** floor against the oracle. Any mismatch or error is printed with its
+** input, and the exit status is 1.
+**
+** The results also go to --json (default results-engine.json).
+*/
+#include "bench_util.h"
+#include "gen_gitclub.h"
+#include "workload.h"
+
+#include <sqlite3.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define POOL_SIZE     1024     /* distinct inputs per check and answer */
+#define MAX_SHOWN     10       /* mismatching inputs printed per measure */
+#define MAX_MEASURES  32
+
+/*------------------------------------------------------------ options ---*/
+typedef struct Opts {
+  long nSize;
+  int nIter;
+  int nListIter;
+  uint64_t seed;
+  const char *zExt;
+  const char *zPolicy;
+  const char *zJson;
+  const char *zOnly;
+  const char *zDb;
+  int bBatch;
+  int nCacheMb;
+} Opts;
+
+/*------------------------------------------------------------ results ---*/
+enum { M_CHECK = 1, M_LIST, M_LOAD, M_INSERT };
+
+typedef struct Measure {
+  int eKind;
+  char zName[64];        /* machine name, e.g. "rbac_repo_read.allow" */
+  char zLabel[64];       /* what the table shows */
+  char zBar[64];         /* the SPEC bar in words, or "" */
+  int bBarMet;           /* 1 met, 0 missed, -1 no bar */
+  BStats pl, floor;      /* M_CHECK: us; M_LIST/M_LOAD: ms */
+  int nPool;
+  long nMismatch;        /* polarlite != floor, calls */
+  long nFloorBad;        /* floor != oracle, inputs */
+  long nError;           /* SQL errors */
+  long nCount, nFloorCount, nOracleCount;  /* M_LIST */
+  double rFacts, rSeconds;                 /* M_INSERT */
+} Measure;
+
+typedef struct Bench {
+  Opts o;
+  sqlite3 *db;
+  GcWorld *w;
+  char zDir[64];         /* temp dir we made, or "" */
+  char zDbPath[512];
+  Measure aM[MAX_MEASURES]; int nM;
+  Workload *pWl;
+  BRng rng;              /* order of calls */
+} Bench;
+
+static void die(const char *zFmt, ...){
+  va_list ap;
+  va_start(ap, zFmt);
+  fputs("bench_engine: ", stderr);
+  vfprintf(stderr, zFmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  exit(1);
+}
+
+static Measure *new_measure(Bench *b, int eKind, const char *zName, const char *zLabel){
+  Measure *m;
+  if( b->nM>=MAX_MEASURES ) die("too many measures");
+  m = &b->aM[b->nM++];
+  memset(m, 0, sizeof(*m));
+  m->eKind = eKind;
+  m->bBarMet = -1;
+  snprintf(m->zName, sizeof(m->zName), "%s", zName);
+  snprintf(m->zLabel, sizeof(m->zLabel), "%s", zLabel);
+  return m;
+}
+
+/*-------------------------------------------------------------- SQLite ---*/
+static void exec_or_die(sqlite3 *db, const char *zSql){
+  char *zErr = 0;
+  if( sqlite3_exec(db, zSql, 0, 0, &zErr)!=SQLITE_OK ){
+    die("%s: %s", zSql, zErr ? zErr : sqlite3_errmsg(db));
+  }
+}
+
+static sqlite3_stmt *prepare_or_die(sqlite3 *db, const char *zSql){
+  sqlite3_stmt *p = 0;
+  if( sqlite3_prepare_v3(db, zSql, -1, SQLITE_PREPARE_PERSISTENT, &p, 0)!=SQLITE_OK ){
+    die("cannot prepare\n%s\n: %s", zSql, sqlite3_errmsg(db));
+  }
+  return p;
+}
+
+static char *read_file(const char *zPath, long *pn){
+  FILE *f = fopen(zPath, "rb");
+  char *z;
+  long n;
+  if( !f ) die("cannot open %s: %s", zPath, strerror(errno));
+  if( fseek(f, 0, SEEK_END) || (n = ftell(f))<0 || fseek(f, 0, SEEK_SET) ){
+    die("cannot read %s", zPath);
+  }
+  z = bxmalloc((size_t)n + 1);
+  if( fread(z, 1, (size_t)n, f)!=(size_t)n ) die("cannot read %s", zPath);
+  z[n] = 0;
+  fclose(f);
+  *pn = n;
+  return z;
+}
+
+/* polar_load(src, filename); returns elapsed ns; dies on error. */
+static int64_t polar_load(Bench *b, const char *zSrc, long nSrc){
+  sqlite3_stmt *p = prepare_or_die(b->db, "SELECT polar_load(?1, ?2)");
+  int64_t t0, t1;
+  int rc;
+  sqlite3_bind_text(p, 1, zSrc, (int)nSrc, SQLITE_STATIC);
+  sqlite3_bind_text(p, 2, "gitclub.polar", -1, SQLITE_STATIC);
+  t0 = bnow_ns();
+  rc = sqlite3_step(p);
+  t1 = bnow_ns();
+  if( rc!=SQLITE_ROW ){
+    die("polar_load(%s) failed: %s", b->o.zPolicy, sqlite3_errmsg(b->db));
+  }
+  sqlite3_finalize(p);
+  return t1 - t0;
+}
+
+/*-------------------------------------------------------------- loading ---*/
+typedef struct Loader {
+  Bench *b;
+  sqlite3_stmt *pIns2, *pIns3;   /* polar_insert with 2 / 3 arguments */
+  sqlite3_str *pBatch; int nInBatch;
+  long nDone, nTotal, nDup;
+  int bTty;
+} Loader;
+
+/* The SQL spelling of an argument: "Type:id", or the bare name for
+** String positions (has_role's role, has_relation's name). */
+static void arg_text(const GcArg *a, char *zBuf, int nBuf){
+  if( !strcmp(a->zType, "String") ) snprintf(zBuf, (size_t)nBuf, "%s", a->zId);
+  else snprintf(zBuf, (size_t)nBuf, "%s:%s", a->zType, a->zId);
+}
+
+static void progress(Loader *l){
+  l->nDone++;
+  if( l->bTty && l->nDone % 20000==0 ){
+    fprintf(stderr, "\r  loading facts: %ld / %ld", l->nDone, l->nTotal);
+  }
+}
+
+static void flush_batch(Loader *l){
+  sqlite3_stmt *p;
+  char *zJson;
+  int n;
+  if( !l->nInBatch ) return;
+  sqlite3_str_appendall(l->pBatch, "]}]");
+  n = sqlite3_str_length(l->pBatch);
+  zJson = sqlite3_str_finish(l->pBatch);
+  if( !zJson ) die("out of memory");
+  p = prepare_or_die(l->b->db, "SELECT polar_batch(?1)");
+  sqlite3_bind_text(p, 1, zJson, n, SQLITE_STATIC);
+  if( sqlite3_step(p)!=SQLITE_ROW ) die("polar_batch failed: %s", sqlite3_errmsg(l->b->db));
+  if( sqlite3_column_int(p, 0)!=l->nInBatch ){
+    die("polar_batch changed %d facts, expected %d", sqlite3_column_int(p, 0), l->nInBatch);
+  }
+  sqlite3_finalize(p);
+  sqlite3_free(zJson);
+  l->pBatch = 0;
+  l->nInBatch = 0;
+}
+
+static int load_fact(void *pCtx, const char *zPred, int nArg, const GcArg *a){
+  Loader *l = pCtx;
+  int i;
+  if( l->pBatch || l->b->o.bBatch ){
+    if( !l->pBatch ){
+      l->pBatch = sqlite3_str_new(l->b->db);
+      sqlite3_str_appendall(l->pBatch, "[{\"inserts\":[");
+    }
+    /* generator ids are [A-Za-z0-9_]: nothing to escape */
+    sqlite3_str_appendf(l->pBatch, "%s{\"predicate\":\"%s\",\"args\":[",
+                        l->nInBatch ? "," : "", zPred);
+    for(i=0; i<nArg; i++){
+      sqlite3_str_appendf(l->pBatch, "%s{\"type\":\"%s\",\"id\":\"%s\"}",
+                          i ? "," : "", a[i].zType, a[i].zId);
+    }
+    sqlite3_str_appendall(l->pBatch, "]}");
+    if( ++l->nInBatch==1000 ) flush_batch(l);
+  }else{
+    char az[3][80];
+    sqlite3_stmt *p = nArg==2 ? l->pIns2 : l->pIns3;
+    sqlite3_bind_text(p, 1, zPred, -1, SQLITE_STATIC);
+    for(i=0; i<nArg; i++){
+      arg_text(&a[i], az[i], (int)sizeof(az[i]));
+      sqlite3_bind_text(p, i + 2, az[i], -1, SQLITE_STATIC);
+    }
+    if( sqlite3_step(p)!=SQLITE_ROW ){
+      die("polar_insert('%s', '%s', '%s'%s%s%s) failed: %s", zPred, az[0], az[1],
+          nArg>2 ? ", '" : "", nArg>2 ? az[2] : "", nArg>2 ? "'" : "",
+          sqlite3_errmsg(l->b->db));
+    }
+    if( sqlite3_column_int(p, 0)!=1 ) l->nDup++;
+    sqlite3_reset(p);
+  }
+  progress(l);
+  return 0;
+}
+
+static int world_in_db(Bench *b){
+  sqlite3_stmt *p = 0;
+  int bSame = 0;
+  if( sqlite3_prepare_v2(b->db, "SELECT size, seed, facts FROM bench_world", -1, &p, 0)
+      ==SQLITE_OK && sqlite3_step(p)==SQLITE_ROW ){
+    bSame = sqlite3_column_int64(p, 0)==b->o.nSize
+         && (uint64_t)sqlite3_column_int64(p, 1)==b->o.seed
+         && sqlite3_column_int64(p, 2)==b->w->nFact;
+  }
+  sqlite3_finalize(p);
+  return bSame;
+}
+
+static void load_world(Bench *b){
+  Loader l;
+  Measure *m;
+  int64_t t0, t1;
+  char *zSql;
+  memset(&l, 0, sizeof(l));
+  l.b = b;
+  l.nTotal = b->w->nFact;
+  l.bTty = isatty(2);
+  l.pIns2 = prepare_or_die(b->db, "SELECT polar_insert(?1, ?2, ?3)");
+  l.pIns3 = prepare_or_die(b->db, "SELECT polar_insert(?1, ?2, ?3, ?4)");
+  t0 = bnow_ns();
+  exec_or_die(b->db, "BEGIN");
+  gc_world_emit(b->w, load_fact, &l);
+  flush_batch(&l);
+  exec_or_die(b->db, "DROP TABLE IF EXISTS bench_world;"
+                     "CREATE TABLE bench_world(size, seed, facts)");
+  zSql = sqlite3_mprintf("INSERT INTO bench_world VALUES(%ld, %lld, %ld)",
+                         b->o.nSize, (long long)b->o.seed, b->w->nFact);
+  exec_or_die(b->db, zSql);
+  sqlite3_free(zSql);
+  exec_or_die(b->db, "COMMIT");
+  t1 = bnow_ns();
+  if( l.bTty ) fputs("\r                                        \r", stderr);
+  sqlite3_finalize(l.pIns2);
+  sqlite3_finalize(l.pIns3);
+  if( l.nDup ) die("%ld facts were already stored (generator bug)", l.nDup);
+  m = new_measure(b, M_INSERT, b->o.bBatch ? "load.polar_batch" : "load.polar_insert",
+                  b->o.bBatch ? "load facts (polar_batch)" : "load facts (polar_insert)");
+  m->rFacts = (double)l.nDone;
+  m->rSeconds = (double)(t1 - t0) / 1e9;
+}
+
+/*---------------------------------------------------------------- checks ---*/
+/* Fact tables, as pl_int.h lays them out. */
+#define T_ROLE3 "polar_f_has_role_3"
+#define T_ROLE2 "polar_f_has_role_2"
+#define T_REL3  "polar_f_has_relation_3"
+
+/* The hand-written checks: ?1 the actor, ?2 the resource, in storage
+** encoding ("User:user_1"). Written for speed the way a person who knows
+** SQLite would: one equality probe per role name, because on SQLite 3.40
+** `a2 IN ('x','y')` builds an ephemeral table on every execution and costs
+** 4-6x more than two probes (bench/README.md). */
+#define PROBE(role, res) \
+  "EXISTS(SELECT 1 FROM " T_ROLE3 " WHERE a1=?1 AND a2='String:" role "' AND a3=" res ")"
+#define VIA_PARENT(res, role) \
+  "EXISTS(SELECT 1 FROM " T_REL3 " p JOIN " T_ROLE3 " r ON r.a3=p.a3\n" \
+  "          WHERE p.a1=" res " AND p.a2='String:parent' AND r.a1=?1 AND r.a2='String:" role "')"
+
+static const char zFloorRepoRead[] =
+  "SELECT " PROBE("reader", "?2") "\n"
+  "    OR " PROBE("maintainer", "?2") "\n"
+  "    OR " VIA_PARENT("?2", "member") "\n"
+  "    OR " VIA_PARENT("?2", "admin");
+
+static const char zFloorIssueRead[] =
+  "SELECT EXISTS(SELECT 1 FROM " T_REL3 " i WHERE i.a1=?2 AND i.a2='String:parent' AND (\n"
+  "       " PROBE("reader", "i.a3") "\n"
+  "    OR " PROBE("maintainer", "i.a3") "\n"
+  "    OR " VIA_PARENT("i.a3", "member") "\n"
+  "    OR " VIA_PARENT("i.a3", "admin") "))";
+
+static const char zFloorIssueClose[] =
+  "SELECT EXISTS(SELECT 1 FROM " T_REL3 " i WHERE i.a1=?2 AND i.a2='String:parent' AND (\n"
+  "       " PROBE("maintainer", "i.a3") "\n"
+  "    OR " VIA_PARENT("i.a3", "admin") "))";
+
+/* UNION (not UNION ALL) so that parent cycles end the recursion. */
+static const char zFloorFolderRead[] =
+  "WITH RECURSIVE up(f) AS (\n"
+  "  SELECT ?2\n"
+  "  UNION\n"
+  "  SELECT p.a3 FROM up JOIN " T_REL3 " p ON p.a1=up.f AND p.a2='String:parent')\n"
+  "SELECT EXISTS(SELECT 1 FROM up WHERE " PROBE("viewer", "up.f") "\n"
+  "                                  OR " PROBE("editor", "up.f") ")";
+
+static const char zFloorRepoDelete[] =
+  "SELECT EXISTS(SELECT 1 FROM " T_ROLE2 " WHERE a1=?1 AND a2='String:admin')";
+
+/* Floor SQL per check of the workload, by name. */
+static const struct { const char *zCheck; const char *zSql; } aFloor[] = {
+  { "rbac_repo_read", zFloorRepoRead },
+  { "rebac_issue_read", zFloorIssueRead },
+  { "rebac_issue_close", zFloorIssueClose },
+  { "folder10_read", zFloorFolderRead },
+  { "global_repo_delete", zFloorRepoDelete },
+};
+
+static const char *floor_sql(const char *zCheck){
+  size_t i;
+  for(i=0; i<sizeof(aFloor)/sizeof(aFloor[0]); i++){
+    if( !strcmp(aFloor[i].zCheck, zCheck) ) return aFloor[i].zSql;
+  }
+  die("no hand-written SQL for check %s", zCheck);
+  return 0;
+}
+
+/* An input of the workload and what each engine answered. */
+typedef struct Input {
+  WlInput in;
+  int plAns, floorAns;   /* last answers seen, -1 none or error */
+  int bUnstable;         /* polarlite gave different answers */
+  int bMis;              /* some call: polarlite != floor */
+} Input;
+
+/* One timed call. zAction NULL: a floor statement (?1 actor, ?2 resource).
+** Returns the answer, or -1 on error (message in *pzErr, sqlite3_free). */
+static int timed_call(sqlite3 *db, sqlite3_stmt *p, const WlInput *in, const char *zAction,
+                      int64_t *pNs, char **pzErr){
+  int64_t t0, t1;
+  int rc, ans = -1;
+  t0 = bnow_ns();
+  sqlite3_bind_text(p, 1, in->zUser, -1, SQLITE_STATIC);
+  if( zAction ){
+    sqlite3_bind_text(p, 2, zAction, -1, SQLITE_STATIC);
+    sqlite3_bind_text(p, 3, in->zRes, -1, SQLITE_STATIC);
+  }else if( sqlite3_bind_parameter_count(p)>=2 ){
+    sqlite3_bind_text(p, 2, in->zRes, -1, SQLITE_STATIC);
+  }
+  rc = sqlite3_step(p);
+  if( rc==SQLITE_ROW ) ans = sqlite3_column_int(p, 0);
+  rc = sqlite3_reset(p);
+  t1 = bnow_ns();
+  *pNs = t1 - t0;
+  if( rc!=SQLITE_OK ){
+    if( pzErr && !*pzErr ) *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+    return -1;
+  }
+  return ans;
+}
+
+static int wants(const Bench *b, const char *zName){
+  return !b->o.zOnly || strstr(zName, b->o.zOnly)!=0;
+}
+
+static void run_check(Bench *b, const WlCheck *c, int bWant){
+  Input *aIn = bxmalloc(sizeof(Input)*POOL_SIZE);
+  int64_t *aNs = bxmalloc(sizeof(int64_t)*(size_t)b->o.nIter);
+  int64_t *aNsFl = bxmalloc(sizeof(int64_t)*(size_t)b->o.nIter);
+  sqlite3_stmt *pPl = prepare_or_die(b->db, "SELECT authorize(?1, ?2, ?3)");
+  sqlite3_stmt *pFl = prepare_or_die(b->db, floor_sql(c->zName));
+  int *aOrder = bxmalloc(sizeof(int)*(size_t)b->o.nIter);
+  char zName[64], zLabel[64];
+  char *zPlErr = 0, *zFlErr = 0;
+  int nPool, i, nWarm, nShown = 0;
+  Measure *m;
+
+  snprintf(zName, sizeof(zName), "%s.%s", c->zName, bWant ? "allow" : "deny");
+  snprintf(zLabel, sizeof(zLabel), "%s", c->zLabel);
+  m = new_measure(b, M_CHECK, zName, zLabel);
+  {
+    WlInput *aW = bxmalloc(sizeof(WlInput)*POOL_SIZE);
+    nPool = wl_pool(b->pWl, c, bWant, aW, POOL_SIZE);
+    for(i=0; i<nPool; i++){
+      memset(&aIn[i], 0, sizeof(Input));
+      aIn[i].in = aW[i];
+      aIn[i].plAns = aIn[i].floorAns = -1;
+    }
+    free(aW);
+  }
+  m->nPool = nPool;
+  if( nPool==0 ){
+    fprintf(stderr, "bench_engine: %s: no %s inputs in this world; skipped\n",
+            zName, bWant ? "allowed" : "denied");
+    goto done;
+  }
+  for(i=0; i<b->o.nIter; i++) aOrder[i] = (int)brng_below(&b->rng, (uint32_t)nPool);
+  nWarm = b->o.nIter < 2000 ? b->o.nIter : 2000;
+
+  /* Warm both, then alternate polarlite and the floor call by call, each
+  ** going first every other time: both see the same cache state and the
+  ** same noise from the machine. */
+  for(i=0; i<nWarm; i++){
+    int64_t ns;
+    timed_call(b->db, pPl, &aIn[aOrder[i]].in, c->zAction, &ns, 0);
+    timed_call(b->db, pFl, &aIn[aOrder[i]].in, 0, &ns, 0);
+  }
+  for(i=0; i<b->o.nIter; i++){
+    Input *in = &aIn[aOrder[i]];
+    int ansPl, ansFl;
+    if( i & 1 ){
+      ansFl = timed_call(b->db, pFl, &in->in, 0, &aNsFl[i], &zFlErr);
+      ansPl = timed_call(b->db, pPl, &in->in, c->zAction, &aNs[i], &zPlErr);
+    }else{
+      ansPl = timed_call(b->db, pPl, &in->in, c->zAction, &aNs[i], &zPlErr);
+      ansFl = timed_call(b->db, pFl, &in->in, 0, &aNsFl[i], &zFlErr);
+    }
+    if( ansPl<0 ) m->nError++;
+    if( ansFl<0 ) m->nError++;
+    if( in->plAns>=0 && ansPl>=0 && in->plAns!=ansPl ) in->bUnstable = 1;
+    if( ansPl!=ansFl ){ m->nMismatch++; in->bMis = 1; }
+    in->plAns = ansPl;
+    in->floorAns = ansFl;
+  }
+  bstats_us(aNs, b->o.nIter, &m->pl);
+  bstats_us(aNsFl, b->o.nIter, &m->floor);
+
+  for(i=0; i<nPool; i++){
+    Input *in = &aIn[i];
+    if( in->floorAns<0 && in->plAns<0 ) continue;   /* never called */
+    if( in->floorAns!=in->in.expect ) m->nFloorBad++;
+    if( (in->bMis || in->floorAns!=in->in.expect) && nShown<MAX_SHOWN ){
+      printf("MISMATCH %s: authorize('%s', '%s', '%s') polarlite=%d floor=%d oracle=%d%s\n",
+             zName, in->in.zUser, c->zAction, in->in.zRes, in->plAns, in->floorAns, in->in.expect,
+             in->bUnstable ? " (polarlite answer changed between calls)" : "");
+      nShown++;
+    }
+  }
+  if( zPlErr ) printf("ERROR %s: polarlite: %s\n", zName, zPlErr);
+  if( zFlErr ) printf("ERROR %s: floor: %s\n", zName, zFlErr);
+
+  if( c->barP50>0 ){
+    double r = m->floor.p50>0 ? m->pl.p50 / m->floor.p50 : 0;
+    m->bBarMet = m->pl.p50<=c->barP50
+              && (c->barP99<=0 || m->pl.p99<=c->barP99)
+              && (c->barRatio<=0 || r<=c->barRatio);
+    if( c->barP99>0 ){
+      snprintf(m->zBar, sizeof(m->zBar), "p50<=%g p99<=%g x<=%g", c->barP50, c->barP99, c->barRatio);
+    }else{
+      snprintf(m->zBar, sizeof(m->zBar), "p50<=%g", c->barP50);
+    }
+  }
+done:
+  sqlite3_free(zPlErr);
+  sqlite3_free(zFlErr);
+  sqlite3_finalize(pPl);
+  sqlite3_finalize(pFl);
+  free(aIn);
+  free(aNs);
+  free(aNsFl);
+  free(aOrder);
+}
+
+/*----------------------------------------------------------------- lists ---*/
+static const char zFloorListIssue[] =
+  "WITH repo(id) AS (\n"
+  "  SELECT a3 FROM " T_ROLE3 "\n"
+  "   WHERE a1=?1 AND a2 IN ('String:reader','String:maintainer')\n"
+  "     AND a3>='Repository:' AND a3<'Repository;'\n"
+  "  UNION\n"
+  "  SELECT p.a1 FROM " T_ROLE3 " r JOIN " T_REL3 " p ON p.a3=r.a3 AND p.a2='String:parent'\n"
+  "   WHERE r.a1=?1 AND r.a2 IN ('String:member','String:admin')\n"
+  "     AND r.a3>='Organization:' AND r.a3<'Organization;')\n"
+  "SELECT i.a1 FROM repo JOIN " T_REL3 " i ON i.a3=repo.id AND i.a2='String:parent'\n"
+  " WHERE i.a1>='Issue:' AND i.a1<'Issue;'";
+
+static const char zFloorListFolder[] =
+  "WITH RECURSIVE down(f) AS (\n"
+  "  SELECT a3 FROM " T_ROLE3 "\n"
+  "   WHERE a1=?1 AND a2 IN ('String:viewer','String:editor')\n"
+  "     AND a3>='Folder:' AND a3<'Folder;'\n"
+  "  UNION\n"
+  "  SELECT c.a1 FROM down JOIN " T_REL3 " c ON c.a3=down.f AND c.a2='String:parent')\n"
+  "SELECT f FROM down";
+
+/* Run a list statement to the end: count rows and digest their ids in
+** "Type:id" form. Returns the elapsed ns, or -1 on error. */
+static int64_t run_list(Bench *b, sqlite3_stmt *p, const char *zType, long *pn,
+                        uint64_t *pDigest, int *pbWild, char **pzErr){
+  int64_t t0 = bnow_ns(), t1;
+  long n = 0;
+  uint64_t h = 0;
+  int rc, nType = (int)strlen(zType);
+  *pbWild = 0;
+  while( (rc = sqlite3_step(p))==SQLITE_ROW ){
+    const char *z = (const char*)sqlite3_column_text(p, 0);
+    int nz = sqlite3_column_bytes(p, 0);
+    char zBuf[512];
+    if( !z ) continue;
+    if( nz==1 && z[0]=='*' ) *pbWild = 1;
+    /* polar_list may answer bare ids or Type:id; compare in one form */
+    if( !(nz>nType && !memcmp(z, zType, (size_t)nType) && z[nType]==':') && nz<400 ){
+      snprintf(zBuf, sizeof(zBuf), "%s:%.*s", zType, nz, z);
+      z = zBuf;
+      nz = (int)strlen(zBuf);
+    }
+    h += bhash_str(z, nz);
+    n++;
+  }
+  sqlite3_reset(p);
+  t1 = bnow_ns();
+  *pn = n;
+  *pDigest = h;
+  if( rc!=SQLITE_DONE ){
+    if( !*pzErr ) *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(b->db));
+    return -1;
+  }
+  return t1 - t0;
+}
+
+static void run_list_measure(Bench *b, const char *zName, const char *zLabel, int user,
+                             const char *zAction, int eKind, const char *zFloor,
+                             int (*xOracle)(const GcWorld*, int, int), int nRes){
+  sqlite3_stmt *pPl = prepare_or_die(b->db, "SELECT id FROM polar_list(?1, ?2, ?3)");
+  sqlite3_stmt *pFl = prepare_or_die(b->db, zFloor);
+  const char *zType = gc_type_name(eKind);
+  int64_t *aNs = bxmalloc(sizeof(int64_t)*(size_t)b->o.nListIter);
+  char zUser[40], zRef[40];
+  char *zPlErr = 0, *zFlErr = 0;
+  uint64_t hPl = 0, hFl = 0, hOr = 0, h;
+  long n, nOr = 0;
+  int i, bWild = 0, bWildAny = 0;
+  Measure *m = new_measure(b, M_LIST, zName, zLabel);
+
+  gc_ref(zUser, GC_USER, user);
+  for(i=0; i<nRes; i++){
+    if( xOracle(b->w, user, i) ){
+      gc_ref(zRef, eKind, i);
+      hOr += bhash_str(zRef, (int)strlen(zRef));
+      nOr++;
+    }
+  }
+  m->nOracleCount = nOr;
+  sqlite3_bind_text(pPl, 1, zUser, -1, SQLITE_STATIC);
+  sqlite3_bind_text(pPl, 2, zAction, -1, SQLITE_STATIC);
+  sqlite3_bind_text(pPl, 3, zType, -1, SQLITE_STATIC);
+  sqlite3_bind_text(pFl, 1, zUser, -1, SQLITE_STATIC);
+
+  for(i=0; i<3; i++) run_list(b, pPl, zType, &n, &h, &bWild, &zPlErr);
+  for(i=0; i<b->o.nListIter; i++){
+    aNs[i] = run_list(b, pPl, zType, &n, &h, &bWild, &zPlErr);
+    if( aNs[i]<0 ){ m->nError++; aNs[i] = 0; }
+    if( i>0 && (n!=m->nCount || h!=hPl) ) m->nMismatch++;   /* unstable answer */
+    m->nCount = n; hPl = h; bWildAny |= bWild;
+  }
+  bstats_ms(aNs, b->o.nListIter, &m->pl);
+
+  for(i=0; i<3; i++) run_list(b, pFl, zType, &n, &h, &bWild, &zFlErr);
+  for(i=0; i<b->o.nListIter; i++){
+    aNs[i] = run_list(b, pFl, zType, &n, &h, &bWild, &zFlErr);
+    if( aNs[i]<0 ){ m->nError++; aNs[i] = 0; }
+    m->nFloorCount = n; hFl = h;
+  }
+  bstats_ms(aNs, b->o.nListIter, &m->floor);
+
+  if( m->nCount!=m->nFloorCount || hPl!=hFl ){
+    m->nMismatch++;
+    printf("MISMATCH %s: polar_list('%s', '%s', '%s') returned %ld ids%s, "
+           "hand-written SQL %ld (digests %s)\n", zName, zUser, zAction, zType,
+           m->nCount, bWildAny ? " including '*'" : "", m->nFloorCount,
+           hPl==hFl ? "equal" : "differ");
+  }
+  if( m->nFloorCount!=nOr || hFl!=hOr ){
+    m->nFloorBad++;
+    printf("MISMATCH %s: hand-written SQL returned %ld ids, oracle %ld (digests %s)\n",
+           zName, m->nFloorCount, nOr, hFl==hOr ? "equal" : "differ");
+  }
+  if( zPlErr ) printf("ERROR %s: polarlite: %s\n", zName, zPlErr);
+  if( zFlErr ) printf("ERROR %s: floor: %s\n", zName, zFlErr);
+  snprintf(m->zBar, sizeof(m->zBar), "<=20 ms, complete");
+  m->bBarMet = m->pl.p50<=20.0 && m->nMismatch==0;
+  sqlite3_free(zPlErr);
+  sqlite3_free(zFlErr);
+  sqlite3_finalize(pPl);
+  sqlite3_finalize(pFl);
+  free(aNs);
+}
+
+/*--------------------------------------------------------------- report ---*/
+static void print_table(Bench *b){
+  int i;
+  printf("\n%-28s %-5s %5s  %-24s %-24s %6s %8s  %s\n", "measure", "ans", "pool",
+         "polarlite p50/p90/p99", "floor p50/p90/p99", "ratio", "mismatch", "SPEC bar");
+  printf("%-28s %-5s %5s  %-24s %-24s %6s %8s  %s\n", "", "", "",
+         "(us; lists/load: ms)", "(hand-written SQL)", "p50", "", "");
+  for(i=0; i<b->nM; i++){
+    Measure *m = &b->aM[i];
+    char zPl[64], zFl[64], zRatio[16], zMis[24], zBar[80];
+    const char *zAns = "";
+    zFl[0] = zRatio[0] = zMis[0] = zBar[0] = 0;
+    if( m->eKind==M_INSERT ){
+      printf("%-28s %-5s %5s  %.0f facts in %.2f s = %.0f facts/s\n", m->zLabel, "", "",
+             m->rFacts, m->rSeconds, m->rSeconds>0 ? m->rFacts / m->rSeconds : 0);
+      continue;
+    }
+    if( m->eKind==M_CHECK ){
+      const char *zDot = strrchr(m->zName, '.');
+      zAns = zDot ? zDot + 1 : "";
+      if( m->nPool==0 ){
+        printf("%-28s %-5s %5d  (no inputs in this world)\n", m->zLabel, zAns, 0);
+        continue;
+      }
+      snprintf(zPl, sizeof(zPl), "%.1f / %.1f / %.1f", m->pl.p50, m->pl.p90, m->pl.p99);
+      snprintf(zFl, sizeof(zFl), "%.1f / %.1f / %.1f", m->floor.p50, m->floor.p90, m->floor.p99);
+    }else if( m->eKind==M_LIST ){
+      zAns = "list";
+      snprintf(zPl, sizeof(zPl), "%.2f / %.2f / %.2f ms", m->pl.p50, m->pl.p90, m->pl.p99);
+      snprintf(zFl, sizeof(zFl), "%.2f / %.2f / %.2f ms", m->floor.p50, m->floor.p90, m->floor.p99);
+    }else{
+      zAns = "load";
+      if( m->pl.n>1 ){
+        snprintf(zPl, sizeof(zPl), "%.2f / %.2f / %.2f ms", m->pl.p50, m->pl.p90, m->pl.p99);
+      }else{
+        snprintf(zPl, sizeof(zPl), "%.2f ms", m->pl.p50);
+      }
+    }
+    if( m->eKind!=M_LOAD && m->floor.p50>0 ){
+      snprintf(zRatio, sizeof(zRatio), "%.2f", m->pl.p50 / m->floor.p50);
+    }
+    if( m->eKind!=M_LOAD ){
+      snprintf(zMis, sizeof(zMis), "%ld%s", m->nMismatch + m->nError,
+               m->nFloorBad ? "*" : "");
+    }
+    if( m->bBarMet>=0 ){
+      snprintf(zBar, sizeof(zBar), "%s %s", m->bBarMet ? "ok  " : "MISS", m->zBar);
+    }
+    printf("%-28s %-5s %5d  %-24s %-24s %6s %8s  %s\n", m->zLabel, zAns,
+           m->eKind==M_LIST ? (int)m->nCount : m->nPool, zPl, zFl, zRatio, zMis, zBar);
+  }
+  printf("\npool: distinct inputs per check (for lists: ids returned). mismatch: calls where\n"
+         "polarlite and the hand-written SQL disagree, plus SQL errors; '*' = the hand-written\n"
+         "SQL disagreed with the generator's oracle (a benchmark bug).\n");
+}
+
+static void json_stats(FILE *f, const char *zKey, const BStats *s){
+  fprintf(f, "\"%s\": {\"n\": %d, \"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f, "
+             "\"max\": %.3f, \"mean\": %.3f}", zKey, s->n, s->p50, s->p90, s->p99, s->max, s->mean);
+}
+
+static void write_json(Bench *b, long nBad){
+  FILE *f = fopen(b->o.zJson, "w");
+  int i, nOut = 0;
+  if( !f ){
+    fprintf(stderr, "bench_engine: cannot write %s: %s\n", b->o.zJson, strerror(errno));
+    return;
+  }
+  fprintf(f, "{\n  \"benchmark\": \"engine\",\n  \"facts\": %ld,\n  \"seed\": %llu,\n"
+             "  \"sqlite_version\": \"%s\",\n  \"iterations\": %d,\n  \"list_iterations\": %d,\n"
+             "  \"cache_mb\": %d,\n  \"measures\": [\n",
+          b->w->nFact, (unsigned long long)b->o.seed, sqlite3_libversion(), b->o.nIter,
+          b->o.nListIter, b->o.nCacheMb);
+  for(i=0; i<b->nM; i++){
+    Measure *m = &b->aM[i];
+    fprintf(f, "%s    {\"name\": \"%s\", \"label\": \"%s\", ", nOut++ ? ",\n" : "",
+            m->zName, m->zLabel);
+    switch( m->eKind ){
+      case M_INSERT:
+        fprintf(f, "\"kind\": \"load_facts\", \"facts\": %.0f, \"seconds\": %.3f, "
+                   "\"facts_per_s\": %.0f}", m->rFacts, m->rSeconds,
+                m->rSeconds>0 ? m->rFacts / m->rSeconds : 0);
+        continue;
+      case M_LOAD:
+        fprintf(f, "\"kind\": \"policy_load\", ");
+        json_stats(f, "ms", &m->pl);
+        break;
+      case M_CHECK:
+        fprintf(f, "\"kind\": \"authorize\", \"pool\": %d, ", m->nPool);
+        json_stats(f, "polarlite_us", &m->pl);
+        fputs(", ", f);
+        json_stats(f, "floor_us", &m->floor);
+        fprintf(f, ", \"ratio_p50\": %.3f, \"ratio_p99\": %.3f",
+                m->floor.p50>0 ? m->pl.p50 / m->floor.p50 : 0,
+                m->floor.p99>0 ? m->pl.p99 / m->floor.p99 : 0);
+        break;
+      case M_LIST:
+        fprintf(f, "\"kind\": \"list\", \"count\": %ld, \"floor_count\": %ld, "
+                   "\"oracle_count\": %ld, ", m->nCount, m->nFloorCount, m->nOracleCount);
+        json_stats(f, "polarlite_ms", &m->pl);
+        fputs(", ", f);
+        json_stats(f, "floor_ms", &m->floor);
+        fprintf(f, ", \"ratio_p50\": %.3f", m->floor.p50>0 ? m->pl.p50 / m->floor.p50 : 0);
+        break;
+    }
+    if( m->eKind!=M_LOAD ){
+      fprintf(f, ", \"mismatches\": %ld, \"floor_vs_oracle\": %ld, \"errors\": %ld",
+              m->nMismatch, m->nFloorBad, m->nError);
+    }
+    if( m->bBarMet>=0 ){
+      fprintf(f, ", \"bar\": \"%s\", \"bar_met\": %s", m->zBar, m->bBarMet ? "true" : "false");
+    }
+    fputc('}', f);
+  }
+  fprintf(f, "\n  ],\n  \"bad_total\": %ld,\n  \"ok\": %s\n}\n", nBad, nBad ? "false" : "true");
+  if( fclose(f) ) fprintf(stderr, "bench_engine: cannot write %s\n", b->o.zJson);
+}
+
+/*----------------------------------------------------------------- main ---*/
+static void usage(void){
+  fprintf(stderr,
+    "usage: bench_engine [--size N] [--iters N] [--list-iters N] [--seed S]\n"
+    "                    [--ext PATH] [--policy FILE] [--json FILE] [--only SUBSTR]\n"
+    "                    [--db FILE] [--load insert|batch] [--cache-mb N]\n");
+  exit(2);
+}
+
+static void parse_opts(Opts *o, int argc, char **argv){
+  int i;
+  const char *z;
+  memset(o, 0, sizeof(*o));
+  o->nSize = 300000;
+  o->nIter = 20000;
+  o->nListIter = 30;
+  o->seed = 42;
+  o->zExt = "../polarlite.so";
+  o->zPolicy = "gitclub.polar";
+  o->zJson = "results-engine.json";
+  o->nCacheMb = 128;
+  if( (z = getenv("BENCH_SIZE"))!=0 && *z ) o->nSize = atol(z);
+  for(i=1; i<argc; i++){
+    const char *a = argv[i], *v = i+1<argc ? argv[i+1] : 0;
+    if( !v ) usage();
+    if( !strcmp(a, "--size") ) o->nSize = atol(v);
+    else if( !strcmp(a, "--iters") ) o->nIter = atoi(v);
+    else if( !strcmp(a, "--list-iters") ) o->nListIter = atoi(v);
+    else if( !strcmp(a, "--seed") ) o->seed = strtoull(v, 0, 10);
+    else if( !strcmp(a, "--ext") ) o->zExt = v;
+    else if( !strcmp(a, "--policy") ) o->zPolicy = v;
+    else if( !strcmp(a, "--json") ) o->zJson = v;
+    else if( !strcmp(a, "--only") ) o->zOnly = v;
+    else if( !strcmp(a, "--db") ) o->zDb = v;
+    else if( !strcmp(a, "--cache-mb") ) o->nCacheMb = atoi(v);
+    else if( !strcmp(a, "--load") ){
+      if( !strcmp(v, "batch") ) o->bBatch = 1;
+      else if( strcmp(v, "insert") ) usage();
+    }else usage();
+    i++;
+  }
+  if( o->nIter<1 || o->nListIter<1 || o->nSize<1 ) usage();
+}
+
+static void open_db(Bench *b){
+  char *zErr = 0, *zSql;
+  if( b->o.zDb ){
+    snprintf(b->zDbPath, sizeof(b->zDbPath), "%s", b->o.zDb);
+  }else{
+    const char *zTmp = getenv("TMPDIR");
+    snprintf(b->zDir, sizeof(b->zDir), "%s/polarlite-bench-XXXXXX",
+             zTmp && strlen(zTmp)<30 ? zTmp : "/tmp");
+    if( !mkdtemp(b->zDir) ) die("mkdtemp: %s", strerror(errno));
+    snprintf(b->zDbPath, sizeof(b->zDbPath), "%s/bench.db", b->zDir);
+  }
+  if( sqlite3_open(b->zDbPath, &b->db)!=SQLITE_OK ){
+    die("cannot open %s: %s", b->zDbPath, sqlite3_errmsg(b->db));
+  }
+  exec_or_die(b->db, "PRAGMA journal_mode=WAL");
+  exec_or_die(b->db, "PRAGMA synchronous=NORMAL");
+  zSql = sqlite3_mprintf("PRAGMA cache_size=-%d", b->o.nCacheMb * 1024);
+  exec_or_die(b->db, zSql);
+  sqlite3_free(zSql);
+  sqlite3_enable_load_extension(b->db, 1);
+  if( sqlite3_load_extension(b->db, b->o.zExt, "sqlite3_polarlite_init", &zErr)!=SQLITE_OK ){
+    die("cannot load %s: %s", b->o.zExt, zErr ? zErr : "?");
+  }
+  sqlite3_enable_load_extension(b->db, 0);
+}
+
+static void close_db(Bench *b){
+  sqlite3_close(b->db);
+  if( b->zDir[0] ){
+    char z[600];
+    const char *azSuffix[] = { "", "-wal", "-shm" };
+    int i;
+    for(i=0; i<3; i++){
+      snprintf(z, sizeof(z), "%s%s", b->zDbPath, azSuffix[i]);
+      unlink(z);
+    }
+    rmdir(b->zDir);
+  }
+}
+
+int main(int argc, char **argv){
+  Bench b;
+  char *zSrc;
+  long nSrc, nBad = 0;
+  int64_t tLoad;
+  int i, bReuse;
+  Measure *m;
+
+  memset(&b, 0, sizeof(b));
+  parse_opts(&b.o, argc, argv);
+  setvbuf(stdout, 0, _IOLBF, 0);
+
+  zSrc = read_file(b.o.zPolicy, &nSrc);
+  b.w = gc_world_new(b.o.nSize, b.o.seed);
+  open_db(&b);
+  printf("polarlite engine benchmark: %ld facts (seed %llu): %d users, %d orgs, %d repos, "
+         "%d issues, %d folders (%d chains 10 deep, %d with a cycle)\n"
+         "SQLite %s, database %s, cache %d MiB, %d iterations per check\n",
+         b.w->nFact, (unsigned long long)b.o.seed, b.w->nUser, b.w->nOrg, b.w->nRepo,
+         b.w->nIssue, b.w->nFolder, b.w->nChainLeaf, b.w->nFolderCycle,
+         sqlite3_libversion(), b.zDbPath, b.o.nCacheMb, b.o.nIter);
+
+  bReuse = b.o.zDb && world_in_db(&b);
+  tLoad = polar_load(&b, zSrc, nSrc);
+  m = new_measure(&b, M_LOAD, bReuse ? "policy_load.reused_db" : "policy_load.empty_db",
+                  bReuse ? "policy load (reused db)" : "policy load (empty db)");
+  m->pl.n = 1;
+  m->pl.p50 = m->pl.p90 = m->pl.p99 = m->pl.max = m->pl.mean = (double)tLoad / 1e6;
+  snprintf(m->zBar, sizeof(m->zBar), "<=5 ms");
+  m->bBarMet = m->pl.p50<=5.0;
+
+  if( bReuse ){
+    printf("reusing the world already in %s\n", b.zDbPath);
+  }else{
+    load_world(&b);
+  }
+  b.pWl = wl_new(b.w, b.o.seed);
+  brng_seed(&b.rng, b.o.seed ^ 0x6f72646572ULL);
+
+  for(i=0; i<wl_nCheck; i++){
+    const WlCheck *c = &wl_aCheck[i];
+    if( wants(&b, c->zName) ){
+      run_check(&b, c, 1);
+      run_check(&b, c, 0);
+    }
+  }
+  if( wants(&b, "list_issue_read") ){
+    run_list_measure(&b, "list_issue_read", "list Issue read (org admin)",
+                     b.w->iOrgPowerUser, "read", GC_ISSUE, zFloorListIssue,
+                     gc_can_read_issue, b.w->nIssue);
+  }
+  if( wants(&b, "list_folder_read") ){
+    run_list_measure(&b, "list_folder_read", "list Folder read (many trees)",
+                     b.w->iFolderPowerUser, "read", GC_FOLDER, zFloorListFolder,
+                     gc_can_read_folder, b.w->nFolder);
+  }
+  if( wants(&b, "policy_reload") ){
+    int64_t aNs[20];
+    m = new_measure(&b, M_LOAD, "policy_load.reload", "policy reload (with facts)");
+    for(i=0; i<20; i++) aNs[i] = polar_load(&b, zSrc, nSrc);
+    bstats_ms(aNs, 20, &m->pl);
+    snprintf(m->zBar, sizeof(m->zBar), "<=5 ms");
+    m->bBarMet = m->pl.p50<=5.0;
+  }
+
+  print_table(&b);
+  for(i=0; i<b.nM; i++) nBad += b.aM[i].nMismatch + b.aM[i].nFloorBad + b.aM[i].nError;
+  write_json(&b, nBad);
+  printf("results: %s\n", b.o.zJson);
+  if( nBad ) printf("FAILED: %ld mismatches or errors (see above)\n", nBad);
+
+  close_db(&b);
+  gc_world_free(b.w);
+  free(zSrc);
+  wl_free(b.pWl);
+  return nBad ? 1 : 0;
+}

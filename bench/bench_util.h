@@ -1,0 +1,49 @@
+/*
+** bench_util.h — small helpers shared by the polarlite benchmarks:
+** a deterministic RNG, a monotonic clock, latency statistics and a set of
+** 64-bit keys. Nothing here touches SQLite.
+*/
+#ifndef BENCH_UTIL_H
+#define BENCH_UTIL_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+/*---------------------------------------------------------------- rng ---*/
+/* xoshiro256** seeded through splitmix64: same seed, same sequence, on
+** every platform. */
+typedef struct BRng { uint64_t s[4]; } BRng;
+void brng_seed(BRng*, uint64_t seed);
+uint64_t brng_next(BRng*);
+uint32_t brng_below(BRng*, uint32_t n);      /* uniform in [0,n), n > 0 */
+double brng_unit(BRng*);                     /* uniform in [0,1) */
+
+/*-------------------------------------------------------------- clock ---*/
+int64_t bnow_ns(void);                       /* CLOCK_MONOTONIC */
+
+/*-------------------------------------------------------------- stats ---*/
+typedef struct BStats {
+  int n;
+  double p50, p90, p99, max, mean;           /* in the unit of the samples */
+} BStats;
+/* Sorts aNs in place and fills *pOut with values in microseconds. */
+void bstats_us(int64_t *aNs, int n, BStats *pOut);
+/* The same in milliseconds. */
+void bstats_ms(int64_t *aNs, int n, BStats *pOut);
+
+/*----------------------------------------------------------- key set ---*/
+/* Open-addressing set of 64-bit keys (key 0 is reserved). Aborts on OOM:
+** the benchmark cannot continue without memory anyway. */
+typedef struct BSet { uint64_t *a; size_t nSlot, nUsed; } BSet;
+void bset_init(BSet*, size_t nExpected);
+void bset_free(BSet*);
+int bset_add(BSet*, uint64_t key);           /* 1 if new, 0 if present */
+int bset_has(const BSet*, uint64_t key);
+
+/* Order-independent digest of a set of strings (sum of 64-bit FNV-1a). */
+uint64_t bhash_str(const char *z, int n);
+
+void *bxmalloc(size_t n);                    /* malloc or abort */
+void *bxrealloc(void *p, size_t n);          /* realloc or abort */
+
+#endif /* BENCH_UTIL_H */

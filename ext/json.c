@@ -1,0 +1,621 @@
+/*
+** json.c — Oso fact JSON: batch bodies and arrays of facts.
+**
+**   batch  = [ {"inserts": [Fact...]} | {"deletes": [Fact...]} , ... ]
+**   Fact   = {"predicate": "has_role",
+**             "args": [{"type": "User", "id": "alice"}, ...]}   1..5 args
+**
+** In an arg, "type" and "id" are strings or null (a missing key is null);
+** whether null is allowed (a wildcard, deletes only) is decided later by
+** pl_value_from_wire. An Integer id may also be a JSON number and a Boolean
+** id a JSON true/false.
+**
+** How it works: jsmn only tokenizes and is lenient about syntax (it takes
+** "[1 2]" or "{"a" 1}"), so the text is first checked against the JSON
+** grammar by json_check(), which also gives errors a byte position. Then
+** jsmn fills a token array that grows on JSMN_ERROR_NOMEM (jsmn resumes
+** where it stopped), and the tokens are walked against the expected shape;
+** every error names the path of the offending element ("batch[2].inserts[0]
+** .args[1].id"). Strings are unescaped (\uXXXX and surrogate pairs to UTF-8)
+** into the caller's arena; \u0000 is refused because ids cannot hold NUL.
+*/
+#include "pl_int.h"
+#include <string.h>
+
+#define JSMN_STATIC
+#define JSMN_STRICT
+#define JSMN_PARENT_LINKS
+#include <jsmn.h>
+
+/*------------------------------------------------------------ grammar ----*/
+
+static int json_is_ws(char c){
+  return c==' ' || c=='\t' || c=='\n' || c=='\r';
+}
+static int json_is_digit(char c){ return c>='0' && c<='9'; }
+static int json_is_hex(char c){
+  return json_is_digit(c) || (c>='a' && c<='f') || (c>='A' && c<='F');
+}
+
+/* Error at byte i of z: "malformed JSON at line L, column C (byte i): why" */
+static int json_syntax_err(const char *z, int i, const char *zWhy,
+                           char **pzErr){
+  int line = 1, col = 1, k;
+  for(k=0; k<i; k++){
+    if( z[k]=='\n' ){ line++; col = 1; }else{ col++; }
+  }
+  *pzErr = sqlite3_mprintf("malformed JSON at line %d, column %d (byte %d): %s",
+                           line, col, i, zWhy);
+  return SQLITE_ERROR;
+}
+
+/* Scan the string starting at z[*pi]=='"'; leave *pi after the closing
+** quote. */
+static int json_scan_string(const char *z, int n, int *pi, char **pzErr){
+  int i = *pi + 1;
+  while( i<n ){
+    unsigned char c = (unsigned char)z[i];
+    if( c=='"' ){ *pi = i+1; return SQLITE_OK; }
+    if( c<0x20 ){
+      return json_syntax_err(z, i, "control character inside a string "
+                             "(escape it)", pzErr);
+    }
+    if( c=='\\' ){
+      if( i+1>=n ) break;
+      switch( z[i+1] ){
+        case '"': case '\\': case '/': case 'b': case 'f': case 'n':
+        case 'r': case 't':
+          i += 2;
+          break;
+        case 'u':
+          if( i+5>=n || !json_is_hex(z[i+2]) || !json_is_hex(z[i+3])
+           || !json_is_hex(z[i+4]) || !json_is_hex(z[i+5]) ){
+            return json_syntax_err(z, i, "\\u must be followed by four hex "
+                                   "digits", pzErr);
+          }
+          i += 6;
+          break;
+        default:
+          return json_syntax_err(z, i, "invalid escape in a string", pzErr);
+      }
+      continue;
+    }
+    i++;
+  }
+  return json_syntax_err(z, *pi, "unterminated string", pzErr);
+}
+
+static int json_scan_number(const char *z, int n, int *pi, char **pzErr){
+  int i = *pi;
+  if( z[i]=='-' ) i++;
+  if( i<n && z[i]=='0' ){
+    i++;
+  }else if( i<n && json_is_digit(z[i]) ){
+    while( i<n && json_is_digit(z[i]) ) i++;
+  }else{
+    return json_syntax_err(z, *pi, "invalid number", pzErr);
+  }
+  if( i<n && z[i]=='.' ){
+    i++;
+    if( i>=n || !json_is_digit(z[i]) ){
+      return json_syntax_err(z, i, "digits expected after '.'", pzErr);
+    }
+    while( i<n && json_is_digit(z[i]) ) i++;
+  }
+  if( i<n && (z[i]=='e' || z[i]=='E') ){
+    i++;
+    if( i<n && (z[i]=='+' || z[i]=='-') ) i++;
+    if( i>=n || !json_is_digit(z[i]) ){
+      return json_syntax_err(z, i, "digits expected in the exponent", pzErr);
+    }
+    while( i<n && json_is_digit(z[i]) ) i++;
+  }
+  *pi = i;
+  return SQLITE_OK;
+}
+
+/* Check z[0..n) against the JSON grammar (RFC 8259), one value with
+** optional surrounding whitespace. Iterative: the open containers are kept
+** in a growable stack, so nesting is limited by memory only. */
+static int json_check(const char *z, int n, char **pzErr){
+  enum { S_VALUE, S_ARRAY_FIRST, S_OBJECT_FIRST, S_KEY, S_AFTER };
+  char aStatic[64], *aStack = aStatic;
+  int nStack = 0, nAlloc = (int)sizeof(aStatic), i = 0, rc = SQLITE_OK;
+  int eState = S_VALUE;
+  while( rc==SQLITE_OK ){
+    char c;
+    while( i<n && json_is_ws(z[i]) ) i++;
+    if( i>=n ){
+      if( eState==S_AFTER && nStack==0 ) break;
+      rc = json_syntax_err(z, i, (eState==S_VALUE && nStack==0) ?
+                           "empty input" : "unexpected end of input", pzErr);
+      break;
+    }
+    c = z[i];
+    switch( eState ){
+      case S_ARRAY_FIRST:
+        if( c==']' ){ nStack--; i++; eState = S_AFTER; break; }
+        eState = S_VALUE;
+        /* fall through */
+      case S_VALUE:
+        if( c=='{' || c=='[' ){
+          if( nStack>=nAlloc ){
+            char *aNew = sqlite3_malloc64((size_t)nAlloc*2);
+            if( aNew==0 ){ rc = SQLITE_NOMEM; break; }
+            memcpy(aNew, aStack, (size_t)nStack);
+            if( aStack!=aStatic ) sqlite3_free(aStack);
+            aStack = aNew;
+            nAlloc *= 2;
+          }
+          aStack[nStack++] = c;
+          i++;
+          eState = c=='{' ? S_OBJECT_FIRST : S_ARRAY_FIRST;
+        }else if( c=='"' ){
+          rc = json_scan_string(z, n, &i, pzErr);
+          eState = S_AFTER;
+        }else if( c=='-' || json_is_digit(c) ){
+          rc = json_scan_number(z, n, &i, pzErr);
+          eState = S_AFTER;
+        }else if( n-i>=4 && memcmp(z+i, "true", 4)==0 ){
+          i += 4; eState = S_AFTER;
+        }else if( n-i>=5 && memcmp(z+i, "false", 5)==0 ){
+          i += 5; eState = S_AFTER;
+        }else if( n-i>=4 && memcmp(z+i, "null", 4)==0 ){
+          i += 4; eState = S_AFTER;
+        }else{
+          rc = json_syntax_err(z, i, "expected a value", pzErr);
+        }
+        break;
+      case S_OBJECT_FIRST:
+        if( c=='}' ){ nStack--; i++; eState = S_AFTER; break; }
+        /* fall through */
+      case S_KEY:
+        if( c!='"' ){
+          rc = json_syntax_err(z, i, "expected a string key", pzErr);
+          break;
+        }
+        rc = json_scan_string(z, n, &i, pzErr);
+        if( rc!=SQLITE_OK ) break;
+        while( i<n && json_is_ws(z[i]) ) i++;
+        if( i>=n || z[i]!=':' ){
+          rc = json_syntax_err(z, i, "expected ':' after the key", pzErr);
+          break;
+        }
+        i++;
+        eState = S_VALUE;
+        break;
+      default: /* S_AFTER */
+        if( nStack==0 ){
+          rc = json_syntax_err(z, i, "unexpected text after the JSON value",
+                               pzErr);
+        }else if( aStack[nStack-1]=='[' ){
+          if( c==',' ){ i++; eState = S_VALUE; }
+          else if( c==']' ){ i++; nStack--; }
+          else rc = json_syntax_err(z, i, "expected ',' or ']'", pzErr);
+        }else{
+          if( c==',' ){ i++; eState = S_KEY; }
+          else if( c=='}' ){ i++; nStack--; }
+          else rc = json_syntax_err(z, i, "expected ',' or '}'", pzErr);
+        }
+        break;
+    }
+  }
+  if( aStack!=aStatic ) sqlite3_free(aStack);
+  return rc;
+}
+
+/*------------------------------------------------------------ tokens -----*/
+
+typedef struct JsonDoc {
+  PlArena *pArena;
+  const char *z;           /* the JSON text */
+  jsmntok_t *aTok;         /* tokens in document order */
+  int nTok;
+} JsonDoc;
+
+static int json_tokenize(JsonDoc *p, const char *z, int n, char **pzErr){
+  jsmn_parser parser;
+  unsigned int nAlloc = 64;
+  int r;
+  int rc = json_check(z, n, pzErr), i = 0;
+  if( rc!=SQLITE_OK ) return rc;
+  p->z = z;
+  /* A bare scalar is valid JSON but never the right shape; leave it to the
+  ** caller's shape check (nTok==0) rather than to jsmn's strict mode,
+  ** which wants a delimiter after a top-level primitive. */
+  while( i<n && json_is_ws(z[i]) ) i++;
+  if( z[i]!='[' && z[i]!='{' ){
+    p->nTok = 0;
+    return SQLITE_OK;
+  }
+  jsmn_init(&parser);
+  for(;;){
+    jsmntok_t *aNew = sqlite3_realloc64(p->aTok, sizeof(jsmntok_t)*nAlloc);
+    if( aNew==0 ) return SQLITE_NOMEM;
+    p->aTok = aNew;
+    r = jsmn_parse(&parser, z, (size_t)n, p->aTok, nAlloc);
+    if( r!=JSMN_ERROR_NOMEM ) break;
+    if( nAlloc > 0x7fffffffu/2 ) return SQLITE_NOMEM;
+    nAlloc *= 2;
+  }
+  if( r<=0 ){
+    /* json_check() accepted the text, so this is not expected */
+    *pzErr = sqlite3_mprintf("malformed JSON (tokenizer error %d)", r);
+    return SQLITE_ERROR;
+  }
+  p->nTok = r;
+  return SQLITE_OK;
+}
+
+/* Index of the token after the subtree rooted at token i. */
+static int json_skip(const JsonDoc *p, int i){
+  int nPending = 1;
+  while( nPending>0 && i<p->nTok ){
+    nPending += p->aTok[i].size - 1;
+    i++;
+  }
+  return i;
+}
+
+static void json_put_utf8(char *zOut, int *pj, unsigned c){
+  int j = *pj;
+  if( c<0x80 ){
+    zOut[j++] = (char)c;
+  }else if( c<0x800 ){
+    zOut[j++] = (char)(0xC0 | (c>>6));
+    zOut[j++] = (char)(0x80 | (c & 0x3F));
+  }else if( c<0x10000 ){
+    zOut[j++] = (char)(0xE0 | (c>>12));
+    zOut[j++] = (char)(0x80 | ((c>>6) & 0x3F));
+    zOut[j++] = (char)(0x80 | (c & 0x3F));
+  }else{
+    zOut[j++] = (char)(0xF0 | (c>>18));
+    zOut[j++] = (char)(0x80 | ((c>>12) & 0x3F));
+    zOut[j++] = (char)(0x80 | ((c>>6) & 0x3F));
+    zOut[j++] = (char)(0x80 | (c & 0x3F));
+  }
+  *pj = j;
+}
+
+static unsigned json_hex4(const char *z){
+  unsigned v = 0;
+  int k;
+  for(k=0; k<4; k++){
+    char c = z[k];
+    v = v*16 + (unsigned)(c<='9' ? c-'0' : (c|0x20)-'a'+10);
+  }
+  return v;
+}
+
+/* Unescape the string token iTok into the arena (NUL-terminated).
+** The output is never longer than the input: every escape shrinks. */
+static int json_string(const JsonDoc *p, int iTok, const char *zPath,
+                       const char **pz, int *pn, char **pzErr){
+  const jsmntok_t *t = &p->aTok[iTok];
+  const char *zIn = p->z + t->start;
+  int nIn = t->end - t->start, i, j = 0;
+  char *zOut = pl_arena_alloc(p->pArena, (size_t)nIn + 1);
+  if( zOut==0 ) return SQLITE_NOMEM;
+  for(i=0; i<nIn; i++){
+    unsigned c;
+    if( zIn[i]!='\\' ){ zOut[j++] = zIn[i]; continue; }
+    i++;
+    switch( zIn[i] ){
+      case 'b': zOut[j++] = '\b'; break;
+      case 'f': zOut[j++] = '\f'; break;
+      case 'n': zOut[j++] = '\n'; break;
+      case 'r': zOut[j++] = '\r'; break;
+      case 't': zOut[j++] = '\t'; break;
+      case 'u':
+        c = json_hex4(zIn+i+1);
+        i += 4;
+        if( c>=0xDC00 && c<=0xDFFF ){
+          *pzErr = sqlite3_mprintf("%s: invalid string: \\u%04X is a lone "
+                                   "low surrogate", zPath, c);
+          return SQLITE_ERROR;
+        }
+        if( c>=0xD800 && c<=0xDBFF ){
+          unsigned c2;
+          if( i+6>=nIn || zIn[i+1]!='\\' || zIn[i+2]!='u'
+           || (c2 = json_hex4(zIn+i+3))<0xDC00 || c2>0xDFFF ){
+            *pzErr = sqlite3_mprintf("%s: invalid string: \\u%04X is a high "
+                                     "surrogate without a low one", zPath, c);
+            return SQLITE_ERROR;
+          }
+          c = 0x10000 + ((c - 0xD800)<<10) + (c2 - 0xDC00);
+          i += 6;
+        }
+        if( c==0 ){
+          *pzErr = sqlite3_mprintf("%s: \\u0000 is not allowed (values cannot "
+                                   "hold NUL)", zPath);
+          return SQLITE_ERROR;
+        }
+        json_put_utf8(zOut, &j, c);
+        break;
+      default:  /* '"', '\\', '/' */
+        zOut[j++] = zIn[i];
+        break;
+    }
+  }
+  zOut[j] = 0;
+  *pz = zOut;
+  *pn = j;
+  return SQLITE_OK;
+}
+
+/* 1 if string token iTok equals zLit once unescaped. */
+static int json_key_is(const JsonDoc *p, int iTok, const char *zLit){
+  const jsmntok_t *t = &p->aTok[iTok];
+  int n = t->end - t->start;
+  const char *zRaw = p->z + t->start;
+  if( memchr(zRaw, '\\', (size_t)n) ){
+    const char *z;
+    int nz;
+    char *zIgnore = 0;
+    if( json_string(p, iTok, "", &z, &nz, &zIgnore)!=SQLITE_OK ){
+      sqlite3_free(zIgnore);
+      return 0;
+    }
+    return nz==(int)strlen(zLit) && memcmp(z, zLit, (size_t)nz)==0;
+  }
+  return n==(int)strlen(zLit) && memcmp(zRaw, zLit, (size_t)n)==0;
+}
+
+static int json_is_null(const JsonDoc *p, int iTok){
+  const jsmntok_t *t = &p->aTok[iTok];
+  return t->type==JSMN_PRIMITIVE && p->z[t->start]=='n';
+}
+
+/*------------------------------------------------------------ shapes -----*/
+
+/* One arg {"type": T, "id": I} at token iTok into slot k of pFact. */
+static int json_arg(const JsonDoc *p, int iTok, const char *zPath,
+                    PlJsonFact *pFact, int k, char **pzErr){
+  const jsmntok_t *t = &p->aTok[iTok];
+  int i, iKey = iTok + 1, bType = 0, bId = 0, iIdTok = -1, rc;
+  char zSub[160];
+  if( t->type!=JSMN_OBJECT ){
+    *pzErr = sqlite3_mprintf("%s: expected an argument {\"type\": \"...\", "
+                             "\"id\": \"...\"}", zPath);
+    return SQLITE_ERROR;
+  }
+  pFact->azType[k] = 0; pFact->anType[k] = 0;
+  pFact->azId[k] = 0;   pFact->anId[k] = 0;
+  for(i=0; i<t->size; i++){
+    int iVal = iKey + 1;
+    const jsmntok_t *v = &p->aTok[iVal];
+    if( json_key_is(p, iKey, "type") ){
+      sqlite3_snprintf(sizeof(zSub), zSub, "%s.type", zPath);
+      if( bType ) goto duplicate;
+      bType = 1;
+      if( v->type==JSMN_STRING ){
+        rc = json_string(p, iVal, zSub, &pFact->azType[k], &pFact->anType[k],
+                         pzErr);
+        if( rc!=SQLITE_OK ) return rc;
+      }else if( !json_is_null(p, iVal) ){
+        *pzErr = sqlite3_mprintf("%s: expected a type name (string) or null",
+                                 zSub);
+        return SQLITE_ERROR;
+      }
+    }else if( json_key_is(p, iKey, "id") ){
+      sqlite3_snprintf(sizeof(zSub), zSub, "%s.id", zPath);
+      if( bId ) goto duplicate;
+      bId = 1;
+      if( v->type==JSMN_STRING ){
+        rc = json_string(p, iVal, zSub, &pFact->azId[k], &pFact->anId[k],
+                         pzErr);
+        if( rc!=SQLITE_OK ) return rc;
+      }else if( v->type==JSMN_PRIMITIVE && !json_is_null(p, iVal) ){
+        /* a number or true/false: checked against the type below */
+        iIdTok = iVal;
+        pFact->azId[k] = pl_arena_strndup(p->pArena, p->z + v->start,
+                                          v->end - v->start);
+        if( pFact->azId[k]==0 ) return SQLITE_NOMEM;
+        pFact->anId[k] = v->end - v->start;
+      }else if( !json_is_null(p, iVal) ){
+        *pzErr = sqlite3_mprintf("%s: expected a string or null", zSub);
+        return SQLITE_ERROR;
+      }
+    }else{
+      const char *zKey; int nKey;
+      rc = json_string(p, iKey, zPath, &zKey, &nKey, pzErr);
+      if( rc!=SQLITE_OK ) return rc;
+      *pzErr = sqlite3_mprintf("%s: unknown key \"%s\" (an argument has "
+                               "\"type\" and \"id\")", zPath, zKey);
+      return SQLITE_ERROR;
+    }
+    iKey = json_skip(p, iVal);
+  }
+  if( iIdTok>=0 ){
+    char c = p->z[p->aTok[iIdTok].start];
+    const char *zT = pFact->azType[k];
+    int bBool = c=='t' || c=='f';
+    const char *zWant = bBool ? "Boolean" : "Integer";
+    if( zT==0 || pFact->anType[k]!=(int)strlen(zWant)
+     || memcmp(zT, zWant, strlen(zWant))!=0 ){
+      *pzErr = sqlite3_mprintf("%s.id: a JSON %s is accepted only for type %s; "
+                               "write the id as a string",
+                               zPath, bBool ? "true/false" : "number", zWant);
+      return SQLITE_ERROR;
+    }
+  }
+  return SQLITE_OK;
+
+duplicate:
+  *pzErr = sqlite3_mprintf("%s: duplicate key", zSub);
+  return SQLITE_ERROR;
+}
+
+/* One fact {"predicate": P, "args": [...]} at token iTok. */
+static int json_fact(const JsonDoc *p, int iTok, const char *zPath,
+                     PlJsonFact *pFact, char **pzErr){
+  const jsmntok_t *t = &p->aTok[iTok];
+  int i, iKey = iTok + 1, iArgs = -1, bPred = 0, rc;
+  char zSub[160];
+  if( t->type!=JSMN_OBJECT ){
+    *pzErr = sqlite3_mprintf("%s: expected a fact {\"predicate\": \"...\", "
+                             "\"args\": [...]}", zPath);
+    return SQLITE_ERROR;
+  }
+  for(i=0; i<t->size; i++){
+    int iVal = iKey + 1;
+    if( json_key_is(p, iKey, "predicate") ){
+      sqlite3_snprintf(sizeof(zSub), zSub, "%s.predicate", zPath);
+      if( bPred ) goto duplicate;
+      bPred = 1;
+      if( p->aTok[iVal].type!=JSMN_STRING ){
+        *pzErr = sqlite3_mprintf("%s: expected a string", zSub);
+        return SQLITE_ERROR;
+      }
+      rc = json_string(p, iVal, zSub, &pFact->zPred, &pFact->nPred, pzErr);
+      if( rc!=SQLITE_OK ) return rc;
+      if( pFact->nPred==0 ){
+        *pzErr = sqlite3_mprintf("%s: empty predicate", zSub);
+        return SQLITE_ERROR;
+      }
+    }else if( json_key_is(p, iKey, "args") ){
+      sqlite3_snprintf(sizeof(zSub), zSub, "%s.args", zPath);
+      if( iArgs>=0 ) goto duplicate;
+      iArgs = iVal;
+    }else{
+      const char *zKey; int nKey;
+      rc = json_string(p, iKey, zPath, &zKey, &nKey, pzErr);
+      if( rc!=SQLITE_OK ) return rc;
+      *pzErr = sqlite3_mprintf("%s: unknown key \"%s\" (a fact has "
+                               "\"predicate\" and \"args\")", zPath, zKey);
+      return SQLITE_ERROR;
+    }
+    iKey = json_skip(p, iVal);
+  }
+  if( !bPred ){
+    *pzErr = sqlite3_mprintf("%s: missing \"predicate\"", zPath);
+    return SQLITE_ERROR;
+  }
+  if( iArgs<0 ){
+    *pzErr = sqlite3_mprintf("%s: missing \"args\"", zPath);
+    return SQLITE_ERROR;
+  }
+  sqlite3_snprintf(sizeof(zSub), zSub, "%s.args", zPath);
+  t = &p->aTok[iArgs];
+  if( t->type!=JSMN_ARRAY ){
+    *pzErr = sqlite3_mprintf("%s: expected an array of arguments", zSub);
+    return SQLITE_ERROR;
+  }
+  if( t->size<1 || t->size>PL_MAX_ARGS ){
+    *pzErr = sqlite3_mprintf("%s: a fact has 1 to %d arguments; found %d",
+                             zSub, PL_MAX_ARGS, t->size);
+    return SQLITE_ERROR;
+  }
+  pFact->nArg = t->size;
+  for(i=0, iKey=iArgs+1; i<pFact->nArg; i++){
+    char zArg[176];
+    sqlite3_snprintf(sizeof(zArg), zArg, "%s[%d]", zSub, i);
+    rc = json_arg(p, iKey, zArg, pFact, i, pzErr);
+    if( rc!=SQLITE_OK ) return rc;
+    iKey = json_skip(p, iKey);
+  }
+  return SQLITE_OK;
+
+duplicate:
+  *pzErr = sqlite3_mprintf("%s: duplicate key", zSub);
+  return SQLITE_ERROR;
+}
+
+/* The array of facts at token iTok, decoded into a new arena array. */
+static int json_fact_array(const JsonDoc *p, int iTok, const char *zPath,
+                           PlJsonFact **paFact, int *pnFact, char **pzErr){
+  const jsmntok_t *t = &p->aTok[iTok];
+  PlJsonFact *aFact;
+  int i, iElem, rc;
+  *paFact = 0;
+  *pnFact = 0;
+  if( t->type!=JSMN_ARRAY ){
+    *pzErr = sqlite3_mprintf("%s: expected an array of facts", zPath);
+    return SQLITE_ERROR;
+  }
+  aFact = pl_arena_alloc(p->pArena, sizeof(PlJsonFact)*(size_t)(t->size+1));
+  if( aFact==0 ) return SQLITE_NOMEM;
+  for(i=0, iElem=iTok+1; i<t->size; i++){
+    char zSub[160];
+    sqlite3_snprintf(sizeof(zSub), zSub, "%s[%d]", zPath, i);
+    rc = json_fact(p, iElem, zSub, &aFact[i], pzErr);
+    if( rc!=SQLITE_OK ) return rc;
+    iElem = json_skip(p, iElem);
+  }
+  *paFact = aFact;
+  *pnFact = t->size;
+  return SQLITE_OK;
+}
+
+int pl_json_batch(PlArena *pArena, const char *zJson, int nJson,
+                  PlJsonChange **paChange, int *pnChange, char **pzErr){
+  JsonDoc doc;
+  PlJsonChange *aChange = 0;
+  int rc, i, iElem;
+  memset(&doc, 0, sizeof(doc));
+  doc.pArena = pArena;
+  *paChange = 0;
+  *pnChange = 0;
+  if( nJson<0 ) nJson = (int)strlen(zJson);
+  rc = json_tokenize(&doc, zJson, nJson, pzErr);
+  if( rc!=SQLITE_OK ) goto batch_done;
+  if( doc.nTok==0 || doc.aTok[0].type!=JSMN_ARRAY ){
+    *pzErr = sqlite3_mprintf("batch: expected a JSON array of changesets "
+                             "({\"inserts\": [...]} or {\"deletes\": [...]})");
+    rc = SQLITE_ERROR;
+    goto batch_done;
+  }
+  aChange = pl_arena_alloc(pArena,
+                           sizeof(PlJsonChange)*(size_t)(doc.aTok[0].size+1));
+  if( aChange==0 ){ rc = SQLITE_NOMEM; goto batch_done; }
+  for(i=0, iElem=1; i<doc.aTok[0].size; i++){
+    const jsmntok_t *t = &doc.aTok[iElem];
+    char zPath[64];
+    int bInsert = 0;
+    if( t->type!=JSMN_OBJECT || t->size!=1
+     || !((bInsert = json_key_is(&doc, iElem+1, "inserts"))
+          || json_key_is(&doc, iElem+1, "deletes")) ){
+      const char *zWhy = t->type!=JSMN_OBJECT ? "" :
+                         t->size==0 ? " (the object is empty)" :
+                         t->size>1 ? " (one key per changeset)" :
+                         " (unknown key)";
+      *pzErr = sqlite3_mprintf("batch[%d]: expected an object with "
+                               "\"inserts\" or \"deletes\"%s", i, zWhy);
+      rc = SQLITE_ERROR;
+      goto batch_done;
+    }
+    sqlite3_snprintf(sizeof(zPath), zPath, "batch[%d].%s", i,
+                     bInsert ? "inserts" : "deletes");
+    aChange[i].bInsert = bInsert;
+    rc = json_fact_array(&doc, iElem+2, zPath, &aChange[i].aFact,
+                         &aChange[i].nFact, pzErr);
+    if( rc!=SQLITE_OK ) goto batch_done;
+    iElem = json_skip(&doc, iElem);
+  }
+  *paChange = aChange;
+  *pnChange = doc.aTok[0].size;
+
+batch_done:
+  sqlite3_free(doc.aTok);
+  return rc;
+}
+
+int pl_json_facts(PlArena *pArena, const char *zJson, int nJson,
+                  PlJsonFact **paFact, int *pnFact, char **pzErr){
+  JsonDoc doc;
+  int rc;
+  memset(&doc, 0, sizeof(doc));
+  doc.pArena = pArena;
+  *paFact = 0;
+  *pnFact = 0;
+  if( nJson<0 ) nJson = (int)strlen(zJson);
+  rc = json_tokenize(&doc, zJson, nJson, pzErr);
+  if( rc==SQLITE_OK && doc.nTok==0 ){
+    *pzErr = sqlite3_mprintf("facts: expected a JSON array of facts");
+    rc = SQLITE_ERROR;
+  }else if( rc==SQLITE_OK ){
+    rc = json_fact_array(&doc, 0, "facts", paFact, pnFact, pzErr);
+  }
+  sqlite3_free(doc.aTok);
+  return rc;
+}

@@ -1,0 +1,57 @@
+/*
+** pl_ext.h — per-connection state and the pieces of the SQL surface that
+** live in more than one file (ext.c, vtab_query.c, status.c, tests.c).
+*/
+#ifndef PL_EXT_H
+#define PL_EXT_H
+#include "pl_compile.h"
+
+struct PlConn {
+  sqlite3 *db;
+  PlStmtCache *pCache;
+  PlPolicy *pPol;            /* current policy, or NULL */
+  int iVersion;              /* its version (0: none) */
+  int bChecked;              /* dataVersion is meaningful */
+  sqlite3_uint64 dataVersion;/* SQLITE_FCNTL_DATA_VERSION at the last check */
+  int bPinned;               /* @current_unix_time pinned (polar_now(N)) */
+  sqlite3_int64 iNow;
+  char aScratch[3][PL_MAX_ID + 80]; /* bound values of the running check */
+  /* context facts of the running authorize: storage-encoded values */
+  PlArena *pCtxArena;
+  struct PlCtxFact { const char *zPred; int nArg; PlValue aVal[PL_MAX_ARGS]; } *aCtx;
+  int nCtx;
+};
+
+/* ext.c */
+/* Register every function and module on db; *ppConn is owned by db. */
+int pl_conn_open(sqlite3 *db, PlConn **ppConn, char **pzErrMsg);
+/* Validate (and, if bRunTests, test) and store a policy. */
+int pl_conn_load(PlConn*, const char *zSrc, int nSrc, const char *zFile,
+                 int bRunTests, int *piVersion, char **pzErr);
+int pl_conn_refresh(PlConn*, int bForce, char **pzErr);
+int pl_conn_require_policy(PlConn*, const PlPolicy **ppPol, char **pzErr);
+void pl_result_error(sqlite3_context*, int rc, char *zErr);  /* frees zErr */
+int pl_conn_bind(PlConn*, sqlite3_stmt*, int iParam, int iBuf, const PlValue*);
+int pl_conn_value(PlConn*, sqlite3_value*, const PlTypeSet *pAllowed,
+                  const char *zWhat, PlValue *pOut, char **pzErr);
+void pl_goal_param(PlConn*, PlGoalArg*, const PlValue*, int iParam);
+void pl_goal_key(sqlite3_str*, const PlConn*, const PlGoalArg*);
+sqlite3_int64 pl_conn_now(PlConn*);
+
+/* vtab_query.c: polar_list, polar_actions, polar_query, polar_context */
+int pl_modules_register(sqlite3*, PlConn*, char **pzErrMsg);
+int pl_query_sql(PlConn*, const char *zKind, int argc, sqlite3_value **argv,
+                 char **pzSql, char **pzErr);
+int pl_context_set(PlConn*, const char *zJson, int nJson, char **pzErr);
+void pl_context_clear(PlConn*);
+
+/* status.c: polar_status, polar_wait */
+int pl_status_register(sqlite3*, PlConn*);
+void pl_wait_func(sqlite3_context*, int, sqlite3_value**);
+
+/* tests.c: a policy's test blocks. pl_tests_check runs them and fails with
+** a message naming the first failing test and assertion. */
+int pl_tests_check(const PlPolicy*, char **pzErr);
+int pl_tests_register(sqlite3*, PlConn*);
+
+#endif

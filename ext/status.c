@@ -1,0 +1,155 @@
+/*
+** status.c — polar_status (one row describing this database) and
+** polar_wait(token, timeout_ms) for read-your-writes.
+**
+**   SELECT * FROM polar_status;
+**   SELECT polar_wait('0:1234', 2000);   -- 1 once offset 1234 of partition 0 is applied
+**
+** The applied log position lives in polar_meta ('log_partition',
+** 'log_offset', 'applied_at'), written by the sidecar in the same
+** transaction as the facts it applies.
+*/
+#include "pl_ext.h"
+#include <string.h>
+#include <stdio.h>
+
+static sqlite3_int64 meta_int(sqlite3 *db, const char *zKey, sqlite3_int64 iDefault){
+  sqlite3_stmt *pStmt = 0;
+  sqlite3_int64 v = iDefault;
+  if( sqlite3_prepare_v2(db, "SELECT value FROM main.polar_meta WHERE key=?", -1, &pStmt, 0)==SQLITE_OK ){
+    sqlite3_bind_text(pStmt, 1, zKey, -1, SQLITE_STATIC);
+    if( sqlite3_step(pStmt)==SQLITE_ROW && sqlite3_column_type(pStmt, 0)!=SQLITE_NULL ){
+      v = sqlite3_column_int64(pStmt, 0);
+    }
+  }
+  sqlite3_finalize(pStmt);
+  return v;
+}
+
+/* Number of stored facts, summed over every fact table. */
+static sqlite3_int64 fact_count(sqlite3 *db){
+  sqlite3_stmt *pList = 0;
+  sqlite3_int64 n = 0;
+  if( sqlite3_prepare_v2(db, "SELECT name FROM main.sqlite_schema WHERE type='table' "
+                         "AND name LIKE 'polar\\_f\\_%' ESCAPE '\\'", -1, &pList, 0)!=SQLITE_OK ){
+    sqlite3_finalize(pList);
+    return 0;
+  }
+  while( sqlite3_step(pList)==SQLITE_ROW ){
+    sqlite3_stmt *pCount = 0;
+    char *zSql = sqlite3_mprintf("SELECT count(*) FROM main.\"%w\"", sqlite3_column_text(pList, 0));
+    if( zSql && sqlite3_prepare_v2(db, zSql, -1, &pCount, 0)==SQLITE_OK
+     && sqlite3_step(pCount)==SQLITE_ROW ){
+      n += sqlite3_column_int64(pCount, 0);
+    }
+    sqlite3_finalize(pCount);
+    sqlite3_free(zSql);
+  }
+  sqlite3_finalize(pList);
+  return n;
+}
+
+typedef struct StVtab { sqlite3_vtab base; PlConn *c; } StVtab;
+typedef struct StCursor { sqlite3_vtab_cursor base; int bEof; sqlite3_int64 a[6]; } StCursor;
+
+static int stConnect(sqlite3 *db, void *pAux, int argc, const char *const*argv,
+                     sqlite3_vtab **ppVtab, char **pzErr){
+  StVtab *v;
+  int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(policy_version, applied_partition, "
+                                "applied_offset, applied_at, fact_count, rejected_count)");
+  (void)argc; (void)argv; (void)pzErr;
+  if( rc!=SQLITE_OK ) return rc;
+  v = sqlite3_malloc64(sizeof(*v));
+  if( v==0 ) return SQLITE_NOMEM;
+  memset(v, 0, sizeof(*v));
+  v->c = pAux;
+  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+  *ppVtab = &v->base;
+  return SQLITE_OK;
+}
+/* sqlite3_close() disconnects eponymous tables before it checks for
+** unfinalized statements, so this is where the connection's cached
+** statements are finalized (pl_status_register connects it up front). */
+static int stDisconnect(sqlite3_vtab *p){
+  pl_cache_clear(((StVtab*)p)->c->pCache);
+  sqlite3_free(p);
+  return SQLITE_OK;
+}
+static int stBestIndex(sqlite3_vtab *p, sqlite3_index_info *pInfo){
+  (void)p;
+  pInfo->estimatedCost = 1;
+  pInfo->estimatedRows = 1;
+  return SQLITE_OK;
+}
+static int stOpen(sqlite3_vtab *p, sqlite3_vtab_cursor **pp){
+  StCursor *c = sqlite3_malloc64(sizeof(*c));
+  (void)p;
+  if( c==0 ) return SQLITE_NOMEM;
+  memset(c, 0, sizeof(*c));
+  *pp = &c->base;
+  return SQLITE_OK;
+}
+static int stClose(sqlite3_vtab_cursor *c){ sqlite3_free(c); return SQLITE_OK; }
+static int stFilter(sqlite3_vtab_cursor *cur, int i, const char *z, int n, sqlite3_value **a){
+  StCursor *c = (StCursor*)cur;
+  sqlite3 *db = ((StVtab*)cur->pVtab)->c->db;
+  (void)i; (void)z; (void)n; (void)a;
+  c->bEof = 0;
+  c->a[0] = meta_int(db, "policy_version", 0);
+  c->a[1] = meta_int(db, "log_partition", -1);
+  c->a[2] = meta_int(db, "log_offset", -1);
+  c->a[3] = meta_int(db, "applied_at", -1);
+  c->a[4] = fact_count(db);
+  c->a[5] = meta_int(db, "rejected_count", 0);
+  return SQLITE_OK;
+}
+static int stNext(sqlite3_vtab_cursor *cur){ ((StCursor*)cur)->bEof = 1; return SQLITE_OK; }
+static int stEof(sqlite3_vtab_cursor *cur){ return ((StCursor*)cur)->bEof; }
+static int stColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
+  StCursor *c = (StCursor*)cur;
+  if( c->a[i]<0 && i>=1 && i<=3 ) sqlite3_result_null(ctx);
+  else sqlite3_result_int64(ctx, c->a[i]);
+  return SQLITE_OK;
+}
+static int stRowid(sqlite3_vtab_cursor *cur, sqlite_int64 *p){ (void)cur; *p = 1; return SQLITE_OK; }
+
+static sqlite3_module stModule = {
+  0, 0, stConnect, stBestIndex, stDisconnect, 0, stOpen, stClose, stFilter,
+  stNext, stEof, stColumn, stRowid, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+};
+
+int pl_status_register(sqlite3 *db, PlConn *c){
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_create_module_v2(db, "polar_status", &stModule, c, 0);
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_prepare_v2(db, "SELECT 1 FROM polar_status WHERE 0", -1, &pStmt, 0);
+    sqlite3_finalize(pStmt);
+  }
+  return rc;
+}
+
+/* polar_wait('<partition>:<offset>', timeout_ms): 1 once the applied log
+** position has reached the token, 0 at timeout. */
+void pl_wait_func(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  PlConn *c = sqlite3_user_data(ctx);
+  const char *zTok = (const char*)sqlite3_value_text(argv[0]);
+  sqlite3_int64 iPart, iOff, iTimeout = sqlite3_value_int64(argv[1]), waited = 0;
+  char cColon = 0, cEnd = 0;
+  long long p = 0, o = 0;
+  (void)argc;
+  if( zTok==0 || sscanf(zTok, "%lld%c%lld%c", &p, &cColon, &o, &cEnd)!=3 || cColon!=':'
+   || p<0 || o<0 ){
+    sqlite3_result_error(ctx, "polar_wait: the token must be '<partition>:<offset>' as "
+                         "printed by polarlite publish", -1);
+    return;
+  }
+  iPart = p; iOff = o;
+  for(;;){
+    sqlite3_int64 ap = meta_int(c->db, "log_partition", -1);
+    sqlite3_int64 ao = meta_int(c->db, "log_offset", -1);
+    if( ap==iPart && ao>=iOff ){ sqlite3_result_int(ctx, 1); return; }
+    if( waited>=iTimeout ){ sqlite3_result_int(ctx, 0); return; }
+    sqlite3_sleep(5);
+    waited += 5;
+  }
+}

@@ -1,0 +1,591 @@
+/*
+** vtab_query.c — the table-valued functions that return answer sets, and
+** the per-call context-facts table.
+**
+**   SELECT id FROM polar_list('User:alice', 'read', 'Repository');
+**   SELECT action FROM polar_actions('User:alice', 'Repository:anvil');
+**   SELECT * FROM polar_query('has_role', 'User:alice', NULL, 'Repository:_');
+**
+** How it works. The arguments are hidden columns. xBestIndex insists that
+** the required ones are bound by equality (a table-valued function call
+** does that) and records which were given; xFilter turns them into a goal
+** (bound values become parameters, NULL and 'Type:_' open positions),
+** fetches or compiles the statement for that goal shape and steps it.
+** polar_list answers only the exact type asked for (not its subtypes), and
+** a wildcard answer — every value of the type — is the single row '*'.
+** polar_actions drops wildcard actions (decision 15.2).
+*/
+#include "pl_ext.h"
+#include <string.h>
+
+enum { Q_LIST = 1, Q_ACTIONS, Q_QUERY };
+
+typedef struct QAux { PlConn *c; int eKind; } QAux;
+
+typedef struct QVtab {
+  sqlite3_vtab base;
+  QAux *pAux;
+  int nOut;         /* visible columns */
+  int nHidden;      /* argument columns */
+} QVtab;
+
+typedef struct QCursor {
+  sqlite3_vtab_cursor base;
+  sqlite3_stmt *pStmt;      /* running statement */
+  int bOwn;                 /* pStmt is ours to finalize (cache entry busy) */
+  int bEof;
+  sqlite3_int64 iRow;
+  int nArg;                 /* query: arity */
+  int aOpenCol[PL_MAX_ARGS];/* query: result column of each open position, 0 if bound */
+  sqlite3_value *apIn[PL_MAX_ARGS]; /* query: bound inputs echoed back */
+} QCursor;
+
+static const char *q_schema(int eKind){
+  switch( eKind ){
+    case Q_LIST:    return "CREATE TABLE x(id, actor HIDDEN, action HIDDEN, resource_type HIDDEN)";
+    case Q_ACTIONS: return "CREATE TABLE x(action, actor HIDDEN, resource HIDDEN)";
+    default:        return "CREATE TABLE x(a1, a2, a3, a4, a5, predicate HIDDEN, "
+                           "q1 HIDDEN, q2 HIDDEN, q3 HIDDEN, q4 HIDDEN, q5 HIDDEN)";
+  }
+}
+
+static int qConnect(sqlite3 *db, void *pAux, int argc, const char *const*argv,
+                    sqlite3_vtab **ppVtab, char **pzErr){
+  QAux *a = pAux;
+  QVtab *v;
+  int rc = sqlite3_declare_vtab(db, q_schema(a->eKind));
+  (void)argc; (void)argv; (void)pzErr;
+  if( rc!=SQLITE_OK ) return rc;
+  v = sqlite3_malloc64(sizeof(*v));
+  if( v==0 ) return SQLITE_NOMEM;
+  memset(v, 0, sizeof(*v));
+  v->pAux = a;
+  v->nOut = a->eKind==Q_QUERY ? 5 : 1;
+  v->nHidden = a->eKind==Q_LIST ? 3 : a->eKind==Q_ACTIONS ? 2 : 6;
+  /* answers depend on stored facts only; nothing is written */
+  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+  *ppVtab = &v->base;
+  return SQLITE_OK;
+}
+
+static int qDisconnect(sqlite3_vtab *pVtab){
+  sqlite3_free(pVtab);
+  return SQLITE_OK;
+}
+
+/* idxNum: bit i set when hidden argument i is bound by equality. */
+static int qBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *p){
+  QVtab *v = (QVtab*)pVtab;
+  int aIdx[6], i, n = 0, mask = 0, nReq;
+  for(i=0; i<6; i++) aIdx[i] = -1;
+  for(i=0; i<p->nConstraint; i++){
+    int iCol = p->aConstraint[i].iColumn - v->nOut;
+    if( iCol<0 || p->aConstraint[i].op!=SQLITE_INDEX_CONSTRAINT_EQ ) continue;
+    if( !p->aConstraint[i].usable ) return SQLITE_CONSTRAINT;
+    aIdx[iCol] = i;
+  }
+  for(i=0; i<v->nHidden; i++){
+    if( aIdx[i]<0 ) continue;
+    mask |= 1<<i;
+    p->aConstraintUsage[aIdx[i]].argvIndex = ++n;
+    p->aConstraintUsage[aIdx[i]].omit = 1;
+  }
+  nReq = v->pAux->eKind==Q_QUERY ? 1 : v->nHidden;
+  for(i=0; i<nReq; i++){
+    if( (mask & (1<<i))==0 ){
+      sqlite3_free(pVtab->zErrMsg);
+      pVtab->zErrMsg = sqlite3_mprintf("%s needs %d arguments",
+          v->pAux->eKind==Q_LIST ? "polar_list(actor, action, resource_type)" :
+          v->pAux->eKind==Q_ACTIONS ? "polar_actions(actor, resource)" :
+          "polar_query(predicate, a1 ... a5)", nReq);
+      return SQLITE_CONSTRAINT;
+    }
+  }
+  p->idxNum = mask;
+  p->estimatedCost = 1000;
+  p->estimatedRows = 1000;
+  return SQLITE_OK;
+}
+
+static int qOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCur){
+  QCursor *c = sqlite3_malloc64(sizeof(*c));
+  (void)pVtab;
+  if( c==0 ) return SQLITE_NOMEM;
+  memset(c, 0, sizeof(*c));
+  *ppCur = &c->base;
+  return SQLITE_OK;
+}
+
+static void q_reset(QCursor *c){
+  int i;
+  if( c->pStmt ){
+    if( c->bOwn ) sqlite3_finalize(c->pStmt);
+    else sqlite3_reset(c->pStmt);
+  }
+  c->pStmt = 0;
+  c->bOwn = 0;
+  for(i=0; i<PL_MAX_ARGS; i++){ sqlite3_value_free(c->apIn[i]); c->apIn[i] = 0; }
+}
+
+static int qClose(sqlite3_vtab_cursor *cur){
+  q_reset((QCursor*)cur);
+  sqlite3_free(cur);
+  return SQLITE_OK;
+}
+
+/* The goal for a call: bound values -> parameters (bound into *pStmt by
+** the caller from aVal), open positions with their types. */
+typedef struct QGoal {
+  const char *zPred; int nArg;
+  PlGoalArg aGoal[PL_MAX_ARGS];
+  PlValue aVal[PL_MAX_ARGS];
+  int nParam;
+} QGoal;
+
+static int q_open_type(PlConn *c, sqlite3_value *pV, const char *zWhat,
+                       PlTypeSet *pTs, char **pzErr){
+  const char *z = (const char*)sqlite3_value_text(pV);
+  int t = z ? pl_policy_find_type(c->pPol, z, -1) : -1;
+  if( t<0 ){
+    *pzErr = sqlite3_mprintf("%s: unknown type '%s'", zWhat, z ? z : "NULL");
+    return SQLITE_ERROR;
+  }
+  memset(pTs, 0, sizeof(*pTs));
+  pl_ts_add(pTs, t);          /* exact type: subtypes are not listed */
+  return SQLITE_OK;
+}
+
+static int q_param(PlConn *c, QGoal *g, int i, sqlite3_value *pV,
+                   const PlTypeSet *pAllowed, const char *zWhat, char **pzErr){
+  int rc = pl_conn_value(c, pV, pAllowed, zWhat, &g->aVal[i], pzErr);
+  if( rc==SQLITE_OK ) pl_goal_param(c, &g->aGoal[i], &g->aVal[i], ++g->nParam);
+  return rc;
+}
+
+static PlTypeSet q_action_ts(PlConn *c){
+  int iPred = pl_policy_find_pred(c->pPol, "allow", 3);
+  PlTypeSet ts = c->pPol->all;
+  if( iPred>=0 ){
+    PlTypeSet h = c->pPol->aPred[iPred].aHeadTs[1];
+    if( pl_ts_count(&h)==1 && pl_ts_has(&h, PL_TYPE_STRING) ) ts = h;
+  }
+  return ts;
+}
+
+static int q_goal(PlConn *c, int eKind, int argc, sqlite3_value **argv, QGoal *g,
+                  char **pzErr){
+  PlTypeSet ts;
+  int rc, i;
+  const PlPolicy *pPol;
+  memset(g, 0, sizeof(*g));
+  rc = pl_conn_require_policy(c, &pPol, pzErr);
+  if( rc!=SQLITE_OK ) return rc;
+  if( eKind==Q_LIST ){
+    if( argc!=3 ){ *pzErr = sqlite3_mprintf("polar_list(actor, action, resource_type) takes 3 arguments"); return SQLITE_ERROR; }
+    g->zPred = "allow"; g->nArg = 3;
+    ts = q_action_ts(c);
+    rc = q_param(c, g, 0, argv[0], 0, "actor", pzErr);
+    if( rc==SQLITE_OK ) rc = q_param(c, g, 1, argv[1], &ts, "action", pzErr);
+    if( rc==SQLITE_OK ){
+      g->aGoal[2].eKind = PL_GA_OPEN;
+      rc = q_open_type(c, argv[2], "resource_type", &g->aGoal[2].ts, pzErr);
+    }
+    return rc;
+  }
+  if( eKind==Q_ACTIONS ){
+    if( argc!=2 ){ *pzErr = sqlite3_mprintf("polar_actions(actor, resource) takes 2 arguments"); return SQLITE_ERROR; }
+    g->zPred = "allow"; g->nArg = 3;
+    rc = q_param(c, g, 0, argv[0], 0, "actor", pzErr);
+    g->aGoal[1].eKind = PL_GA_OPEN;
+    memset(&g->aGoal[1].ts, 0, sizeof(PlTypeSet));
+    pl_ts_add(&g->aGoal[1].ts, PL_TYPE_STRING);
+    if( rc==SQLITE_OK ) rc = q_param(c, g, 2, argv[1], 0, "resource", pzErr);
+    return rc;
+  }
+  /* query */
+  g->zPred = argc>0 ? (const char*)sqlite3_value_text(argv[0]) : 0;
+  g->nArg = argc-1;
+  if( g->zPred==0 ){ *pzErr = sqlite3_mprintf("polar_query: the predicate is NULL"); return SQLITE_ERROR; }
+  if( g->nArg<1 || g->nArg>PL_MAX_ARGS ){
+    *pzErr = sqlite3_mprintf("polar_query('%s', ...): give 1 to %d arguments; their number "
+                             "is the arity", g->zPred, PL_MAX_ARGS);
+    return SQLITE_ERROR;
+  }
+  {
+    int iPred = pl_policy_find_pred(pPol, g->zPred, g->nArg);
+    if( iPred<0 ){
+      *pzErr = sqlite3_mprintf("polar_query: unknown predicate '%s' with %d arguments",
+                               g->zPred, g->nArg);
+      return SQLITE_ERROR;
+    }
+    for(i=0; i<g->nArg; i++){
+      sqlite3_value *pV = argv[i+1];
+      const char *z = (const char*)sqlite3_value_text(pV);
+      int n = sqlite3_value_bytes(pV);
+      PlTypeSet allowed = pPol->aPred[iPred].aHeadTs[i];
+      char zWhat[32];
+      pl_ts_or(&allowed, &pPol->aPred[iPred].aStoreTs[i]);
+      sqlite3_snprintf(sizeof(zWhat), zWhat, "argument %d", i+1);
+      if( sqlite3_value_type(pV)==SQLITE_NULL ){
+        g->aGoal[i].eKind = PL_GA_OPEN;
+        g->aGoal[i].ts = pPol->all;
+      }else if( sqlite3_value_type(pV)==SQLITE_TEXT && n>2 && z[n-2]==':' && z[n-1]=='_' ){
+        char *zT = sqlite3_mprintf("%.*s", n-2, z);
+        int t = zT ? pl_policy_find_type(pPol, zT, -1) : -1;
+        sqlite3_free(zT);
+        if( t<0 ){
+          *pzErr = sqlite3_mprintf("polar_query: %s: unknown type in '%s'", zWhat, z);
+          return SQLITE_ERROR;
+        }
+        g->aGoal[i].eKind = PL_GA_OPEN;
+        memset(&g->aGoal[i].ts, 0, sizeof(PlTypeSet));
+        pl_ts_add(&g->aGoal[i].ts, t);
+      }else{
+        rc = q_param(c, g, i, pV, &allowed, zWhat, pzErr);
+        if( rc!=SQLITE_OK ) return rc;
+      }
+    }
+  }
+  return SQLITE_OK;
+}
+
+static const char *q_kind_name(int eKind){
+  return eKind==Q_LIST ? "L" : eKind==Q_ACTIONS ? "T" : "Q";
+}
+
+/* Prepare (from the cache when possible) the statement for goal g. */
+static int q_stmt(PlConn *c, int eKind, QGoal *g, sqlite3_stmt **ppStmt, int *pbOwn,
+                  char **pzErr){
+  sqlite3_str *s = sqlite3_str_new(0);
+  char *zKey, *zBody = 0, *zSql;
+  sqlite3_stmt *pStmt = 0;
+  int rc, i;
+  *pbOwn = 0;
+  sqlite3_str_appendf(s, "%s:%s/%d", q_kind_name(eKind), g->zPred, g->nArg);
+  for(i=0; i<g->nArg; i++) pl_goal_key(s, c, &g->aGoal[i]);
+  zKey = sqlite3_str_finish(s);
+  if( zKey==0 ) return SQLITE_NOMEM;
+  rc = pl_cache_get(c->pCache, zKey, 0, &pStmt, pzErr);
+  if( rc==SQLITE_OK && pStmt==0 ){
+    rc = pl_compile(c->pPol, g->zPred, g->nArg, g->aGoal, 1, 0, &zBody, pzErr);
+    if( rc==SQLITE_OK ){
+      zSql = sqlite3_mprintf("SELECT * FROM (%s) WHERE (SELECT value FROM main.polar_meta "
+                             "WHERE key='policy_version')=%d", zBody, c->iVersion);
+      rc = zSql ? pl_cache_get(c->pCache, zKey, zSql, &pStmt, pzErr) : SQLITE_NOMEM;
+      sqlite3_free(zSql);
+    }
+    sqlite3_free(zBody);
+  }
+  sqlite3_free(zKey);
+  if( rc!=SQLITE_OK ) return rc;
+  if( sqlite3_stmt_busy(pStmt) ){
+    /* another cursor is running the cached copy: use a private one */
+    rc = sqlite3_prepare_v2(c->db, sqlite3_sql(pStmt), -1, &pStmt, 0);
+    if( rc!=SQLITE_OK ){
+      *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(c->db));
+      sqlite3_finalize(pStmt);
+      return rc;
+    }
+    *pbOwn = 1;
+  }
+  *ppStmt = pStmt;
+  return SQLITE_OK;
+}
+
+static int q_bind(PlConn *c, sqlite3_stmt *pStmt, QGoal *g){
+  int i, rc = SQLITE_OK;
+  for(i=0; rc==SQLITE_OK && i<g->nArg; i++){
+    if( g->aGoal[i].eKind!=PL_GA_PARAM ) continue;
+    /* the compiler may have pruned every use of a parameter */
+    if( g->aGoal[i].iParam>sqlite3_bind_parameter_count(pStmt) ) continue;
+    /* cursors can be nested, so bind copies rather than scratch buffers */
+    if( g->aVal[i].iType==PL_TYPE_INTEGER ){
+      rc = sqlite3_bind_int64(pStmt, g->aGoal[i].iParam, g->aVal[i].i);
+    }else{
+      rc = sqlite3_bind_text(pStmt, g->aGoal[i].iParam,
+             sqlite3_mprintf("%s:%.*s", pl_policy_type_name(c->pPol, g->aVal[i].iType),
+                             g->aVal[i].n, g->aVal[i].z), -1, sqlite3_free);
+    }
+  }
+  return rc;
+}
+
+/* Is the current row a wildcard answer ("T:") in column iCol? */
+static int q_is_wild(sqlite3_stmt *pStmt, int iCol){
+  const char *z;
+  int n;
+  if( sqlite3_column_type(pStmt, iCol)!=SQLITE_TEXT ) return 0;
+  z = (const char*)sqlite3_column_text(pStmt, iCol);
+  n = sqlite3_column_bytes(pStmt, iCol);
+  return n>0 && z[n-1]==':' && memchr(z, ':', (size_t)n)==z+n-1;
+}
+
+static int qNext(sqlite3_vtab_cursor *cur){
+  QCursor *c = (QCursor*)cur;
+  QVtab *v = (QVtab*)cur->pVtab;
+  int rc;
+  for(;;){
+    rc = sqlite3_step(c->pStmt);
+    if( rc==SQLITE_DONE ){ c->bEof = 1; return SQLITE_OK; }
+    if( rc!=SQLITE_ROW ){
+      sqlite3_free(v->base.zErrMsg);
+      v->base.zErrMsg = sqlite3_mprintf("%s", sqlite3_errmsg(sqlite3_db_handle(c->pStmt)));
+      return rc;
+    }
+    c->iRow++;
+    if( v->pAux->eKind==Q_ACTIONS && q_is_wild(c->pStmt, 0) ) continue;
+    return SQLITE_OK;
+  }
+}
+
+static int qFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
+                   int argc, sqlite3_value **argv){
+  QCursor *c = (QCursor*)cur;
+  QVtab *v = (QVtab*)cur->pVtab;
+  PlConn *pc = v->pAux->c;
+  QGoal g;
+  char *zErr = 0;
+  int rc, i, nTry, iVersion;
+  (void)idxStr;
+  q_reset(c);
+  c->bEof = 0;
+  c->iRow = 0;
+  if( v->pAux->eKind==Q_QUERY ){
+    /* arguments must be q1..qn without gaps */
+    int n = 0;
+    for(i=1; i<6 && (idxNum & (1<<i)); i++) n++;
+    if( (idxNum>>(n+1))!=0 ){
+      v->base.zErrMsg = sqlite3_mprintf("polar_query: arguments must be consecutive");
+      return SQLITE_ERROR;
+    }
+  }
+  for(nTry=0; nTry<2; nTry++){
+    rc = q_goal(pc, v->pAux->eKind, argc, argv, &g, &zErr);
+    if( rc==SQLITE_OK ) rc = q_stmt(pc, v->pAux->eKind, &g, &c->pStmt, &c->bOwn, &zErr);
+    if( rc==SQLITE_OK ) rc = q_bind(pc, c->pStmt, &g);
+    if( rc!=SQLITE_OK ) break;
+    if( v->pAux->eKind==Q_QUERY ){
+      int iCol = 0;
+      c->nArg = g.nArg;
+      for(i=0; i<g.nArg; i++){
+        if( g.aGoal[i].eKind==PL_GA_OPEN ){
+          c->aOpenCol[i] = ++iCol;
+        }else{
+          c->aOpenCol[i] = 0;
+          c->apIn[i] = sqlite3_value_dup(argv[i+1]);
+          if( c->apIn[i]==0 ){ rc = SQLITE_NOMEM; break; }
+        }
+      }
+      if( rc!=SQLITE_OK ) break;
+    }
+    iVersion = pc->iVersion;
+    rc = qNext(cur);
+    if( rc!=SQLITE_OK || !c->bEof ) return rc;
+    /* no rows: make sure it was not the policy-version guard */
+    rc = pl_conn_refresh(pc, 1, &zErr);
+    if( rc!=SQLITE_OK || pc->iVersion==iVersion ) break;
+    q_reset(c);
+    c->bEof = 0;
+  }
+  if( rc!=SQLITE_OK ){
+    sqlite3_free(v->base.zErrMsg);
+    v->base.zErrMsg = zErr ? zErr : sqlite3_mprintf("%s", sqlite3_errstr(rc));
+    return rc==SQLITE_NOMEM ? rc : SQLITE_ERROR;
+  }
+  sqlite3_free(zErr);
+  return SQLITE_OK;
+}
+
+static int qEof(sqlite3_vtab_cursor *cur){
+  return ((QCursor*)cur)->bEof;
+}
+
+static int qColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
+  QCursor *c = (QCursor*)cur;
+  QVtab *v = (QVtab*)cur->pVtab;
+  if( i>=v->nOut ) return SQLITE_OK;     /* hidden arguments read back as NULL */
+  if( v->pAux->eKind==Q_LIST ){
+    const char *z = (const char*)sqlite3_column_text(c->pStmt, 0);
+    int n = sqlite3_column_bytes(c->pStmt, 0);
+    const char *zColon = z ? memchr(z, ':', (size_t)n) : 0;
+    if( sqlite3_column_type(c->pStmt, 0)==SQLITE_INTEGER ){
+      sqlite3_result_int64(ctx, sqlite3_column_int64(c->pStmt, 0));
+    }else if( zColon==0 ){
+      sqlite3_result_null(ctx);
+    }else if( zColon==z+n-1 ){
+      sqlite3_result_text(ctx, "*", 1, SQLITE_STATIC);
+    }else{
+      sqlite3_result_text(ctx, zColon+1, (int)(z+n-zColon-1), SQLITE_TRANSIENT);
+    }
+  }else if( v->pAux->eKind==Q_ACTIONS ){
+    pl_value_result(ctx, sqlite3_column_value(c->pStmt, 0));
+  }else{
+    if( i>=c->nArg ) return SQLITE_OK;
+    if( c->aOpenCol[i] ){
+      pl_value_result(ctx, sqlite3_column_value(c->pStmt, c->aOpenCol[i]-1));
+    }else{
+      sqlite3_result_value(ctx, c->apIn[i]);
+    }
+  }
+  return SQLITE_OK;
+}
+
+static int qRowid(sqlite3_vtab_cursor *cur, sqlite_int64 *pRowid){
+  *pRowid = ((QCursor*)cur)->iRow;
+  return SQLITE_OK;
+}
+
+static sqlite3_module qModule = {
+  0, 0, qConnect, qBestIndex, qDisconnect, 0, qOpen, qClose, qFilter, qNext,
+  qEof, qColumn, qRowid, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+};
+
+/* polar_sql('list'|'actions'|'query', ...) */
+int pl_query_sql(PlConn *c, const char *zKind, int argc, sqlite3_value **argv,
+                 char **pzSql, char **pzErr){
+  int eKind = strcmp(zKind, "list")==0 ? Q_LIST : strcmp(zKind, "actions")==0 ? Q_ACTIONS : Q_QUERY;
+  QGoal g;
+  int rc = q_goal(c, eKind, argc, argv, &g, pzErr);
+  if( rc!=SQLITE_OK ) return rc;
+  return pl_compile(c->pPol, g.zPred, g.nArg, g.aGoal, 1, 0, pzSql, pzErr);
+}
+
+/*------------------------------------------------------- polar_context --*/
+
+void pl_context_clear(PlConn *c){
+  pl_arena_free(c->pCtxArena);
+  c->pCtxArena = 0;
+  c->aCtx = 0;
+  c->nCtx = 0;
+}
+
+int pl_context_set(PlConn *c, const char *zJson, int nJson, char **pzErr){
+  PlJsonFact *aFact = 0;
+  int nFact = 0, rc, i, k;
+  pl_context_clear(c);
+  c->pCtxArena = pl_arena_new();
+  if( c->pCtxArena==0 ) return SQLITE_NOMEM;
+  rc = pl_json_facts(c->pCtxArena, zJson, nJson, &aFact, &nFact, pzErr);
+  if( rc==SQLITE_OK && nFact>0 ){
+    c->aCtx = pl_arena_alloc(c->pCtxArena, sizeof(*c->aCtx)*(size_t)nFact);
+    if( c->aCtx==0 ) rc = SQLITE_NOMEM;
+  }
+  for(i=0; rc==SQLITE_OK && i<nFact; i++){
+    struct PlCtxFact *f = &c->aCtx[i];
+    f->zPred = pl_arena_strndup(c->pCtxArena, aFact[i].zPred, aFact[i].nPred);
+    f->nArg = aFact[i].nArg;
+    for(k=0; rc==SQLITE_OK && k<aFact[i].nArg; k++){
+      char zWhat[48];
+      sqlite3_snprintf(sizeof(zWhat), zWhat, "context fact %d argument %d", i, k+1);
+      rc = pl_value_from_wire(c->pPol, aFact[i].azType[k], aFact[i].anType[k],
+                              aFact[i].azId[k], aFact[i].anId[k], 0, zWhat, &f->aVal[k], pzErr);
+    }
+    c->nCtx++;
+  }
+  if( rc!=SQLITE_OK ){
+    if( *pzErr ){
+      char *z = sqlite3_mprintf("authorize context: %s", *pzErr);
+      sqlite3_free(*pzErr);
+      *pzErr = z;
+    }
+    pl_context_clear(c);
+  }
+  return rc;
+}
+
+typedef struct CtxCursor { sqlite3_vtab_cursor base; int i; } CtxCursor;
+typedef struct CtxVtab { sqlite3_vtab base; PlConn *c; } CtxVtab;
+
+static int ctxConnect(sqlite3 *db, void *pAux, int argc, const char *const*argv,
+                      sqlite3_vtab **ppVtab, char **pzErr){
+  CtxVtab *v;
+  int rc = sqlite3_declare_vtab(db,
+      "CREATE TABLE x(predicate, arity, a1, a2, a3, a4, a5)");
+  (void)argc; (void)argv; (void)pzErr;
+  if( rc!=SQLITE_OK ) return rc;
+  v = sqlite3_malloc64(sizeof(*v));
+  if( v==0 ) return SQLITE_NOMEM;
+  memset(v, 0, sizeof(*v));
+  v->c = pAux;
+  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+  *ppVtab = &v->base;
+  return SQLITE_OK;
+}
+static int ctxBestIndex(sqlite3_vtab *p, sqlite3_index_info *pInfo){
+  (void)p;
+  pInfo->estimatedCost = 10;
+  pInfo->estimatedRows = 10;
+  return SQLITE_OK;
+}
+static int ctxOpen(sqlite3_vtab *p, sqlite3_vtab_cursor **pp){
+  CtxCursor *c = sqlite3_malloc64(sizeof(*c));
+  (void)p;
+  if( c==0 ) return SQLITE_NOMEM;
+  memset(c, 0, sizeof(*c));
+  *pp = &c->base;
+  return SQLITE_OK;
+}
+static int ctxClose(sqlite3_vtab_cursor *c){ sqlite3_free(c); return SQLITE_OK; }
+static int ctxFilter(sqlite3_vtab_cursor *cur, int i, const char *z, int n, sqlite3_value **a){
+  (void)i; (void)z; (void)n; (void)a;
+  ((CtxCursor*)cur)->i = 0;
+  return SQLITE_OK;
+}
+static int ctxNext(sqlite3_vtab_cursor *cur){ ((CtxCursor*)cur)->i++; return SQLITE_OK; }
+static int ctxEof(sqlite3_vtab_cursor *cur){
+  return ((CtxCursor*)cur)->i >= ((CtxVtab*)cur->pVtab)->c->nCtx;
+}
+static int ctxColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int iCol){
+  PlConn *c = ((CtxVtab*)cur->pVtab)->c;
+  const struct PlCtxFact *f = &c->aCtx[((CtxCursor*)cur)->i];
+  if( iCol==0 ){
+    sqlite3_result_text(ctx, f->zPred, -1, SQLITE_TRANSIENT);
+  }else if( iCol==1 ){
+    sqlite3_result_int(ctx, f->nArg);
+  }else if( iCol-2 < f->nArg ){
+    const PlValue *v = &f->aVal[iCol-2];
+    if( v->iType==PL_TYPE_INTEGER ){
+      sqlite3_result_int64(ctx, v->i);
+    }else{
+      sqlite3_result_text(ctx, sqlite3_mprintf("%s:%.*s",
+          pl_policy_type_name(c->pPol, v->iType), v->n, v->z), -1, sqlite3_free);
+    }
+  }
+  return SQLITE_OK;
+}
+static int ctxRowid(sqlite3_vtab_cursor *cur, sqlite_int64 *p){
+  *p = ((CtxCursor*)cur)->i;
+  return SQLITE_OK;
+}
+static sqlite3_module ctxModule = {
+  0, 0, ctxConnect, ctxBestIndex, qDisconnect, 0, ctxOpen, ctxClose, ctxFilter,
+  ctxNext, ctxEof, ctxColumn, ctxRowid, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+};
+
+/*-------------------------------------------------------- registration --*/
+
+int pl_modules_register(sqlite3 *db, PlConn *c, char **pzErrMsg){
+  static const struct { const char *zName; int eKind; } aMod[] = {
+    { "polar_list", Q_LIST }, { "polar_actions", Q_ACTIONS }, { "polar_query", Q_QUERY },
+  };
+  size_t i;
+  int rc = SQLITE_OK;
+  for(i=0; rc==SQLITE_OK && i<sizeof(aMod)/sizeof(aMod[0]); i++){
+    QAux *a = sqlite3_malloc64(sizeof(*a));
+    if( a==0 ) return SQLITE_NOMEM;
+    a->c = c;
+    a->eKind = aMod[i].eKind;
+    rc = sqlite3_create_module_v2(db, aMod[i].zName, &qModule, a, sqlite3_free);
+    if( rc!=SQLITE_OK && pzErrMsg ){
+      *pzErrMsg = sqlite3_mprintf("polarlite: cannot register %s", aMod[i].zName);
+    }
+  }
+  if( rc==SQLITE_OK ) rc = sqlite3_create_module_v2(db, "polar_context", &ctxModule, c, 0);
+  if( rc==SQLITE_OK ) rc = pl_facts_register(db, c);
+  if( rc==SQLITE_OK ) rc = pl_status_register(db, c);
+  if( rc==SQLITE_OK ) rc = pl_tests_register(db, c);
+  if( rc!=SQLITE_OK && pzErrMsg && *pzErrMsg==0 ){
+    *pzErrMsg = sqlite3_mprintf("polarlite: cannot register modules: %s", sqlite3_errmsg(db));
+  }
+  return rc;
+}
