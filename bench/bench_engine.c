@@ -54,6 +54,7 @@ typedef struct Opts {
   const char *zJson;
   const char *zOnly;
   const char *zDb;
+  int bVerbose;
   int bBatch;
   int nCacheMb;
 } Opts;
@@ -74,6 +75,7 @@ typedef struct Measure {
   long nError;           /* SQL errors */
   long nCount, nFloorCount, nOracleCount;  /* M_LIST */
   double rFacts, rSeconds;                 /* M_INSERT */
+  double rPlStmt, rPlAlloc, rFlStmt, rFlAlloc;  /* per call (M_CHECK, M_LIST) */
 } Measure;
 
 typedef struct Bench {
@@ -95,6 +97,51 @@ static void die(const char *zFmt, ...){
   fputc('\n', stderr);
   va_end(ap);
   exit(1);
+}
+
+/*-------------------------------------------------------------- profile ---*/
+/* SQLite heap allocations are counted by wrapping SQLite's allocator
+** (installed before SQLite initializes; lookaside allocations are not
+** heap calls and are not counted). Statements are counted with
+** sqlite3_trace_v2(SQLITE_TRACE_STMT), which also sees the statements an
+** extension function runs on the same connection. Tracing allocates, so
+** the two are counted in separate passes. */
+static sqlite3_mem_methods gOrigMem;
+static long gnAlloc;
+static long gnStmt;
+#define MAX_KEPT 4
+static char *gazSql[MAX_KEPT];   /* statements of the traced call */
+static int gnSql;
+static int gbKeepSql;
+
+static void *count_malloc(int n){ gnAlloc++; return gOrigMem.xMalloc(n); }
+static void *count_realloc(void *p, int n){ gnAlloc++; return gOrigMem.xRealloc(p, n); }
+
+static void install_alloc_counter(void){
+  sqlite3_mem_methods m;
+  if( sqlite3_config(SQLITE_CONFIG_GETMALLOC, &gOrigMem)!=SQLITE_OK ) return;
+  m = gOrigMem;
+  m.xMalloc = count_malloc;
+  m.xRealloc = count_realloc;
+  sqlite3_config(SQLITE_CONFIG_MALLOC, &m);
+}
+
+static int trace_stmt(unsigned eType, void *pCtx, void *pStmt, void *pX){
+  (void)pCtx; (void)pX;
+  /* statements run while another is running (an extension function's own
+  ** SQL) arrive as "-- <sql>": they count the same */
+  if( eType!=SQLITE_TRACE_STMT ) return 0;
+  gnStmt++;
+  if( gbKeepSql && gnSql<MAX_KEPT ){
+    gazSql[gnSql++] = sqlite3_expanded_sql((sqlite3_stmt*)pStmt);
+  }
+  return 0;
+}
+
+static void kept_sql_free(void){
+  int i;
+  for(i=0; i<gnSql; i++) sqlite3_free(gazSql[i]);
+  gnSql = 0;
 }
 
 static Measure *new_measure(Bench *b, int eKind, const char *zName, const char *zLabel){
@@ -384,6 +431,38 @@ static int timed_call(sqlite3 *db, sqlite3_stmt *p, const WlInput *in, const cha
   return ans;
 }
 
+/* Statements and SQLite heap allocations per call, averaged over up to
+** 200 inputs; with --verbose, print the statements of the first call. */
+static void profile_calls(Bench *b, sqlite3_stmt *p, const Input *aIn, int nIn,
+                          const char *zAction, const char *zWho, const char *zName,
+                          double *prStmt, double *prAlloc){
+  long nStmt0, nAlloc0;
+  int i, n = nIn<200 ? nIn : 200;
+  if( n<=0 ) return;
+  nAlloc0 = gnAlloc;
+  for(i=0; i<n; i++){
+    int64_t ns;
+    timed_call(b->db, p, &aIn[i].in, zAction, &ns, 0);
+  }
+  *prAlloc = (double)(gnAlloc - nAlloc0) / n;
+  sqlite3_trace_v2(b->db, SQLITE_TRACE_STMT, trace_stmt, 0);
+  gbKeepSql = b->o.bVerbose;
+  nStmt0 = gnStmt;
+  for(i=0; i<n; i++){
+    int64_t ns;
+    timed_call(b->db, p, &aIn[i].in, zAction, &ns, 0);
+    gbKeepSql = 0;
+  }
+  *prStmt = (double)(gnStmt - nStmt0) / n;
+  sqlite3_trace_v2(b->db, 0, 0, 0);
+  if( b->o.bVerbose ){
+    printf("-- %s %s: %.1f statements, %.1f allocations per call; first call ran:\n",
+           zName, zWho, *prStmt, *prAlloc);
+    for(i=0; i<gnSql; i++) printf("%s;\n", gazSql[i] ? gazSql[i] : "(null)");
+  }
+  kept_sql_free();
+}
+
 static int wants(const Bench *b, const char *zName){
   return !b->o.zOnly || strstr(zName, b->o.zOnly)!=0;
 }
@@ -449,6 +528,8 @@ static void run_check(Bench *b, const WlCheck *c, int bWant){
   }
   bstats_us(aNs, b->o.nIter, &m->pl);
   bstats_us(aNsFl, b->o.nIter, &m->floor);
+  profile_calls(b, pPl, aIn, nPool, c->zAction, "polarlite", zName, &m->rPlStmt, &m->rPlAlloc);
+  profile_calls(b, pFl, aIn, nPool, 0, "floor", zName, &m->rFlStmt, &m->rFlAlloc);
 
   for(i=0; i<nPool; i++){
     Input *in = &aIn[i];
@@ -588,6 +669,34 @@ static void run_list_measure(Bench *b, const char *zName, const char *zLabel, in
   }
   bstats_ms(aNs, b->o.nListIter, &m->floor);
 
+  /* one more call of each, counted */
+  {
+    long nStmt0, nAlloc0;
+    int64_t ns;
+    nAlloc0 = gnAlloc;
+    run_list(b, pPl, zType, &n, &h, &bWild, &zPlErr);
+    m->rPlAlloc = (double)(gnAlloc - nAlloc0);
+    nAlloc0 = gnAlloc;
+    run_list(b, pFl, zType, &n, &h, &bWild, &zFlErr);
+    m->rFlAlloc = (double)(gnAlloc - nAlloc0);
+    sqlite3_trace_v2(b->db, SQLITE_TRACE_STMT, trace_stmt, 0);
+    gbKeepSql = b->o.bVerbose;
+    nStmt0 = gnStmt;
+    ns = run_list(b, pPl, zType, &n, &h, &bWild, &zPlErr);
+    m->rPlStmt = (double)(gnStmt - nStmt0);
+    gbKeepSql = 0;
+    if( b->o.bVerbose ){
+      printf("-- %s polarlite: %.0f statements, %.0f allocations, %.2f ms; ran:\n",
+             zName, m->rPlStmt, m->rPlAlloc, (double)ns / 1e6);
+      for(i=0; i<gnSql; i++) printf("%s;\n", gazSql[i] ? gazSql[i] : "(null)");
+    }
+    kept_sql_free();
+    nStmt0 = gnStmt;
+    run_list(b, pFl, zType, &n, &h, &bWild, &zFlErr);
+    m->rFlStmt = (double)(gnStmt - nStmt0);
+    sqlite3_trace_v2(b->db, 0, 0, 0);
+  }
+
   if( m->nCount!=m->nFloorCount || hPl!=hFl ){
     m->nMismatch++;
     printf("MISMATCH %s: polar_list('%s', '%s', '%s') returned %ld ids%s, "
@@ -662,6 +771,20 @@ static void print_table(Bench *b){
     printf("%-28s %-5s %5d  %-24s %-24s %6s %8s  %s\n", m->zLabel, zAns,
            m->eKind==M_LIST ? (int)m->nCount : m->nPool, zPl, zFl, zRatio, zMis, zBar);
   }
+  printf("\n%-28s %-5s  %-26s %-26s\n", "per call", "ans", "polarlite stmts / allocs",
+         "floor stmts / allocs");
+  for(i=0; i<b->nM; i++){
+    Measure *m = &b->aM[i];
+    const char *zDot = strrchr(m->zName, '.');
+    char zA[40], zB[40];
+    if( (m->eKind!=M_CHECK || m->nPool==0) && m->eKind!=M_LIST ) continue;
+    snprintf(zA, sizeof(zA), "%.1f / %.1f", m->rPlStmt, m->rPlAlloc);
+    snprintf(zB, sizeof(zB), "%.1f / %.1f", m->rFlStmt, m->rFlAlloc);
+    printf("%-28s %-5s  %-26s %-26s\n", m->zLabel,
+           m->eKind==M_LIST ? "list" : zDot ? zDot + 1 : "", zA, zB);
+  }
+  printf("(statements: traced with sqlite3_trace_v2, the outer SELECT included;\n"
+         " allocs: calls to SQLite's heap allocator, lookaside not included)\n");
   printf("\npool: distinct inputs per check (for lists: ids returned). mismatch: calls where\n"
          "polarlite and the hand-written SQL disagree, plus SQL errors; '*' = the hand-written\n"
          "SQL disagreed with the generator's oracle (a benchmark bug).\n");
@@ -716,6 +839,11 @@ static void write_json(Bench *b, long nBad){
         fprintf(f, ", \"ratio_p50\": %.3f", m->floor.p50>0 ? m->pl.p50 / m->floor.p50 : 0);
         break;
     }
+    if( m->eKind==M_CHECK || m->eKind==M_LIST ){
+      fprintf(f, ", \"polarlite_stmts_per_call\": %.2f, \"polarlite_allocs_per_call\": %.2f, "
+                 "\"floor_stmts_per_call\": %.2f, \"floor_allocs_per_call\": %.2f",
+              m->rPlStmt, m->rPlAlloc, m->rFlStmt, m->rFlAlloc);
+    }
     if( m->eKind!=M_LOAD ){
       fprintf(f, ", \"mismatches\": %ld, \"floor_vs_oracle\": %ld, \"errors\": %ld",
               m->nMismatch, m->nFloorBad, m->nError);
@@ -734,7 +862,7 @@ static void usage(void){
   fprintf(stderr,
     "usage: bench_engine [--size N] [--iters N] [--list-iters N] [--seed S]\n"
     "                    [--ext PATH] [--policy FILE] [--json FILE] [--only SUBSTR]\n"
-    "                    [--db FILE] [--load insert|batch] [--cache-mb N]\n");
+    "                    [--db FILE] [--load insert|batch] [--cache-mb N] [--verbose]\n");
   exit(2);
 }
 
@@ -753,6 +881,7 @@ static void parse_opts(Opts *o, int argc, char **argv){
   if( (z = getenv("BENCH_SIZE"))!=0 && *z ) o->nSize = atol(z);
   for(i=1; i<argc; i++){
     const char *a = argv[i], *v = i+1<argc ? argv[i+1] : 0;
+    if( !strcmp(a, "--verbose") ){ o->bVerbose = 1; continue; }
     if( !v ) usage();
     if( !strcmp(a, "--size") ) o->nSize = atol(v);
     else if( !strcmp(a, "--iters") ) o->nIter = atoi(v);
@@ -823,6 +952,7 @@ int main(int argc, char **argv){
 
   memset(&b, 0, sizeof(b));
   parse_opts(&b.o, argc, argv);
+  install_alloc_counter();
   setvbuf(stdout, 0, _IOLBF, 0);
 
   zSrc = read_file(b.o.zPolicy, &nSrc);

@@ -29,6 +29,7 @@
 #include "pl_int.h"
 #include "pl_dump.h"
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { DS_NONE = 0, DS_ROLE, DS_PERM, DS_REL };
@@ -41,7 +42,9 @@ typedef struct DsCtx {
   PlBlock *pGlobal;
   PlRule *aNew; int nNew, nAlloc;   /* generated rules */
   int nVar;                         /* $oN counter, per generated rule */
-  int nRoleOn;                      /* positive `role on` atoms seen */
+  int *aMark; int iGen;             /* visited marks per block, for walks
+                                    ** over `extends` (a DAG may share
+                                    ** supertypes: visit each once) */
 } DsCtx;
 
 /*---------------------------------------------------------- utilities ---*/
@@ -122,19 +125,33 @@ static int ds_find_local(const PlBlock *b, const char *zName,
   return DS_NONE;
 }
 
-/* Look zName up in b and, transitively, the blocks it extends (extends
-** cycles have been rejected before this is called; nDepth guards anyway). */
-static int ds_find(DsCtx *c, const PlBlock *b, const char *zName,
-                   const PlRelDecl **ppRel, int nDepth){
+/* Mark block b visited in the current walk; 1 if it already was. */
+static int ds_visited(DsCtx *c, const PlBlock *b){
+  int iB = (int)(b - c->p->aBlock);
+  if( c->aMark[iB]==c->iGen ) return 1;
+  c->aMark[iB] = c->iGen;
+  return 0;
+}
+
+static int ds_find_rec(DsCtx *c, const PlBlock *b, const char *zName,
+                       const PlRelDecl **ppRel){
   int i, e;
-  if( nDepth > c->p->nBlock ) return DS_NONE;
+  if( ds_visited(c, b) ) return DS_NONE;
   e = ds_find_local(b, zName, ppRel);
   if( e ) return e;
   for(i=0; i<b->nExtends; i++){
     PlBlock *pSup = ds_block_named(c, b->azExtends[i]);
-    if( pSup && (e = ds_find(c, pSup, zName, ppRel, nDepth+1))!=0 ) return e;
+    if( pSup && (e = ds_find_rec(c, pSup, zName, ppRel))!=0 ) return e;
   }
   return DS_NONE;
+}
+
+/* Look zName up in b and, transitively, the blocks it extends. Recursion
+** depth is bounded by the number of blocks (at most PL_MAX_TYPES). */
+static int ds_find(DsCtx *c, const PlBlock *b, const char *zName,
+                   const PlRelDecl **ppRel){
+  c->iGen++;
+  return ds_find_rec(c, b, zName, ppRel);
 }
 
 /* Levenshtein distance between a and b, or 3 if it is more than 2. */
@@ -161,10 +178,9 @@ static int ds_distance(const char *a, const char *b){
 /* The closest name (distance <= 2) of kind eWant (DS_NONE: any) that b
 ** declares or inherits, or NULL. */
 static void ds_suggest_in(DsCtx *c, const PlBlock *b, const char *zName,
-                          int eWant, const char **pzBest, int *pnBest,
-                          int nDepth){
+                          int eWant, const char **pzBest, int *pnBest){
   int i, d;
-  if( nDepth > c->p->nBlock ) return;
+  if( ds_visited(c, b) ) return;
   if( eWant==DS_NONE || eWant==DS_ROLE ){
     for(i=0; i<b->nRole; i++){
       d = ds_distance(zName, b->azRole[i]);
@@ -185,7 +201,7 @@ static void ds_suggest_in(DsCtx *c, const PlBlock *b, const char *zName,
   }
   for(i=0; i<b->nExtends; i++){
     PlBlock *pSup = ds_block_named(c, b->azExtends[i]);
-    if( pSup ) ds_suggest_in(c, pSup, zName, eWant, pzBest, pnBest, nDepth+1);
+    if( pSup ) ds_suggest_in(c, pSup, zName, eWant, pzBest, pnBest);
   }
 }
 
@@ -196,7 +212,8 @@ static const char *ds_suggest(DsCtx *c, const PlBlock *b, const char *zName,
   int nBest = 3;
   char *z;
   const char *zRet;
-  ds_suggest_in(c, b, zName, eWant, &zBest, &nBest, 0);
+  c->iGen++;
+  ds_suggest_in(c, b, zName, eWant, &zBest, &nBest);
   if( zBest==0 ) return "";
   z = sqlite3_mprintf(" Did you mean \"%s\"?", zBest);
   if( z==0 ){ ds_nomem(c); return ""; }
@@ -213,54 +230,82 @@ static int ds_builtin_type(const char *z){
       || strcmp(z, "Resource")==0;
 }
 
-/* Position and kind of the first declaration of zName in b before the one
-** at (eKind, iIdx), or DS_NONE. */
-static int ds_earlier(const PlBlock *b, const char *zName, int eKind, int iIdx,
-                      PlPos *pPos){
-  int i;
-  for(i=0; i<b->nRole && (eKind!=DS_ROLE || i<iIdx); i++){
-    if( strcmp(b->azRole[i], zName)==0 ){ *pPos = b->aRolePos[i]; return DS_ROLE; }
-  }
-  if( eKind==DS_ROLE ) return DS_NONE;
-  for(i=0; i<b->nPerm && (eKind!=DS_PERM || i<iIdx); i++){
-    if( strcmp(b->azPerm[i], zName)==0 ){ *pPos = b->aPermPos[i]; return DS_PERM; }
-  }
-  if( eKind==DS_PERM ) return DS_NONE;
-  for(i=0; i<b->nRel && i<iIdx; i++){
-    if( strcmp(b->aRel[i].zName, zName)==0 ){ *pPos = b->aRel[i].pos; return DS_REL; }
-  }
-  return DS_NONE;
+typedef struct DsName {
+  const char *zName;
+  int eKind;
+  PlPos pos;
+} DsName;
+
+static int ds_name_cmp(const void *a, const void *b){
+  const DsName *x = a, *y = b;
+  int r = strcmp(x->zName, y->zName);
+  if( r ) return r;
+  if( x->pos.line!=y->pos.line ) return x->pos.line < y->pos.line ? -1 : 1;
+  return x->pos.col<y->pos.col ? -1 : x->pos.col>y->pos.col;
 }
 
-static void ds_check_unique(DsCtx *c, const PlBlock *b, const char *zName,
-                            int eKind, int iIdx, PlPos pos){
-  PlPos prev;
-  int eFirst = ds_earlier(b, zName, eKind, iIdx, &prev);
-  if( eFirst==DS_NONE ) return;
-  ds_error(c, pos, "\"%s\" is declared twice in %s (as a %s at line %d and "
-           "as a %s); names must be unique across roles, permissions and "
-           "relations", zName, ds_desc(c, b), ds_kind_name(eFirst), prev.line,
-           ds_kind_name(eKind));
+/* Names must be unique across a block's roles, permissions and relations.
+** Sorting makes this O(n log n); the duplicate reported is the earliest
+** repeated declaration in the source. */
+static void ds_check_unique(DsCtx *c, const PlBlock *b){
+  int n = b->nRole + b->nPerm + b->nRel, i, k = 0, iBad = -1;
+  DsName *a;
+  if( c->rc || n<2 ) return;
+  a = sqlite3_malloc64(sizeof(DsName)*(sqlite3_uint64)n);
+  if( a==0 ){ ds_nomem(c); return; }
+  for(i=0; i<b->nRole; i++, k++){
+    a[k].zName = b->azRole[i]; a[k].eKind = DS_ROLE; a[k].pos = b->aRolePos[i];
+  }
+  for(i=0; i<b->nPerm; i++, k++){
+    a[k].zName = b->azPerm[i]; a[k].eKind = DS_PERM; a[k].pos = b->aPermPos[i];
+  }
+  for(i=0; i<b->nRel; i++, k++){
+    a[k].zName = b->aRel[i].zName; a[k].eKind = DS_REL; a[k].pos = b->aRel[i].pos;
+  }
+  qsort(a, (size_t)n, sizeof(DsName), ds_name_cmp);
+  for(i=1; i<n; i++){
+    if( strcmp(a[i].zName, a[i-1].zName)!=0 ) continue;
+    if( i>=2 && strcmp(a[i-1].zName, a[i-2].zName)==0 ) continue; /* 3rd+ */
+    if( iBad<0 || a[i].pos.line<a[iBad].pos.line
+     || (a[i].pos.line==a[iBad].pos.line && a[i].pos.col<a[iBad].pos.col) ){
+      iBad = i;
+    }
+  }
+  if( iBad>=0 ){
+    ds_error(c, a[iBad].pos, "\"%s\" is declared twice in %s (as a %s at line "
+             "%d and as a %s); names must be unique across roles, "
+             "permissions and relations", a[iBad].zName, ds_desc(c, b),
+             ds_kind_name(a[iBad-1].eKind), a[iBad-1].pos.line,
+             ds_kind_name(a[iBad].eKind));
+  }
+  sqlite3_free(a);
 }
 
-/* 1 if following `extends` from b comes back to pStart. */
-static int ds_reaches(DsCtx *c, const PlBlock *b, const PlBlock *pStart,
-                      int nDepth){
+/* 1 if following `extends` from b comes back to pStart (call with a fresh
+** walk: c->iGen++). */
+static int ds_reaches(DsCtx *c, const PlBlock *b, const PlBlock *pStart){
   int i;
-  if( nDepth > c->p->nBlock ) return 1;
+  if( ds_visited(c, b) ) return 0;
   for(i=0; i<b->nExtends; i++){
     PlBlock *pSup = ds_block_named(c, b->azExtends[i]);
     if( pSup==0 ) continue;
-    if( pSup==pStart || ds_reaches(c, pSup, pStart, nDepth+1) ) return 1;
+    if( pSup==pStart || ds_reaches(c, pSup, pStart) ) return 1;
   }
   return 0;
 }
 
 static void ds_validate_blocks(DsCtx *c){
   PlProgram *p = c->p;
-  int i, j;
+  int i, j, nType = 0;
+  c->aMark = ds_alloc(c, sizeof(int)*(size_t)(p->nBlock+1));
   for(i=0; i<p->nBlock && c->rc==SQLITE_OK; i++){
     PlBlock *b = &p->aBlock[i];
+    if( b->eKind!=PL_BLOCK_GLOBAL
+     && ++nType > PL_MAX_TYPES - PL_TYPE_FIRST_APP ){
+      ds_error(c, b->pos, "too many actor and resource blocks: a policy may "
+               "declare at most %d types", PL_MAX_TYPES - PL_TYPE_FIRST_APP);
+      return;
+    }
     if( b->eKind!=PL_BLOCK_ACTOR && b->eKind!=PL_BLOCK_RESOURCE
      && b->eKind!=PL_BLOCK_GLOBAL ){
       ds_error(c, b->pos, "Expected 'actor' or 'resource' but found an "
@@ -299,15 +344,7 @@ static void ds_validate_blocks(DsCtx *c){
   }
   for(i=0; i<p->nBlock && c->rc==SQLITE_OK; i++){
     PlBlock *b = &p->aBlock[i];
-    for(j=0; j<b->nRole; j++){
-      ds_check_unique(c, b, b->azRole[j], DS_ROLE, j, b->aRolePos[j]);
-    }
-    for(j=0; j<b->nPerm; j++){
-      ds_check_unique(c, b, b->azPerm[j], DS_PERM, j, b->aPermPos[j]);
-    }
-    for(j=0; j<b->nRel; j++){
-      ds_check_unique(c, b, b->aRel[j].zName, DS_REL, j, b->aRel[j].pos);
-    }
+    ds_check_unique(c, b);
     for(j=0; j<b->nRel && c->rc==SQLITE_OK; j++){
       const PlRelDecl *r = &b->aRel[j];
       if( ds_block_named(c, r->zType)==0 ){
@@ -326,7 +363,8 @@ static void ds_validate_blocks(DsCtx *c){
   }
   for(i=0; i<p->nBlock && c->rc==SQLITE_OK; i++){
     PlBlock *b = &p->aBlock[i];
-    if( b->nExtends>0 && ds_reaches(c, b, b, 0) ){
+    c->iGen++;
+    if( b->nExtends>0 && ds_reaches(c, b, b) ){
       ds_error(c, b->aExtendsPos[0], "'%s' extends itself (through '%s'); "
                "'extends' must not form a cycle", b->zName, b->azExtends[0]);
     }
@@ -398,7 +436,7 @@ static PlExpr *ds_atom_call(DsCtx *c, int eKind, const char *zName,
 /* The longhand of atom e (SH_TERM/SH_ON/SH_GLOBAL) in block b. zRoleVar:
 ** "$role" for a role head, else NULL. */
 static PlExpr *ds_atom(DsCtx *c, const PlBlock *b, const PlExpr *e,
-                       const char *zRoleVar, int bNegated){
+                       const char *zRoleVar){
   PlTerm res;
   int eKind;
   memset(&res, 0, sizeof(res));
@@ -422,7 +460,7 @@ static PlExpr *ds_atom(DsCtx *c, const PlBlock *b, const PlExpr *e,
   }
   if( e->eKind==PL_EXPR_SH_TERM ){
     const PlRelDecl *pRel = 0;
-    eKind = ds_find(c, b, e->zName, &pRel, 0);
+    eKind = ds_find(c, b, e->zName, &pRel);
     if( eKind==DS_NONE ){
       ds_error(c, e->pos, "Undeclared term \"%s\" referenced in rule in %s. "
                "Did you mean to declare it as a role, permission, or "
@@ -445,7 +483,7 @@ static PlExpr *ds_atom(DsCtx *c, const PlBlock *b, const PlExpr *e,
                "declares no relations");
       return 0;
     }
-    eKind = ds_find(c, b, e->zRel, &pRel, 0);
+    eKind = ds_find(c, b, e->zRel, &pRel);
     if( eKind!=DS_REL ){
       if( eKind==DS_NONE ){
         ds_error(c, e->relPos, "\"%s\" is not a relation of %s; declare it: "
@@ -464,7 +502,6 @@ static PlExpr *ds_atom(DsCtx *c, const PlBlock *b, const PlExpr *e,
       memset(&nameArg, 0, sizeof(nameArg));
       if( zRoleVar ){
         ds_var(&nameArg, zRoleVar, 0, e->pos);
-        if( !bNegated ) c->nRoleOn++;
       }else{
         nameArg.eKind = PL_TERM_WILD;
         nameArg.pos = e->pos;
@@ -473,7 +510,7 @@ static PlExpr *ds_atom(DsCtx *c, const PlBlock *b, const PlExpr *e,
       }
       eKind = DS_ROLE;
     }else{
-      eKind = ds_find(c, pT, e->zName, 0, 0);
+      eKind = ds_find(c, pT, e->zName, 0);
       if( eKind==DS_NONE ){
         ds_error(c, e->pos, "Term \"%s\" not declared in related resource "
                  "block '%s' (relation \"%s\" of %s has type '%s'); declare "
@@ -517,24 +554,34 @@ static PlExpr *ds_atom(DsCtx *c, const PlBlock *b, const PlExpr *e,
 /* Copy of body e with every shorthand atom replaced by its longhand. Nodes
 ** without atoms below them are shared with the shorthand's tree. */
 static PlExpr *ds_body(DsCtx *c, const PlBlock *b, PlExpr *e,
-                       const char *zRoleVar, int bNegated){
+                       const char *zRoleVar){
   PlExpr *pNew;
   if( c->rc || e==0 ) return 0;
   switch( e->eKind ){
     case PL_EXPR_SH_TERM: case PL_EXPR_SH_ON: case PL_EXPR_SH_GLOBAL:
-      return ds_atom(c, b, e, zRoleVar, bNegated);
+      return ds_atom(c, b, e, zRoleVar);
     case PL_EXPR_AND: case PL_EXPR_OR: case PL_EXPR_NOT:
       pNew = ds_alloc(c, sizeof(PlExpr));
       if( pNew==0 ) return 0;
       *pNew = *e;
-      pNew->pLeft = ds_body(c, b, e->pLeft, zRoleVar,
-                            bNegated || e->eKind==PL_EXPR_NOT);
+      pNew->pLeft = ds_body(c, b, e->pLeft, zRoleVar);
       if( e->eKind!=PL_EXPR_NOT ){
-        pNew->pRight = ds_body(c, b, e->pRight, zRoleVar, bNegated);
+        pNew->pRight = ds_body(c, b, e->pRight, zRoleVar);
       }
       return c->rc ? 0 : pNew;
     default:
       return e;
+  }
+}
+
+/* 1 if every way body e can hold binds the role of a `role` head, i.e.
+** passes through a positive `role on "rel"` atom. */
+static int ds_binds_role(const PlExpr *e){
+  switch( e->eKind ){
+    case PL_EXPR_AND: return ds_binds_role(e->pLeft) || ds_binds_role(e->pRight);
+    case PL_EXPR_OR:  return ds_binds_role(e->pLeft) && ds_binds_role(e->pRight);
+    case PL_EXPR_SH_ON: return e->bRole;
+    default: return 0;
   }
 }
 
@@ -562,7 +609,7 @@ static void ds_shorthand(DsCtx *c, const PlBlock *b, const PlShorthand *sh){
   r.bGenerated = 1;
   if( sh->zHead ){
     const PlRelDecl *pRel = 0;
-    eHead = ds_find(c, b, sh->zHead, &pRel, 0);
+    eHead = ds_find(c, b, sh->zHead, &pRel);
     if( eHead==DS_NONE ){
       ds_error(c, sh->pos, "Undeclared term \"%s\" referenced in rule in %s. "
                "Did you mean to declare it as a role, permission, or "
@@ -595,12 +642,12 @@ static void ds_shorthand(DsCtx *c, const PlBlock *b, const PlShorthand *sh){
   else ds_var(&aParam[1], zRoleVar, "String", sh->pos);
   if( !bGlobal ) ds_var(&aParam[2], "resource", b->zName, sh->pos);
   c->nVar = 0;
-  c->nRoleOn = 0;
-  r.pBody = ds_body(c, b, sh->pBody, zRoleVar, 0);
+  r.pBody = ds_body(c, b, sh->pBody, zRoleVar);
   if( c->rc ) return;
-  if( zRoleVar && c->nRoleOn==0 ){
+  if( zRoleVar && !ds_binds_role(sh->pBody) ){
     ds_error(c, sh->pos, "a 'role' head needs 'role on \"relation\"' in its "
-             "body (outside 'not'), e.g. role if role on \"parent\";");
+             "body, outside 'not' and in every branch of 'or', e.g. "
+             "role if role on \"parent\";");
     return;
   }
   ds_push_rule(c, &r);

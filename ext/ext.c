@@ -351,7 +351,12 @@ static void authorizeFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 static int write_args(PlConn *c, int argc, sqlite3_value **argv, int bPattern,
                       const char **pzPred, PlValue *aVal, int *pnArg, char **pzErr){
   const PlPolicy *pPol;
-  int rc = pl_conn_require_policy(c, &pPol, pzErr), i;
+  int rc, i;
+  if( argc<1 ){
+    *pzErr = sqlite3_mprintf("give the predicate name and its 1 to %d arguments", PL_MAX_ARGS);
+    return SQLITE_ERROR;
+  }
+  rc = pl_conn_require_policy(c, &pPol, pzErr);
   if( rc!=SQLITE_OK ) return rc;
   *pzPred = (const char*)sqlite3_value_text(argv[0]);
   *pnArg = argc-1;
@@ -424,7 +429,7 @@ static void polarBatchFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 ** polar_sql('query', predicate, a1...) return the compiled SQL. */
 static void polarSqlFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   PlConn *c = sqlite3_user_data(ctx);
-  const char *zKind = (const char*)sqlite3_value_text(argv[0]);
+  const char *zKind = argc>0 ? (const char*)sqlite3_value_text(argv[0]) : 0;
   char *zErr = 0, *zSql = 0;
   int rc, b = 0;
   if( zKind && strcmp(zKind, "authorize")==0 && argc==4 ){

@@ -575,12 +575,6 @@ static void infer_types(Build *B){
             changed |= narrow(c, &l->aArg[0], &u);
             break;
           }
-          case PL_LIT_CALL: {
-            const PlPred *pr = &p->aPred[l->iPred];
-            if( pr->nClause==0 ) break;
-            for(k=0; k<l->nArg; k++) changed |= narrow(c, &l->aArg[k], &pr->aHeadTs[k]);
-            break;
-          }
           default: break;
         }
       }
@@ -601,6 +595,53 @@ static void infer_types(Build *B){
       }
     }
   }
+}
+
+/* A body-only variable that nothing typed yet takes the types its call
+** positions can hold: the head types of the rules of the predicate, and the
+** types that other, typed call sites pass at the same position. (Calls do
+** not narrow types during inference: a predicate with rules may also have
+** stored facts of other types.) */
+static int hint_types(Build *B){
+  PlPolicy *p = B->p;
+  int i, j, k, i2, j2, v, changed = 0;
+  for(i=0; i<p->nClause; i++){
+    PlClause *c = &p->aClause[i];
+    for(v=0; v<c->nVar; v++){
+      PlTypeSet hint;
+      int bHead = 0;
+      if( !ts_eq(&c->aVar[v].ts, &p->all) ) continue;
+      for(k=0; k<p->aPred[c->iPred].nArg; k++){
+        if( c->aHead[k].eKind==PL_IT_VAR && c->aHead[k].iVar==v ) bHead = 1;
+      }
+      if( bHead ) continue;
+      memset(&hint, 0, sizeof(hint));
+      for(j=0; j<c->nLit; j++){
+        const PlLit *l = &c->aLit[j];
+        if( l->eKind!=PL_LIT_CALL ) continue;
+        for(k=0; k<l->nArg; k++){
+          const PlPred *pr = &p->aPred[l->iPred];
+          if( l->aArg[k].eKind!=PL_IT_VAR || l->aArg[k].iVar!=v ) continue;
+          if( pr->nClause>0 ) pl_ts_or(&hint, &pr->aHeadTs[k]);
+          for(i2=0; i2<p->nClause; i2++){
+            const PlClause *c2 = &p->aClause[i2];
+            for(j2=0; j2<c2->nLit; j2++){
+              const PlLit *l2 = &c2->aLit[j2];
+              PlTypeSet t;
+              if( l2->iPred!=l->iPred || (l2->eKind!=PL_LIT_CALL && l2->eKind!=PL_LIT_NOTCALL) ) continue;
+              t = term_ts(p, c2, &l2->aArg[k]);
+              if( !ts_eq(&t, &p->all) ) pl_ts_or(&hint, &t);
+            }
+          }
+        }
+      }
+      if( !pl_ts_empty(&hint) && !ts_eq(&hint, &p->all) ){
+        c->aVar[v].ts = hint;
+        changed = 1;
+      }
+    }
+  }
+  return changed;
 }
 
 static int term_has_var(const PlITerm *t, int iVar){
@@ -730,6 +771,22 @@ static void build_sigs(Build *B){
       add_sig(B, l->iPred, aTs);
     }
   }
+  /* a declared relation is a fact type even when no rule reads it yet */
+  for(i=0; i<g->nBlock && B->rc==SQLITE_OK; i++){
+    const PlBlock *b = &g->aBlock[i];
+    int tb = b->zName ? pl_policy_find_type(p, b->zName, -1) : -1;
+    if( tb<0 ) continue;
+    for(j=0; j<b->nRel; j++){
+      int tr = resolve_type(B, b->aRel[j].zType, b->aRel[j].typePos);
+      int iPred = pred_get(B, "has_relation", 3, b->aRel[j].pos);
+      if( tr<0 || iPred<0 ) return;
+      aTs[0] = p->aType[tb].sub;
+      memset(&aTs[1], 0, sizeof(PlTypeSet));
+      pl_ts_add(&aTs[1], PL_TYPE_STRING);
+      aTs[2] = p->aType[tr].sub;
+      add_sig(B, iPred, aTs);
+    }
+  }
   for(i=0; i<g->nDecl && B->rc==SQLITE_OK; i++){
     const PlDeclare *d = &g->aDecl[i];
     int iPred = pred_get(B, d->zPred, d->nType, d->pos);
@@ -768,7 +825,10 @@ int pl_policy_new(const char *zSrc, int nSrc, const char *zFile,
   if( B.rc==SQLITE_OK ) B.rc = pl_desugar(A, p->pProg, &B.zErr);
   if( B.rc==SQLITE_OK ) build_types(&B);
   if( B.rc==SQLITE_OK ) build_clauses(&B);
-  if( B.rc==SQLITE_OK ) infer_types(&B);
+  if( B.rc==SQLITE_OK ){
+    infer_types(&B);
+    if( hint_types(&B) ) infer_types(&B);
+  }
   if( B.rc==SQLITE_OK ) check_clauses(&B);
   if( B.rc==SQLITE_OK ) build_sigs(&B);
   if( B.rc!=SQLITE_OK ){

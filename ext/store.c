@@ -146,8 +146,8 @@ int pl_store_ensure_tables(sqlite3 *db, const PlPolicy *pPol, char **pzErr){
     }
     sqlite3_free(zTab);
   }
-  zSql = sqlite3_str_finish(pSql);
-  if( rc==SQLITE_OK && zSql==0 ) rc = SQLITE_NOMEM;
+  if( rc==SQLITE_OK ) rc = sqlite3_str_errcode(pSql);
+  zSql = sqlite3_str_finish(pSql);       /* NULL when nothing was added */
   if( rc==SQLITE_OK && nNew>0 ) rc = store_exec_atomic(db, zSql, pzErr);
   sqlite3_free(zSql);
   return rc;

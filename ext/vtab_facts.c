@@ -476,6 +476,13 @@ static int factsUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv,
         "polar_facts: a fact needs 1 to %d arguments (a1..a%d); all are NULL",
         PL_MAX_ARGS, PL_MAX_ARGS));
   }
+  for(k=0; k<nArg; k++){
+    if( sqlite3_value_type(argv[2+FACTS_A1+k])==SQLITE_NULL ){
+      return factsSetErr(pVtab, sqlite3_mprintf(
+          "polar_facts: a%d is NULL but a%d is not; a fact's arguments fill "
+          "a1..aN without gaps", k+1, nArg));
+    }
+  }
   rc = pl_conn_policy(pTab->pConn, &pPol, &zErr);
   if( rc==SQLITE_OK ) rc = pl_store_check_pred(pPol, zPred, nArg, &zErr);
   for(k=0; rc==SQLITE_OK && k<nArg; k++){

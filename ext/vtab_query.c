@@ -37,7 +37,10 @@ typedef struct QCursor {
   sqlite3_int64 iRow;
   int nArg;                 /* query: arity */
   int aOpenCol[PL_MAX_ARGS];/* query: result column of each open position, 0 if bound */
-  sqlite3_value *apIn[PL_MAX_ARGS]; /* query: bound inputs echoed back */
+  sqlite3_value *apIn[PL_MAX_ARGS]; /* unused */
+  PlValue aIn[PL_MAX_ARGS];         /* query: bound inputs, echoed back */
+  char *azIn[PL_MAX_ARGS];          /* their user spelling */
+  int bStar;                /* list: a wildcard answer was found -> one '*' row */
 } QCursor;
 
 static const char *q_schema(int eKind){
@@ -124,7 +127,10 @@ static void q_reset(QCursor *c){
   }
   c->pStmt = 0;
   c->bOwn = 0;
-  for(i=0; i<PL_MAX_ARGS; i++){ sqlite3_value_free(c->apIn[i]); c->apIn[i] = 0; }
+  for(i=0; i<PL_MAX_ARGS; i++){
+    sqlite3_value_free(c->apIn[i]); c->apIn[i] = 0;
+    sqlite3_free(c->azIn[i]); c->azIn[i] = 0;
+  }
 }
 
 static int qClose(sqlite3_vtab_cursor *cur){
@@ -214,8 +220,8 @@ static int q_goal(PlConn *c, int eKind, int argc, sqlite3_value **argv, QGoal *g
   {
     int iPred = pl_policy_find_pred(pPol, g->zPred, g->nArg);
     if( iPred<0 ){
-      *pzErr = sqlite3_mprintf("polar_query: unknown predicate '%s' with %d arguments",
-                               g->zPred, g->nArg);
+      *pzErr = sqlite3_mprintf("polar_query: unknown predicate '%s' with %d argument%s",
+                               g->zPred, g->nArg, g->nArg==1 ? "" : "s");
       return SQLITE_ERROR;
     }
     for(i=0; i<g->nArg; i++){
@@ -324,6 +330,7 @@ static int qNext(sqlite3_vtab_cursor *cur){
   QCursor *c = (QCursor*)cur;
   QVtab *v = (QVtab*)cur->pVtab;
   int rc;
+  if( c->bStar ){ c->bEof = 1; return SQLITE_OK; }
   for(;;){
     rc = sqlite3_step(c->pStmt);
     if( rc==SQLITE_DONE ){ c->bEof = 1; return SQLITE_OK; }
@@ -336,6 +343,23 @@ static int qNext(sqlite3_vtab_cursor *cur){
     if( v->pAux->eKind==Q_ACTIONS && q_is_wild(c->pStmt, 0) ) continue;
     return SQLITE_OK;
   }
+}
+
+/* List: is there a wildcard answer? Scans the answer once; the statement
+** is then reset to be stepped for the ids. */
+static int q_list_star(QCursor *c, QGoal *g){
+  int rc;
+  (void)g;
+  while( (rc = sqlite3_step(c->pStmt))==SQLITE_ROW ){
+    if( q_is_wild(c->pStmt, 0) ){ c->bStar = 1; break; }
+  }
+  if( rc!=SQLITE_ROW && rc!=SQLITE_DONE ) return rc;
+  if( c->bStar ){
+    c->bEof = 0;
+    return SQLITE_OK;
+  }
+  sqlite3_reset(c->pStmt);
+  return SQLITE_OK;
 }
 
 static int qFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
@@ -371,14 +395,34 @@ static int qFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
         if( g.aGoal[i].eKind==PL_GA_OPEN ){
           c->aOpenCol[i] = ++iCol;
         }else{
+          const PlValue *pv = &g.aVal[i];
           c->aOpenCol[i] = 0;
-          c->apIn[i] = sqlite3_value_dup(argv[i+1]);
-          if( c->apIn[i]==0 ){ rc = SQLITE_NOMEM; break; }
+          c->aIn[i] = *pv;
+          if( pv->iType==PL_TYPE_INTEGER ) continue;
+          if( pv->iType==PL_TYPE_STRING ){
+            /* plain text, unless it would read as a typed value */
+            int k = 0;
+            while( k<pv->n && (pv->z[k]=='_' || (pv->z[k]>='a' && pv->z[k]<='z')
+                   || (pv->z[k]>='A' && pv->z[k]<='Z') || (k>0 && pv->z[k]>='0' && pv->z[k]<='9')) ) k++;
+            c->azIn[i] = (k>0 && k<pv->n && pv->z[k]==':')
+                       ? sqlite3_mprintf("String:%.*s", pv->n, pv->z)
+                       : sqlite3_mprintf("%.*s", pv->n, pv->z);
+          }else{
+            c->azIn[i] = sqlite3_mprintf("%s:%.*s", pl_policy_type_name(pc->pPol, pv->iType),
+                                         pv->n, pv->z);
+          }
+          if( c->azIn[i]==0 ){ rc = SQLITE_NOMEM; break; }
         }
       }
       if( rc!=SQLITE_OK ) break;
     }
     iVersion = pc->iVersion;
+    c->bStar = 0;
+    if( v->pAux->eKind==Q_LIST ){
+      /* every value of the type qualifies: the answer is the one row '*' */
+      rc = q_list_star(c, &g);
+      if( rc!=SQLITE_OK || c->bStar ) return rc;
+    }
     rc = qNext(cur);
     if( rc!=SQLITE_OK || !c->bEof ) return rc;
     /* no rows: make sure it was not the policy-version guard */
@@ -404,7 +448,9 @@ static int qColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
   QCursor *c = (QCursor*)cur;
   QVtab *v = (QVtab*)cur->pVtab;
   if( i>=v->nOut ) return SQLITE_OK;     /* hidden arguments read back as NULL */
-  if( v->pAux->eKind==Q_LIST ){
+  if( v->pAux->eKind==Q_LIST && c->bStar ){
+    sqlite3_result_text(ctx, "*", 1, SQLITE_STATIC);
+  }else if( v->pAux->eKind==Q_LIST ){
     const char *z = (const char*)sqlite3_column_text(c->pStmt, 0);
     int n = sqlite3_column_bytes(c->pStmt, 0);
     const char *zColon = z ? memchr(z, ':', (size_t)n) : 0;
@@ -423,8 +469,10 @@ static int qColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
     if( i>=c->nArg ) return SQLITE_OK;
     if( c->aOpenCol[i] ){
       pl_value_result(ctx, sqlite3_column_value(c->pStmt, c->aOpenCol[i]-1));
+    }else if( c->aIn[i].iType==PL_TYPE_INTEGER ){
+      sqlite3_result_int64(ctx, c->aIn[i].i);
     }else{
-      sqlite3_result_value(ctx, c->apIn[i]);
+      sqlite3_result_text(ctx, c->azIn[i], -1, SQLITE_TRANSIENT);
     }
   }
   return SQLITE_OK;

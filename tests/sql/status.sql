@@ -1,0 +1,17 @@
+-- polar_status: one row; the version counts successful loads, the fact count
+-- follows writes.
+.load ./polarlite
+.echo on
+.mode line
+SELECT * FROM polar_status;
+.mode list
+SELECT polar_load('actor User {} resource Repo { roles = ["reader"]; permissions = ["read"]; "read" if "reader"; }', 's.polar');
+SELECT polar_insert('has_role', 'User:a', 'reader', 'Repo:x');
+SELECT polar_insert('has_role', 'User:b', 'reader', 'Repo:x');
+SELECT policy_version, fact_count, rejected_count FROM polar_status;
+SELECT polar_load('actor User {} resource Repo { roles = ["reader"]; permissions = ["read"]; "read" if "reader"; }', 's.polar');
+SELECT policy_version, fact_count FROM polar_status;
+SELECT count(*) FROM polar_status;
+-- no log is applied in a plain database: polar_wait times out with 0
+SELECT polar_wait('0:0', 10);
+SELECT polar_wait('not a token', 10);
