@@ -41,7 +41,7 @@ deps:
 	scripts/install-deps.sh
 
 unit: $(UNIT_BIN)
-	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; CK_FORK=$${CK_FORK:-yes} $$t; done
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; CK_DEFAULT_TIMEOUT=$${CK_DEFAULT_TIMEOUT:-120} CK_FORK=$${CK_FORK:-yes} $$t; done
 
 sqltest: polarlite.so
 	tests/sql/run.sh

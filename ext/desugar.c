@@ -422,6 +422,10 @@ static PlExpr *ds_atom_call(DsCtx *c, int eKind, const char *zName,
     default:      e->zPred = "has_relation"; break;
   }
   if( eKind==DS_REL ){
+    if( pObj==0 ){                   /* unreachable: rejected earlier */
+      ds_error(c, pos, "relations cannot be used in the global block");
+      return 0;
+    }
     aArg[0] = *pObj;
     ds_var(&aArg[2], "actor", 0, pos);
   }else{
