@@ -56,6 +56,7 @@ typedef struct Opts {
   const char *zDb;
   int bVerbose;
   int bBatch;
+  double rBudget;        /* seconds per engine per row */
   int nCacheMb;
 } Opts;
 
@@ -477,6 +478,7 @@ static void run_check(Bench *b, const WlCheck *c, int bWant){
   char zName[64], zLabel[64];
   char *zPlErr = 0, *zFlErr = 0;
   int nPool, i, nWarm, nShown = 0;
+  int64_t tStart;
   Measure *m;
 
   snprintf(zName, sizeof(zName), "%s.%s", c->zName, bWant ? "allow" : "deny");
@@ -504,14 +506,21 @@ static void run_check(Bench *b, const WlCheck *c, int bWant){
   /* Warm both, then alternate polarlite and the floor call by call, each
   ** going first every other time: both see the same cache state and the
   ** same noise from the machine. */
-  for(i=0; i<nWarm; i++){
+  tStart = bnow_ns();
+  for(i=0; i<nWarm && (i<100 || bnow_ns() - tStart < (int64_t)(b->o.rBudget * 2e8)); i++){
     int64_t ns;
     timed_call(b->db, pPl, &aIn[aOrder[i]].in, c->zAction, &ns, 0);
     timed_call(b->db, pFl, &aIn[aOrder[i]].in, 0, &ns, 0);
   }
+  tStart = bnow_ns();
   for(i=0; i<b->o.nIter; i++){
     Input *in = &aIn[aOrder[i]];
     int ansPl, ansFl;
+    if( i>=100 && (i & 63)==0 && bnow_ns() - tStart > (int64_t)(b->o.rBudget * 2e9) ){
+      printf("NOTE %s: stopped after %d calls (budget %.0f s per engine)\n",
+             zName, i, b->o.rBudget);
+      break;
+    }
     if( i & 1 ){
       ansFl = timed_call(b->db, pFl, &in->in, 0, &aNsFl[i], &zFlErr);
       ansPl = timed_call(b->db, pPl, &in->in, c->zAction, &aNs[i], &zPlErr);
@@ -526,8 +535,8 @@ static void run_check(Bench *b, const WlCheck *c, int bWant){
     in->plAns = ansPl;
     in->floorAns = ansFl;
   }
-  bstats_us(aNs, b->o.nIter, &m->pl);
-  bstats_us(aNsFl, b->o.nIter, &m->floor);
+  bstats_us(aNs, i, &m->pl);
+  bstats_us(aNsFl, i, &m->floor);
   profile_calls(b, pPl, aIn, nPool, c->zAction, "polarlite", zName, &m->rPlStmt, &m->rPlAlloc);
   profile_calls(b, pFl, aIn, nPool, 0, "floor", zName, &m->rFlStmt, &m->rFlAlloc);
 
@@ -624,18 +633,70 @@ static int64_t run_list(Bench *b, sqlite3_stmt *p, const char *zType, long *pn,
   return t1 - t0;
 }
 
+/* One engine's series of list calls. The first call (untimed) counts
+** allocations, the second traces statements, then up to --list-iters timed
+** calls; past --budget seconds the series stops (a first call that alone
+** exceeds the budget becomes the only sample). The answer of the first call
+** is returned in *pnCount and *pHash; later answers that differ count in
+** *pnUnstable. */
+static void list_series(Bench *b, sqlite3_stmt *p, const char *zType,
+                        const char *zWho, const char *zName, BStats *pStats,
+                        double *prStmt, double *prAlloc, long *pnCount,
+                        uint64_t *pHash, int *pbWild, long *pnUnstable,
+                        long *pnErr, char **pzErr){
+  int64_t *aNs = bxmalloc(sizeof(int64_t)*(size_t)b->o.nListIter);
+  int64_t nsBudget = (int64_t)(b->o.rBudget * 1e9), nsUsed, ns;
+  long n, nAlloc0, nStmt0;
+  uint64_t h;
+  int i, nSample = 0, bWild;
+
+  nAlloc0 = gnAlloc;
+  ns = run_list(b, p, zType, pnCount, pHash, pbWild, pzErr);
+  *prAlloc = (double)(gnAlloc - nAlloc0);
+  if( ns<0 ){ (*pnErr)++; ns = 0; }
+  nsUsed = ns;
+  *prStmt = -1;
+  if( nsUsed>nsBudget ){
+    aNs[nSample++] = ns;                 /* too slow to repeat */
+  }else{
+    sqlite3_trace_v2(b->db, SQLITE_TRACE_STMT, trace_stmt, 0);
+    gbKeepSql = b->o.bVerbose;
+    nStmt0 = gnStmt;
+    ns = run_list(b, p, zType, &n, &h, &bWild, pzErr);
+    *prStmt = (double)(gnStmt - nStmt0);
+    gbKeepSql = 0;
+    sqlite3_trace_v2(b->db, 0, 0, 0);
+    if( b->o.bVerbose ){
+      printf("-- %s %s: %.0f statements, %.0f allocations, %.2f ms; ran:\n",
+             zName, zWho, *prStmt, *prAlloc, (double)ns / 1e6);
+      for(i=0; i<gnSql; i++) printf("%s;\n", gazSql[i] ? gazSql[i] : "(null)");
+    }
+    kept_sql_free();
+    nsUsed += ns>0 ? ns : 0;
+    for(i=0; i<b->o.nListIter && (i==0 || nsUsed<nsBudget); i++){
+      ns = run_list(b, p, zType, &n, &h, &bWild, pzErr);
+      if( ns<0 ){ (*pnErr)++; ns = 0; }
+      if( n!=*pnCount || h!=*pHash ) (*pnUnstable)++;
+      *pbWild |= bWild;
+      aNs[nSample++] = ns;
+      nsUsed += ns;
+    }
+  }
+  bstats_ms(aNs, nSample, pStats);
+  free(aNs);
+}
+
 static void run_list_measure(Bench *b, const char *zName, const char *zLabel, int user,
                              const char *zAction, int eKind, const char *zFloor,
                              int (*xOracle)(const GcWorld*, int, int), int nRes){
   sqlite3_stmt *pPl = prepare_or_die(b->db, "SELECT id FROM polar_list(?1, ?2, ?3)");
   sqlite3_stmt *pFl = prepare_or_die(b->db, zFloor);
   const char *zType = gc_type_name(eKind);
-  int64_t *aNs = bxmalloc(sizeof(int64_t)*(size_t)b->o.nListIter);
   char zUser[40], zRef[40];
   char *zPlErr = 0, *zFlErr = 0;
-  uint64_t hPl = 0, hFl = 0, hOr = 0, h;
-  long n, nOr = 0;
-  int i, bWild = 0, bWildAny = 0;
+  uint64_t hPl = 0, hFl = 0, hOr = 0;
+  long nOr = 0, nFlUnstable = 0;
+  int i, bWild = 0, bWildFl = 0;
   Measure *m = new_measure(b, M_LIST, zName, zLabel);
 
   gc_ref(zUser, GC_USER, user);
@@ -652,56 +713,17 @@ static void run_list_measure(Bench *b, const char *zName, const char *zLabel, in
   sqlite3_bind_text(pPl, 3, zType, -1, SQLITE_STATIC);
   sqlite3_bind_text(pFl, 1, zUser, -1, SQLITE_STATIC);
 
-  for(i=0; i<3; i++) run_list(b, pPl, zType, &n, &h, &bWild, &zPlErr);
-  for(i=0; i<b->o.nListIter; i++){
-    aNs[i] = run_list(b, pPl, zType, &n, &h, &bWild, &zPlErr);
-    if( aNs[i]<0 ){ m->nError++; aNs[i] = 0; }
-    if( i>0 && (n!=m->nCount || h!=hPl) ) m->nMismatch++;   /* unstable answer */
-    m->nCount = n; hPl = h; bWildAny |= bWild;
-  }
-  bstats_ms(aNs, b->o.nListIter, &m->pl);
-
-  for(i=0; i<3; i++) run_list(b, pFl, zType, &n, &h, &bWild, &zFlErr);
-  for(i=0; i<b->o.nListIter; i++){
-    aNs[i] = run_list(b, pFl, zType, &n, &h, &bWild, &zFlErr);
-    if( aNs[i]<0 ){ m->nError++; aNs[i] = 0; }
-    m->nFloorCount = n; hFl = h;
-  }
-  bstats_ms(aNs, b->o.nListIter, &m->floor);
-
-  /* one more call of each, counted */
-  {
-    long nStmt0, nAlloc0;
-    int64_t ns;
-    nAlloc0 = gnAlloc;
-    run_list(b, pPl, zType, &n, &h, &bWild, &zPlErr);
-    m->rPlAlloc = (double)(gnAlloc - nAlloc0);
-    nAlloc0 = gnAlloc;
-    run_list(b, pFl, zType, &n, &h, &bWild, &zFlErr);
-    m->rFlAlloc = (double)(gnAlloc - nAlloc0);
-    sqlite3_trace_v2(b->db, SQLITE_TRACE_STMT, trace_stmt, 0);
-    gbKeepSql = b->o.bVerbose;
-    nStmt0 = gnStmt;
-    ns = run_list(b, pPl, zType, &n, &h, &bWild, &zPlErr);
-    m->rPlStmt = (double)(gnStmt - nStmt0);
-    gbKeepSql = 0;
-    if( b->o.bVerbose ){
-      printf("-- %s polarlite: %.0f statements, %.0f allocations, %.2f ms; ran:\n",
-             zName, m->rPlStmt, m->rPlAlloc, (double)ns / 1e6);
-      for(i=0; i<gnSql; i++) printf("%s;\n", gazSql[i] ? gazSql[i] : "(null)");
-    }
-    kept_sql_free();
-    nStmt0 = gnStmt;
-    run_list(b, pFl, zType, &n, &h, &bWild, &zFlErr);
-    m->rFlStmt = (double)(gnStmt - nStmt0);
-    sqlite3_trace_v2(b->db, 0, 0, 0);
-  }
+  list_series(b, pPl, zType, "polarlite", zName, &m->pl, &m->rPlStmt, &m->rPlAlloc,
+              &m->nCount, &hPl, &bWild, &m->nMismatch, &m->nError, &zPlErr);
+  list_series(b, pFl, zType, "floor", zName, &m->floor, &m->rFlStmt, &m->rFlAlloc,
+              &m->nFloorCount, &hFl, &bWildFl, &nFlUnstable, &m->nError, &zFlErr);
+  m->nFloorBad += nFlUnstable;
 
   if( m->nCount!=m->nFloorCount || hPl!=hFl ){
     m->nMismatch++;
     printf("MISMATCH %s: polar_list('%s', '%s', '%s') returned %ld ids%s, "
            "hand-written SQL %ld (digests %s)\n", zName, zUser, zAction, zType,
-           m->nCount, bWildAny ? " including '*'" : "", m->nFloorCount,
+           m->nCount, bWild ? " including '*'" : "", m->nFloorCount,
            hPl==hFl ? "equal" : "differ");
   }
   if( m->nFloorCount!=nOr || hFl!=hOr ){
@@ -717,7 +739,6 @@ static void run_list_measure(Bench *b, const char *zName, const char *zLabel, in
   sqlite3_free(zFlErr);
   sqlite3_finalize(pPl);
   sqlite3_finalize(pFl);
-  free(aNs);
 }
 
 /*--------------------------------------------------------------- report ---*/
@@ -862,7 +883,8 @@ static void usage(void){
   fprintf(stderr,
     "usage: bench_engine [--size N] [--iters N] [--list-iters N] [--seed S]\n"
     "                    [--ext PATH] [--policy FILE] [--json FILE] [--only SUBSTR]\n"
-    "                    [--db FILE] [--load insert|batch] [--cache-mb N] [--verbose]\n");
+    "                    [--db FILE] [--load insert|batch] [--cache-mb N]\n"
+    "                    [--budget SECONDS] [--verbose]\n");
   exit(2);
 }
 
@@ -878,6 +900,7 @@ static void parse_opts(Opts *o, int argc, char **argv){
   o->zPolicy = "gitclub.polar";
   o->zJson = "results-engine.json";
   o->nCacheMb = 128;
+  o->rBudget = 60;
   if( (z = getenv("BENCH_SIZE"))!=0 && *z ) o->nSize = atol(z);
   for(i=1; i<argc; i++){
     const char *a = argv[i], *v = i+1<argc ? argv[i+1] : 0;
@@ -893,6 +916,7 @@ static void parse_opts(Opts *o, int argc, char **argv){
     else if( !strcmp(a, "--only") ) o->zOnly = v;
     else if( !strcmp(a, "--db") ) o->zDb = v;
     else if( !strcmp(a, "--cache-mb") ) o->nCacheMb = atoi(v);
+    else if( !strcmp(a, "--budget") ) o->rBudget = atof(v);
     else if( !strcmp(a, "--load") ){
       if( !strcmp(v, "batch") ) o->bBatch = 1;
       else if( strcmp(v, "insert") ) usage();

@@ -5,7 +5,7 @@
 # Prints each runner's output, then "N passed, M failed" over both; exits 1 on any
 # failure. The extension is $POLARLITE_EXT, else ./polarlite.so at the repo root.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 
 if [ ! -d tests/lang/node_modules/better-sqlite3 ]; then
   echo "tests/lang/node_modules is missing: run 'make deps' (or 'npm ci' in tests/lang)" >&2

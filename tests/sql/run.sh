@@ -10,7 +10,7 @@
 # Prints a diff for each mismatch and a last line "N passed, M failed"; exits 1
 # on any failure.  stdbuf keeps the shell's stdout and stderr in order.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 
 update=0
 if [ "${1:-}" = "--update" ]; then
