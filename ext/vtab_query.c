@@ -522,6 +522,8 @@ int pl_context_set(PlConn *c, const char *zJson, int nJson, char **pzErr){
     struct PlCtxFact *f = &c->aCtx[i];
     f->zPred = pl_arena_strndup(c->pCtxArena, aFact[i].zPred, aFact[i].nPred);
     f->nArg = aFact[i].nArg;
+    /* a context fact must fit the policy's fact types like a stored one */
+    rc = f->zPred ? pl_store_check_pred(c->pPol, f->zPred, f->nArg, pzErr) : SQLITE_NOMEM;
     for(k=0; rc==SQLITE_OK && k<aFact[i].nArg; k++){
       char zWhat[48];
       sqlite3_snprintf(sizeof(zWhat), zWhat, "context fact %d argument %d", i, k+1);
