@@ -19,7 +19,8 @@
 **   assert P(.., x: T, ..)   the variable is an open position ('T:_', or NULL
 **                            for the abstract types Actor and Resource, whose
 **                            answers are then kept only when of a type T
-**                            accepts). Without iff: some answer exists.
+**                            accepts). Without iff: some answer exists
+**                            (assert_not: none does).
 **   ... iff x in [L]         the set of answers equals L exactly.
 **   ... iff x not in [L]     no value of L is an answer, and some answer
 **                            exists (the exact meaning — every value outside
