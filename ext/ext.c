@@ -40,6 +40,7 @@ static int stored_version(PlConn *c, int *piVersion, char **pzErr){
       "SELECT value FROM main.polar_meta WHERE key='policy_version'", -1, &pStmt, 0);
   if( rc!=SQLITE_OK ){
     sqlite3_finalize(pStmt);
+    if( rc==SQLITE_NOMEM ) return rc;
     return SQLITE_OK;             /* no polarlite schema yet */
   }
   if( sqlite3_step(pStmt)==SQLITE_ROW ) *piVersion = sqlite3_column_int(pStmt, 0);
@@ -149,7 +150,7 @@ int pl_conn_load(PlConn *c, const char *zSrc, int nSrc, const char *zFile,
   *piVersion = 0;
   rc = pl_policy_new(zSrc, nSrc, zFile, &pPol, pzErr);
   if( rc==SQLITE_OK && bRunTests ) rc = pl_tests_check(pPol, pzErr);
-  if( rc!=SQLITE_OK ) return rc;
+  if( rc!=SQLITE_OK ){ pl_policy_free(pPol); return rc; }
   rc = sqlite3_exec(c->db, "SAVEPOINT polar_load", 0, 0, 0);
   if( rc==SQLITE_OK ) rc = pl_store_init(c->db, pzErr);
   if( rc==SQLITE_OK ) rc = pl_store_ensure_tables(c->db, pPol, pzErr);

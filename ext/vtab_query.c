@@ -425,10 +425,14 @@ static int qFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     }
     rc = qNext(cur);
     if( rc!=SQLITE_OK || !c->bEof ) return rc;
-    /* no rows: make sure it was not the policy-version guard */
-    rc = pl_conn_refresh(pc, 1, &zErr);
-    if( rc!=SQLITE_OK || pc->iVersion==iVersion ) break;
+    /* no rows: make sure it was not the policy-version guard. Release the
+    ** statement first: a new policy clears the cache that owns it. */
     q_reset(c);
+    rc = pl_conn_refresh(pc, 1, &zErr);
+    if( rc!=SQLITE_OK || pc->iVersion==iVersion ){
+      c->bEof = 1;
+      break;
+    }
     c->bEof = 0;
   }
   if( rc!=SQLITE_OK ){
