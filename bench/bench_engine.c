@@ -57,6 +57,7 @@ typedef struct Opts {
   int bVerbose;
   int bBatch;
   double rBudget;        /* seconds per engine per row */
+  int eSide;             /* 0 both; 1 polarlite only; 2 floor only (profiling) */
   int nCacheMb;
 } Opts;
 
@@ -509,8 +510,8 @@ static void run_check(Bench *b, const WlCheck *c, int bWant){
   tStart = bnow_ns();
   for(i=0; i<nWarm && (i<100 || bnow_ns() - tStart < (int64_t)(b->o.rBudget * 2e8)); i++){
     int64_t ns;
-    timed_call(b->db, pPl, &aIn[aOrder[i]].in, c->zAction, &ns, 0);
-    timed_call(b->db, pFl, &aIn[aOrder[i]].in, 0, &ns, 0);
+    if( b->o.eSide!=2 ) timed_call(b->db, pPl, &aIn[aOrder[i]].in, c->zAction, &ns, 0);
+    if( b->o.eSide!=1 ) timed_call(b->db, pFl, &aIn[aOrder[i]].in, 0, &ns, 0);
   }
   tStart = bnow_ns();
   for(i=0; i<b->o.nIter; i++){
@@ -521,7 +522,16 @@ static void run_check(Bench *b, const WlCheck *c, int bWant){
              zName, i, b->o.rBudget);
       break;
     }
-    if( i & 1 ){
+    if( b->o.eSide ){
+      /* profiling one side: the other is not called, answers not compared */
+      if( b->o.eSide==1 ){
+        ansPl = timed_call(b->db, pPl, &in->in, c->zAction, &aNs[i], &zPlErr);
+        ansFl = ansPl; aNsFl[i] = 0;
+      }else{
+        ansFl = timed_call(b->db, pFl, &in->in, 0, &aNsFl[i], &zFlErr);
+        ansPl = ansFl; aNs[i] = 0;
+      }
+    }else if( i & 1 ){
       ansFl = timed_call(b->db, pFl, &in->in, 0, &aNsFl[i], &zFlErr);
       ansPl = timed_call(b->db, pPl, &in->in, c->zAction, &aNs[i], &zPlErr);
     }else{
@@ -543,6 +553,7 @@ static void run_check(Bench *b, const WlCheck *c, int bWant){
   for(i=0; i<nPool; i++){
     Input *in = &aIn[i];
     if( in->floorAns<0 && in->plAns<0 ) continue;   /* never called */
+    if( b->o.eSide ) continue;
     if( in->floorAns!=in->in.expect ) m->nFloorBad++;
     if( (in->bMis || in->floorAns!=in->in.expect) && nShown<MAX_SHOWN ){
       printf("MISMATCH %s: authorize('%s', '%s', '%s') polarlite=%d floor=%d oracle=%d%s\n",
@@ -884,7 +895,7 @@ static void usage(void){
     "usage: bench_engine [--size N] [--iters N] [--list-iters N] [--seed S]\n"
     "                    [--ext PATH] [--policy FILE] [--json FILE] [--only SUBSTR]\n"
     "                    [--db FILE] [--load insert|batch] [--cache-mb N]\n"
-    "                    [--budget SECONDS] [--verbose]\n");
+    "                    [--budget SECONDS] [--verbose] [--side polarlite|floor]\n");
   exit(2);
 }
 
@@ -917,6 +928,11 @@ static void parse_opts(Opts *o, int argc, char **argv){
     else if( !strcmp(a, "--db") ) o->zDb = v;
     else if( !strcmp(a, "--cache-mb") ) o->nCacheMb = atoi(v);
     else if( !strcmp(a, "--budget") ) o->rBudget = atof(v);
+    else if( !strcmp(a, "--side") ){
+      if( !strcmp(v, "polarlite") ) o->eSide = 1;
+      else if( !strcmp(v, "floor") ) o->eSide = 2;
+      else usage();
+    }
     else if( !strcmp(a, "--load") ){
       if( !strcmp(v, "batch") ) o->bBatch = 1;
       else if( strcmp(v, "insert") ) usage();

@@ -21,6 +21,7 @@
 */
 #include "pl_int.h"
 #include <string.h>
+#include <stdarg.h>
 
 #define JSMN_STATIC
 #define JSMN_STRICT
@@ -114,13 +115,19 @@ static int json_scan_number(const char *z, int n, int *pi, char **pzErr){
   return SQLITE_OK;
 }
 
+/* Deepest nesting accepted. Fact JSON nests at most 6 levels (batch array,
+** changeset, fact list, fact, args, arg); the cap exists because jsmn finds
+** the container a bracket closes by walking up from the last token, which
+** costs O(depth) per bracket: a few megabytes of "[[[[..." would otherwise
+** take minutes. It bounds nesting only, never size or token count. */
+#define PL_JSON_MAX_DEPTH 64
+
 /* Check z[0..n) against the JSON grammar (RFC 8259), one value with
-** optional surrounding whitespace. Iterative: the open containers are kept
-** in a growable stack, so nesting is limited by memory only. */
+** optional surrounding whitespace, nested at most PL_JSON_MAX_DEPTH deep. */
 static int json_check(const char *z, int n, char **pzErr){
   enum { S_VALUE, S_ARRAY_FIRST, S_OBJECT_FIRST, S_KEY, S_AFTER };
-  char aStatic[64], *aStack = aStatic;
-  int nStack = 0, nAlloc = (int)sizeof(aStatic), i = 0, rc = SQLITE_OK;
+  char aStack[PL_JSON_MAX_DEPTH];
+  int nStack = 0, i = 0, rc = SQLITE_OK;
   int eState = S_VALUE;
   while( rc==SQLITE_OK ){
     char c;
@@ -139,13 +146,10 @@ static int json_check(const char *z, int n, char **pzErr){
         /* fall through */
       case S_VALUE:
         if( c=='{' || c=='[' ){
-          if( nStack>=nAlloc ){
-            char *aNew = sqlite3_malloc64((size_t)nAlloc*2);
-            if( aNew==0 ){ rc = SQLITE_NOMEM; break; }
-            memcpy(aNew, aStack, (size_t)nStack);
-            if( aStack!=aStatic ) sqlite3_free(aStack);
-            aStack = aNew;
-            nAlloc *= 2;
+          if( nStack>=PL_JSON_MAX_DEPTH ){
+            rc = json_syntax_err(z, i, "nested more than 64 levels deep "
+                                 "(fact JSON nests at most 6)", pzErr);
+            break;
           }
           aStack[nStack++] = c;
           i++;
@@ -200,7 +204,6 @@ static int json_check(const char *z, int n, char **pzErr){
         break;
     }
   }
-  if( aStack!=aStatic ) sqlite3_free(aStack);
   return rc;
 }
 
@@ -287,16 +290,59 @@ static unsigned json_hex4(const char *z){
   return v;
 }
 
+/* Where an element sits in the document, e.g. batch[2].inserts[0].args[1]
+** .id. Kept as indexes and formatted only for an error message, because
+** decoding a batch must not print a path per fact. */
+typedef struct JsonPath {
+  const char *zTop;        /* "batch" or "facts" */
+  int iChange;             /* batch[i], or -1 */
+  const char *zList;       /* "inserts" / "deletes", or NULL */
+  int iFact;               /* [j] of the fact list, or -1 */
+  const char *zField;      /* "predicate" / "args", or NULL */
+  int iArg;                /* args[k], or -1 */
+  const char *zLeaf;       /* "type" / "id", or NULL */
+} JsonPath;
+
+/* *pzErr = "<path>: <message>"; returns SQLITE_ERROR (or NOMEM). */
+static int json_err(const JsonPath *pPath, char **pzErr, const char *zFmt, ...){
+  sqlite3_str *p = sqlite3_str_new(0);
+  va_list ap;
+  sqlite3_str_appendall(p, pPath->zTop);
+  if( pPath->iChange>=0 ) sqlite3_str_appendf(p, "[%d]", pPath->iChange);
+  if( pPath->zList ) sqlite3_str_appendf(p, ".%s", pPath->zList);
+  if( pPath->iFact>=0 ) sqlite3_str_appendf(p, "[%d]", pPath->iFact);
+  if( pPath->zField ) sqlite3_str_appendf(p, ".%s", pPath->zField);
+  if( pPath->iArg>=0 ) sqlite3_str_appendf(p, "[%d]", pPath->iArg);
+  if( pPath->zLeaf ) sqlite3_str_appendf(p, ".%s", pPath->zLeaf);
+  sqlite3_str_appendall(p, ": ");
+  va_start(ap, zFmt);
+  sqlite3_str_vappendf(p, zFmt, ap);
+  va_end(ap);
+  *pzErr = sqlite3_str_finish(p);
+  return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+}
+
 /* Unescape the string token iTok into the arena (NUL-terminated).
 ** The output is never longer than the input: every escape shrinks. */
-static int json_string(const JsonDoc *p, int iTok, const char *zPath,
+static int json_string(const JsonDoc *p, int iTok, const JsonPath *pPath,
                        const char **pz, int *pn, char **pzErr){
   const jsmntok_t *t = &p->aTok[iTok];
   const char *zIn = p->z + t->start;
   int nIn = t->end - t->start, i, j = 0;
   char *zOut = pl_arena_alloc(p->pArena, (size_t)nIn + 1);
+  const char *zEsc;
   if( zOut==0 ) return SQLITE_NOMEM;
-  for(i=0; i<nIn; i++){
+  zEsc = memchr(zIn, '\\', (size_t)nIn);
+  if( zEsc==0 ){                           /* the common case: a copy */
+    memcpy(zOut, zIn, (size_t)nIn);
+    zOut[nIn] = 0;
+    *pz = zOut;
+    *pn = nIn;
+    return SQLITE_OK;
+  }
+  j = i = (int)(zEsc - zIn);
+  memcpy(zOut, zIn, (size_t)i);
+  for(; i<nIn; i++){
     unsigned c;
     if( zIn[i]!='\\' ){ zOut[j++] = zIn[i]; continue; }
     i++;
@@ -310,25 +356,22 @@ static int json_string(const JsonDoc *p, int iTok, const char *zPath,
         c = json_hex4(zIn+i+1);
         i += 4;
         if( c>=0xDC00 && c<=0xDFFF ){
-          *pzErr = sqlite3_mprintf("%s: invalid string: \\u%04X is a lone "
-                                   "low surrogate", zPath, c);
-          return SQLITE_ERROR;
+          return json_err(pPath, pzErr, "invalid string: \\u%04X is a lone "
+                          "low surrogate", c);
         }
         if( c>=0xD800 && c<=0xDBFF ){
           unsigned c2;
           if( i+6>=nIn || zIn[i+1]!='\\' || zIn[i+2]!='u'
            || (c2 = json_hex4(zIn+i+3))<0xDC00 || c2>0xDFFF ){
-            *pzErr = sqlite3_mprintf("%s: invalid string: \\u%04X is a high "
-                                     "surrogate without a low one", zPath, c);
-            return SQLITE_ERROR;
+            return json_err(pPath, pzErr, "invalid string: \\u%04X is a high "
+                            "surrogate without a low one", c);
           }
           c = 0x10000 + ((c - 0xD800)<<10) + (c2 - 0xDC00);
           i += 6;
         }
         if( c==0 ){
-          *pzErr = sqlite3_mprintf("%s: \\u0000 is not allowed (values cannot "
-                                   "hold NUL)", zPath);
-          return SQLITE_ERROR;
+          return json_err(pPath, pzErr, "\\u0000 is not allowed (values "
+                          "cannot hold NUL)");
         }
         json_put_utf8(zOut, &j, c);
         break;
@@ -352,7 +395,10 @@ static int json_key_is(const JsonDoc *p, int iTok, const char *zLit){
     const char *z;
     int nz;
     char *zIgnore = 0;
-    if( json_string(p, iTok, "", &z, &nz, &zIgnore)!=SQLITE_OK ){
+    JsonPath path;
+    memset(&path, 0, sizeof(path));
+    path.zTop = "";
+    if( json_string(p, iTok, &path, &z, &nz, &zIgnore)!=SQLITE_OK ){
       sqlite3_free(zIgnore);
       return 0;
     }
@@ -368,16 +414,29 @@ static int json_is_null(const JsonDoc *p, int iTok){
 
 /*------------------------------------------------------------ shapes -----*/
 
+/* The name of key token iKey, for an "unknown key" message. */
+static const char *json_key_name(const JsonDoc *p, int iKey){
+  const char *z = 0;
+  int n;
+  char *zIgnore = 0;
+  JsonPath path;
+  memset(&path, 0, sizeof(path));
+  path.zTop = "";
+  if( json_string(p, iKey, &path, &z, &n, &zIgnore)!=SQLITE_OK ){
+    sqlite3_free(zIgnore);
+    return "?";
+  }
+  return z ? z : "?";
+}
+
 /* One arg {"type": T, "id": I} at token iTok into slot k of pFact. */
-static int json_arg(const JsonDoc *p, int iTok, const char *zPath,
+static int json_arg(const JsonDoc *p, int iTok, JsonPath *pPath,
                     PlJsonFact *pFact, int k, char **pzErr){
   const jsmntok_t *t = &p->aTok[iTok];
   int i, iKey = iTok + 1, bType = 0, bId = 0, iIdTok = -1, rc;
-  char zSub[160];
   if( t->type!=JSMN_OBJECT ){
-    *pzErr = sqlite3_mprintf("%s: expected an argument {\"type\": \"...\", "
-                             "\"id\": \"...\"}", zPath);
-    return SQLITE_ERROR;
+    return json_err(pPath, pzErr, "expected an argument {\"type\": \"...\", "
+                    "\"id\": \"...\"}");
   }
   pFact->azType[k] = 0; pFact->anType[k] = 0;
   pFact->azId[k] = 0;   pFact->anId[k] = 0;
@@ -385,24 +444,22 @@ static int json_arg(const JsonDoc *p, int iTok, const char *zPath,
     int iVal = iKey + 1;
     const jsmntok_t *v = &p->aTok[iVal];
     if( json_key_is(p, iKey, "type") ){
-      sqlite3_snprintf(sizeof(zSub), zSub, "%s.type", zPath);
-      if( bType ) goto duplicate;
+      pPath->zLeaf = "type";
+      if( bType ) return json_err(pPath, pzErr, "duplicate key");
       bType = 1;
       if( v->type==JSMN_STRING ){
-        rc = json_string(p, iVal, zSub, &pFact->azType[k], &pFact->anType[k],
+        rc = json_string(p, iVal, pPath, &pFact->azType[k], &pFact->anType[k],
                          pzErr);
         if( rc!=SQLITE_OK ) return rc;
       }else if( !json_is_null(p, iVal) ){
-        *pzErr = sqlite3_mprintf("%s: expected a type name (string) or null",
-                                 zSub);
-        return SQLITE_ERROR;
+        return json_err(pPath, pzErr, "expected a type name (string) or null");
       }
     }else if( json_key_is(p, iKey, "id") ){
-      sqlite3_snprintf(sizeof(zSub), zSub, "%s.id", zPath);
-      if( bId ) goto duplicate;
+      pPath->zLeaf = "id";
+      if( bId ) return json_err(pPath, pzErr, "duplicate key");
       bId = 1;
       if( v->type==JSMN_STRING ){
-        rc = json_string(p, iVal, zSub, &pFact->azId[k], &pFact->anId[k],
+        rc = json_string(p, iVal, pPath, &pFact->azId[k], &pFact->anId[k],
                          pzErr);
         if( rc!=SQLITE_OK ) return rc;
       }else if( v->type==JSMN_PRIMITIVE && !json_is_null(p, iVal) ){
@@ -413,17 +470,14 @@ static int json_arg(const JsonDoc *p, int iTok, const char *zPath,
         if( pFact->azId[k]==0 ) return SQLITE_NOMEM;
         pFact->anId[k] = v->end - v->start;
       }else if( !json_is_null(p, iVal) ){
-        *pzErr = sqlite3_mprintf("%s: expected a string or null", zSub);
-        return SQLITE_ERROR;
+        return json_err(pPath, pzErr, "expected a string or null");
       }
     }else{
-      const char *zKey; int nKey;
-      rc = json_string(p, iKey, zPath, &zKey, &nKey, pzErr);
-      if( rc!=SQLITE_OK ) return rc;
-      *pzErr = sqlite3_mprintf("%s: unknown key \"%s\" (an argument has "
-                               "\"type\" and \"id\")", zPath, zKey);
-      return SQLITE_ERROR;
+      pPath->zLeaf = 0;
+      return json_err(pPath, pzErr, "unknown key \"%s\" (an argument has "
+                      "\"type\" and \"id\")", json_key_name(p, iKey));
     }
+    pPath->zLeaf = 0;
     iKey = json_skip(p, iVal);
   }
   if( iIdTok>=0 ){
@@ -433,96 +487,73 @@ static int json_arg(const JsonDoc *p, int iTok, const char *zPath,
     const char *zWant = bBool ? "Boolean" : "Integer";
     if( zT==0 || pFact->anType[k]!=(int)strlen(zWant)
      || memcmp(zT, zWant, strlen(zWant))!=0 ){
-      *pzErr = sqlite3_mprintf("%s.id: a JSON %s is accepted only for type %s; "
-                               "write the id as a string",
-                               zPath, bBool ? "true/false" : "number", zWant);
-      return SQLITE_ERROR;
+      pPath->zLeaf = "id";
+      return json_err(pPath, pzErr, "a JSON %s is accepted only for type %s; "
+                      "write the id as a string",
+                      bBool ? "true/false" : "number", zWant);
     }
   }
   return SQLITE_OK;
-
-duplicate:
-  *pzErr = sqlite3_mprintf("%s: duplicate key", zSub);
-  return SQLITE_ERROR;
 }
 
 /* One fact {"predicate": P, "args": [...]} at token iTok. */
-static int json_fact(const JsonDoc *p, int iTok, const char *zPath,
+static int json_fact(const JsonDoc *p, int iTok, JsonPath *pPath,
                      PlJsonFact *pFact, char **pzErr){
   const jsmntok_t *t = &p->aTok[iTok];
   int i, iKey = iTok + 1, iArgs = -1, bPred = 0, rc;
-  char zSub[160];
   if( t->type!=JSMN_OBJECT ){
-    *pzErr = sqlite3_mprintf("%s: expected a fact {\"predicate\": \"...\", "
-                             "\"args\": [...]}", zPath);
-    return SQLITE_ERROR;
+    return json_err(pPath, pzErr, "expected a fact {\"predicate\": \"...\", "
+                    "\"args\": [...]}");
   }
   for(i=0; i<t->size; i++){
     int iVal = iKey + 1;
     if( json_key_is(p, iKey, "predicate") ){
-      sqlite3_snprintf(sizeof(zSub), zSub, "%s.predicate", zPath);
-      if( bPred ) goto duplicate;
+      pPath->zField = "predicate";
+      if( bPred ) return json_err(pPath, pzErr, "duplicate key");
       bPred = 1;
       if( p->aTok[iVal].type!=JSMN_STRING ){
-        *pzErr = sqlite3_mprintf("%s: expected a string", zSub);
-        return SQLITE_ERROR;
+        return json_err(pPath, pzErr, "expected a string");
       }
-      rc = json_string(p, iVal, zSub, &pFact->zPred, &pFact->nPred, pzErr);
+      rc = json_string(p, iVal, pPath, &pFact->zPred, &pFact->nPred, pzErr);
       if( rc!=SQLITE_OK ) return rc;
-      if( pFact->nPred==0 ){
-        *pzErr = sqlite3_mprintf("%s: empty predicate", zSub);
-        return SQLITE_ERROR;
-      }
+      if( pFact->nPred==0 ) return json_err(pPath, pzErr, "empty predicate");
     }else if( json_key_is(p, iKey, "args") ){
-      sqlite3_snprintf(sizeof(zSub), zSub, "%s.args", zPath);
-      if( iArgs>=0 ) goto duplicate;
+      pPath->zField = "args";
+      if( iArgs>=0 ) return json_err(pPath, pzErr, "duplicate key");
       iArgs = iVal;
     }else{
-      const char *zKey; int nKey;
-      rc = json_string(p, iKey, zPath, &zKey, &nKey, pzErr);
-      if( rc!=SQLITE_OK ) return rc;
-      *pzErr = sqlite3_mprintf("%s: unknown key \"%s\" (a fact has "
-                               "\"predicate\" and \"args\")", zPath, zKey);
-      return SQLITE_ERROR;
+      pPath->zField = 0;
+      return json_err(pPath, pzErr, "unknown key \"%s\" (a fact has "
+                      "\"predicate\" and \"args\")", json_key_name(p, iKey));
     }
+    pPath->zField = 0;
     iKey = json_skip(p, iVal);
   }
-  if( !bPred ){
-    *pzErr = sqlite3_mprintf("%s: missing \"predicate\"", zPath);
-    return SQLITE_ERROR;
-  }
-  if( iArgs<0 ){
-    *pzErr = sqlite3_mprintf("%s: missing \"args\"", zPath);
-    return SQLITE_ERROR;
-  }
-  sqlite3_snprintf(sizeof(zSub), zSub, "%s.args", zPath);
+  if( !bPred ) return json_err(pPath, pzErr, "missing \"predicate\"");
+  if( iArgs<0 ) return json_err(pPath, pzErr, "missing \"args\"");
+  pPath->zField = "args";
   t = &p->aTok[iArgs];
   if( t->type!=JSMN_ARRAY ){
-    *pzErr = sqlite3_mprintf("%s: expected an array of arguments", zSub);
-    return SQLITE_ERROR;
+    return json_err(pPath, pzErr, "expected an array of arguments");
   }
   if( t->size<1 || t->size>PL_MAX_ARGS ){
-    *pzErr = sqlite3_mprintf("%s: a fact has 1 to %d arguments; found %d",
-                             zSub, PL_MAX_ARGS, t->size);
-    return SQLITE_ERROR;
+    return json_err(pPath, pzErr, "a fact has 1 to %d arguments; found %d",
+                    PL_MAX_ARGS, t->size);
   }
   pFact->nArg = t->size;
   for(i=0, iKey=iArgs+1; i<pFact->nArg; i++){
-    char zArg[176];
-    sqlite3_snprintf(sizeof(zArg), zArg, "%s[%d]", zSub, i);
-    rc = json_arg(p, iKey, zArg, pFact, i, pzErr);
+    pPath->iArg = i;
+    rc = json_arg(p, iKey, pPath, pFact, i, pzErr);
     if( rc!=SQLITE_OK ) return rc;
     iKey = json_skip(p, iKey);
   }
+  pPath->iArg = -1;
+  pPath->zField = 0;
   return SQLITE_OK;
-
-duplicate:
-  *pzErr = sqlite3_mprintf("%s: duplicate key", zSub);
-  return SQLITE_ERROR;
 }
 
 /* The array of facts at token iTok, decoded into a new arena array. */
-static int json_fact_array(const JsonDoc *p, int iTok, const char *zPath,
+static int json_fact_array(const JsonDoc *p, int iTok, JsonPath *pPath,
                            PlJsonFact **paFact, int *pnFact, char **pzErr){
   const jsmntok_t *t = &p->aTok[iTok];
   PlJsonFact *aFact;
@@ -530,39 +561,45 @@ static int json_fact_array(const JsonDoc *p, int iTok, const char *zPath,
   *paFact = 0;
   *pnFact = 0;
   if( t->type!=JSMN_ARRAY ){
-    *pzErr = sqlite3_mprintf("%s: expected an array of facts", zPath);
-    return SQLITE_ERROR;
+    return json_err(pPath, pzErr, "expected an array of facts");
   }
   aFact = pl_arena_alloc(p->pArena, sizeof(PlJsonFact)*(size_t)(t->size+1));
   if( aFact==0 ) return SQLITE_NOMEM;
   for(i=0, iElem=iTok+1; i<t->size; i++){
-    char zSub[160];
-    sqlite3_snprintf(sizeof(zSub), zSub, "%s[%d]", zPath, i);
-    rc = json_fact(p, iElem, zSub, &aFact[i], pzErr);
+    pPath->iFact = i;
+    rc = json_fact(p, iElem, pPath, &aFact[i], pzErr);
     if( rc!=SQLITE_OK ) return rc;
     iElem = json_skip(p, iElem);
   }
+  pPath->iFact = -1;
   *paFact = aFact;
   *pnFact = t->size;
   return SQLITE_OK;
 }
 
+static void json_path_init(JsonPath *pPath, const char *zTop){
+  memset(pPath, 0, sizeof(*pPath));
+  pPath->zTop = zTop;
+  pPath->iChange = pPath->iFact = pPath->iArg = -1;
+}
+
 int pl_json_batch(PlArena *pArena, const char *zJson, int nJson,
                   PlJsonChange **paChange, int *pnChange, char **pzErr){
   JsonDoc doc;
+  JsonPath path;
   PlJsonChange *aChange = 0;
   int rc, i, iElem;
   memset(&doc, 0, sizeof(doc));
   doc.pArena = pArena;
+  json_path_init(&path, "batch");
   *paChange = 0;
   *pnChange = 0;
   if( nJson<0 ) nJson = (int)strlen(zJson);
   rc = json_tokenize(&doc, zJson, nJson, pzErr);
   if( rc!=SQLITE_OK ) goto batch_done;
   if( doc.nTok==0 || doc.aTok[0].type!=JSMN_ARRAY ){
-    *pzErr = sqlite3_mprintf("batch: expected a JSON array of changesets "
-                             "({\"inserts\": [...]} or {\"deletes\": [...]})");
-    rc = SQLITE_ERROR;
+    rc = json_err(&path, pzErr, "expected a JSON array of changesets "
+                  "({\"inserts\": [...]} or {\"deletes\": [...]})");
     goto batch_done;
   }
   aChange = pl_arena_alloc(pArena,
@@ -570,8 +607,8 @@ int pl_json_batch(PlArena *pArena, const char *zJson, int nJson,
   if( aChange==0 ){ rc = SQLITE_NOMEM; goto batch_done; }
   for(i=0, iElem=1; i<doc.aTok[0].size; i++){
     const jsmntok_t *t = &doc.aTok[iElem];
-    char zPath[64];
     int bInsert = 0;
+    path.iChange = i;
     if( t->type!=JSMN_OBJECT || t->size!=1
      || !((bInsert = json_key_is(&doc, iElem+1, "inserts"))
           || json_key_is(&doc, iElem+1, "deletes")) ){
@@ -579,17 +616,16 @@ int pl_json_batch(PlArena *pArena, const char *zJson, int nJson,
                          t->size==0 ? " (the object is empty)" :
                          t->size>1 ? " (one key per changeset)" :
                          " (unknown key)";
-      *pzErr = sqlite3_mprintf("batch[%d]: expected an object with "
-                               "\"inserts\" or \"deletes\"%s", i, zWhy);
-      rc = SQLITE_ERROR;
+      rc = json_err(&path, pzErr, "expected an object with \"inserts\" or "
+                    "\"deletes\"%s", zWhy);
       goto batch_done;
     }
-    sqlite3_snprintf(sizeof(zPath), zPath, "batch[%d].%s", i,
-                     bInsert ? "inserts" : "deletes");
+    path.zList = bInsert ? "inserts" : "deletes";
     aChange[i].bInsert = bInsert;
-    rc = json_fact_array(&doc, iElem+2, zPath, &aChange[i].aFact,
+    rc = json_fact_array(&doc, iElem+2, &path, &aChange[i].aFact,
                          &aChange[i].nFact, pzErr);
     if( rc!=SQLITE_OK ) goto batch_done;
+    path.zList = 0;
     iElem = json_skip(&doc, iElem);
   }
   *paChange = aChange;
@@ -603,18 +639,19 @@ batch_done:
 int pl_json_facts(PlArena *pArena, const char *zJson, int nJson,
                   PlJsonFact **paFact, int *pnFact, char **pzErr){
   JsonDoc doc;
+  JsonPath path;
   int rc;
   memset(&doc, 0, sizeof(doc));
   doc.pArena = pArena;
+  json_path_init(&path, "facts");
   *paFact = 0;
   *pnFact = 0;
   if( nJson<0 ) nJson = (int)strlen(zJson);
   rc = json_tokenize(&doc, zJson, nJson, pzErr);
   if( rc==SQLITE_OK && doc.nTok==0 ){
-    *pzErr = sqlite3_mprintf("facts: expected a JSON array of facts");
-    rc = SQLITE_ERROR;
+    rc = json_err(&path, pzErr, "expected a JSON array of facts");
   }else if( rc==SQLITE_OK ){
-    rc = json_fact_array(&doc, 0, "facts", paFact, pnFact, pzErr);
+    rc = json_fact_array(&doc, 0, &path, paFact, pnFact, pzErr);
   }
   sqlite3_free(doc.aTok);
   return rc;

@@ -305,6 +305,16 @@ int pl_value_bind_pol(const PlPolicy*, sqlite3_stmt*, int iParam,
                       const PlValue*);
 /* (appended) name of a type id; built-ins work with pPol NULL. Never NULL. */
 const char *pl_value_type_name(const PlPolicy*, int iType);
+/* (appended) Write the storage encoding "Type:id" of a non-Integer value
+** into aBuf (not NUL-terminated), *pnOut bytes. SQLITE_MISUSE for Integers
+** (bind them as integers), wildcards, and declared types without pPol;
+** SQLITE_TOOBIG if nBuf is short. PL_VALUE_ENC_MAX bytes always suffice for
+** values from pl_value_from_sql/from_wire (type names are identifiers from
+** the policy, ids at most PL_MAX_ID). Lets callers bind SQLITE_STATIC from
+** a buffer that lives until the statement is reset. */
+#define PL_VALUE_ENC_MAX (PL_MAX_ID + 256)
+int pl_value_encode(const PlPolicy*, const PlValue*, char *aBuf, int nBuf,
+                    int *pnOut);
 
 /*======================================================== stmtcache.c ===
 ** Per-connection prepared statements keyed by a string. Statements are

@@ -266,7 +266,28 @@ static int store_check_types(const PlPolicy *pPol, const char *zPred,
 
 /*------------------------------------------------------------- writes ----*/
 
-/* Step a write statement to completion and reset it. */
+/* A statement-cache key "<zKind>:<pred>:<n><zShape>" in aBuf when it fits,
+** else sqlite3_mprintf'd (the caller frees it if it is not aBuf). Keys are
+** built for every write, so the common case does not allocate. */
+static char *store_key(char *aBuf, int nBuf, const char *zKind,
+                       const char *zPred, int nArg, const char *zShape){
+  size_t nKind = strlen(zKind), nPred = strlen(zPred), nShape = strlen(zShape);
+  if( nKind + nPred + nShape + 4 <= (size_t)nBuf ){
+    char *z = aBuf;
+    memcpy(z, zKind, nKind);   z += nKind;   *z++ = ':';
+    memcpy(z, zPred, nPred);   z += nPred;   *z++ = ':';
+    *z++ = (char)('0' + nArg);               /* 1..5 */
+    memcpy(z, zShape, nShape + 1);
+    return aBuf;
+  }
+  return sqlite3_mprintf("%s:%s:%d%s", zKind, zPred, nArg, zShape);
+}
+static void store_key_free(char *zKey, char *aBuf){
+  if( zKey!=aBuf ) sqlite3_free(zKey);
+}
+
+/* Step a write statement to completion, then reset it and drop its
+** bindings: they may point into the caller's stack (store_bind). */
 static int store_step(sqlite3 *db, sqlite3_stmt *pStmt, char **pzErr){
   int rc = sqlite3_step(pStmt);
   if( rc==SQLITE_DONE ){
@@ -276,7 +297,22 @@ static int store_step(sqlite3 *db, sqlite3_stmt *pStmt, char **pzErr){
     if( rc==SQLITE_ROW ) rc = SQLITE_ERROR;
   }
   sqlite3_reset(pStmt);
+  sqlite3_clear_bindings(pStmt);
   return rc;
+}
+
+/* Bind aVal's storage encoding from aBuf, which the caller keeps until the
+** statement is reset (SQLITE_STATIC: no copy, no allocation per write). */
+static int store_bind(const PlPolicy *pPol, sqlite3_stmt *pStmt, int iParam,
+                      const PlValue *pVal, char *aBuf, int nBuf){
+  int n, rc;
+  if( pVal->iType==PL_TYPE_INTEGER && !pVal->bWild ){
+    return sqlite3_bind_int64(pStmt, iParam, pVal->i);
+  }
+  rc = pl_value_encode(pPol, pVal, aBuf, nBuf, &n);
+  if( rc==SQLITE_TOOBIG ) return pl_value_bind_pol(pPol, pStmt, iParam, pVal);
+  if( rc!=SQLITE_OK ) return rc;
+  return sqlite3_bind_text(pStmt, iParam, aBuf, n, SQLITE_STATIC);
 }
 
 static int store_bind_err(sqlite3 *db, sqlite3_stmt *pStmt, int rc,
@@ -287,13 +323,15 @@ static int store_bind_err(sqlite3 *db, sqlite3_stmt *pStmt, int rc,
     *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(db));
   }
   sqlite3_reset(pStmt);
+  sqlite3_clear_bindings(pStmt);
   return rc;
 }
 
 int pl_store_insert(sqlite3 *db, PlStmtCache *pCache, const PlPolicy *pPol,
                     const char *zPred, int nArg, const PlValue *aVal,
                     int *pbNew, char **pzErr){
-  char *zKey;
+  char aEnc[PL_MAX_ARGS][PL_VALUE_ENC_MAX];   /* bound SQLITE_STATIC */
+  char aKey[128], *zKey;
   sqlite3_stmt *pStmt = 0;
   int rc, k;
   *pbNew = 0;
@@ -309,7 +347,7 @@ int pl_store_insert(sqlite3 *db, PlStmtCache *pCache, const PlPolicy *pPol,
   rc = store_check_types(pPol, zPred, nArg, aVal, pzErr);
   if( rc!=SQLITE_OK ) return rc;
 
-  zKey = sqlite3_mprintf("ins:%s:%d", zPred, nArg);
+  zKey = store_key(aKey, (int)sizeof(aKey), "ins", zPred, nArg, "");
   if( zKey==0 ) return SQLITE_NOMEM;
   rc = pl_cache_get(pCache, zKey, 0, &pStmt, pzErr);
   if( rc==SQLITE_OK && pStmt==0 ){
@@ -325,10 +363,10 @@ int pl_store_insert(sqlite3 *db, PlStmtCache *pCache, const PlPolicy *pPol,
     sqlite3_free(zTab);
     sqlite3_free(zSql);
   }
-  sqlite3_free(zKey);
+  store_key_free(zKey, aKey);
   if( rc!=SQLITE_OK ) return rc;
   for(k=0; k<nArg; k++){
-    rc = pl_value_bind_pol(pPol, pStmt, k+1, &aVal[k]);
+    rc = store_bind(pPol, pStmt, k+1, &aVal[k], aEnc[k], PL_VALUE_ENC_MAX);
     if( rc!=SQLITE_OK ) return store_bind_err(db, pStmt, rc, pzErr);
   }
   rc = store_step(db, pStmt, pzErr);
@@ -339,8 +377,9 @@ int pl_store_insert(sqlite3 *db, PlStmtCache *pCache, const PlPolicy *pPol,
 int pl_store_delete(sqlite3 *db, PlStmtCache *pCache, const PlPolicy *pPol,
                     const char *zPred, int nArg, const PlValue *aVal,
                     int *pnDel, char **pzErr){
-  char *zKey;
-  char zShape[PL_MAX_ARGS+1];
+  char aEnc[PL_MAX_ARGS][PL_VALUE_ENC_MAX];   /* bound SQLITE_STATIC */
+  char aKey[128], *zKey;
+  char zShape[PL_MAX_ARGS+2];     /* ":" then one letter per argument */
   sqlite3_stmt *pStmt = 0;
   int rc, k, iParam;
   *pnDel = 0;
@@ -366,12 +405,13 @@ int pl_store_delete(sqlite3 *db, PlStmtCache *pCache, const PlPolicy *pPol,
 
   /* One statement per pattern shape: v value, t typed wildcard (a range on
   ** the text encoding), i Integer wildcard, _ any value. */
+  zShape[0] = ':';
   for(k=0; k<nArg; k++){
-    zShape[k] = !aVal[k].bWild ? 'v' : aVal[k].iType<0 ? '_'
-              : aVal[k].iType==PL_TYPE_INTEGER ? 'i' : 't';
+    zShape[k+1] = !aVal[k].bWild ? 'v' : aVal[k].iType<0 ? '_'
+                : aVal[k].iType==PL_TYPE_INTEGER ? 'i' : 't';
   }
-  zShape[nArg] = 0;
-  zKey = sqlite3_mprintf("del:%s:%d:%s", zPred, nArg, zShape);
+  zShape[nArg+1] = 0;
+  zKey = store_key(aKey, (int)sizeof(aKey), "del", zPred, nArg, zShape);
   if( zKey==0 ) return SQLITE_NOMEM;
   rc = pl_cache_get(pCache, zKey, 0, &pStmt, pzErr);
   if( rc==SQLITE_OK && pStmt==0 ){
@@ -381,7 +421,7 @@ int pl_store_delete(sqlite3 *db, PlStmtCache *pCache, const PlPolicy *pPol,
     char *zSql;
     sqlite3_str_appendf(pSql, "DELETE FROM main.\"%w\"", zTab);
     for(k=0, iParam=1; k<nArg; k++){
-      switch( zShape[k] ){
+      switch( zShape[k+1] ){
         case 'v':
           sqlite3_str_appendf(pSql, "%sa%d=?%d", zSep, k+1, iParam++);
           break;
@@ -404,12 +444,12 @@ int pl_store_delete(sqlite3 *db, PlStmtCache *pCache, const PlPolicy *pPol,
     sqlite3_free(zTab);
     sqlite3_free(zSql);
   }
-  sqlite3_free(zKey);
+  store_key_free(zKey, aKey);
   if( rc!=SQLITE_OK ) return rc;
   for(k=0, iParam=1; k<nArg; k++){
-    if( zShape[k]=='v' ){
-      rc = pl_value_bind_pol(pPol, pStmt, iParam++, &aVal[k]);
-    }else if( zShape[k]=='t' ){
+    if( zShape[k+1]=='v' ){
+      rc = store_bind(pPol, pStmt, iParam++, &aVal[k], aEnc[k], PL_VALUE_ENC_MAX);
+    }else if( zShape[k+1]=='t' ){
       const char *zType = pl_value_type_name(pPol, aVal[k].iType);
       char *zLo = sqlite3_mprintf("%s:", zType);
       char *zHi = sqlite3_mprintf("%s;", zType);
@@ -474,11 +514,12 @@ int pl_store_batch(sqlite3 *db, PlStmtCache *pCache, const PlPolicy *pPol,
         sqlite3_free(zTab);
       }
       for(k=0; rc==SQLITE_OK && k<pF->nArg; k++){
-        char zWhat[32];
-        sqlite3_snprintf(sizeof(zWhat), zWhat, "argument %d", k+1);
+        static const char *const azWhat[PL_MAX_ARGS] = {
+          "argument 1", "argument 2", "argument 3", "argument 4", "argument 5"
+        };
         rc = pl_value_from_wire(pPol, pF->azType[k], pF->anType[k],
                                 pF->azId[k], pF->anId[k], !pCh->bInsert,
-                                zWhat, &aVal[k], &zErr);
+                                azWhat[k], &aVal[k], &zErr);
       }
       if( rc==SQLITE_OK ){
         if( pCh->bInsert ){

@@ -305,37 +305,48 @@ int pl_value_from_wire(const PlPolicy *pPol, const char *zType, int nType,
   return value_make(pPol, iType, zId, nId, zId, nId, zWhat, pOut, pzErr);
 }
 
-/* Bind the storage encoding "Type:id" of a non-Integer value. */
-static int value_bind_text(sqlite3_stmt *pStmt, int iParam,
-                           const char *zType, const PlValue *p){
-  size_t nType = strlen(zType);
-  size_t nAll = nType + 1 + (size_t)p->n;
-  char *z = sqlite3_malloc64(nAll + 1);
-  if( z==0 ) return SQLITE_NOMEM;
-  memcpy(z, zType, nType);
-  z[nType] = ':';
-  if( p->n>0 ) memcpy(z + nType + 1, p->z, (size_t)p->n);
-  z[nAll] = 0;
-  return sqlite3_bind_text64(pStmt, iParam, z, nAll, sqlite3_free, SQLITE_UTF8);
+int pl_value_encode(const PlPolicy *pPol, const PlValue *p, char *aBuf,
+                    int nBuf, int *pnOut){
+  const char *zType;
+  size_t nType;
+  if( p->bWild || p->iType<0 || p->iType==PL_TYPE_INTEGER ) return SQLITE_MISUSE;
+  if( p->iType>=PL_TYPE_FIRST_APP && pPol==0 ) return SQLITE_MISUSE;
+  if( p->iType==PL_TYPE_BOOLEAN ){        /* from i: z may not be set */
+    const char *z = p->i ? "Boolean:true" : "Boolean:false";
+    int n = p->i ? 12 : 13;
+    if( n>nBuf ) return SQLITE_TOOBIG;
+    memcpy(aBuf, z, (size_t)n);
+    *pnOut = n;
+    return SQLITE_OK;
+  }
+  zType = pl_value_type_name(pPol, p->iType);
+  nType = strlen(zType);
+  if( nType + 1 + (size_t)p->n > (size_t)nBuf ) return SQLITE_TOOBIG;
+  memcpy(aBuf, zType, nType);
+  aBuf[nType] = ':';
+  if( p->n>0 ) memcpy(aBuf + nType + 1, p->z, (size_t)p->n);
+  *pnOut = (int)nType + 1 + p->n;
+  return SQLITE_OK;
 }
 
 int pl_value_bind_pol(const PlPolicy *pPol, sqlite3_stmt *pStmt, int iParam,
                       const PlValue *p){
+  char aBuf[PL_VALUE_ENC_MAX];
+  int n, rc;
   if( p->bWild || p->iType<0 ) return SQLITE_MISUSE;
-  switch( p->iType ){
-    case PL_TYPE_INTEGER:
-      return sqlite3_bind_int64(pStmt, iParam, p->i);
-    case PL_TYPE_BOOLEAN:
-      return sqlite3_bind_text(pStmt, iParam,
-                               p->i ? "Boolean:true" : "Boolean:false", -1,
-                               SQLITE_STATIC);
-    case PL_TYPE_STRING:
-      return value_bind_text(pStmt, iParam, "String", p);
-    default:
-      if( pPol==0 || p->iType<PL_TYPE_FIRST_APP ) return SQLITE_MISUSE;
-      return value_bind_text(pStmt, iParam, pl_policy_type_name(pPol, p->iType),
-                             p);
+  if( p->iType==PL_TYPE_INTEGER ) return sqlite3_bind_int64(pStmt, iParam, p->i);
+  rc = pl_value_encode(pPol, p, aBuf, (int)sizeof(aBuf), &n);
+  if( rc==SQLITE_TOOBIG ){                /* a very long type name */
+    size_t nAll = strlen(pl_value_type_name(pPol, p->iType)) + 1 + (size_t)p->n;
+    char *z = sqlite3_malloc64(nAll);
+    if( z==0 ) return SQLITE_NOMEM;
+    rc = pl_value_encode(pPol, p, z, (int)nAll, &n);
+    if( rc==SQLITE_OK ) rc = sqlite3_bind_text(pStmt, iParam, z, n, SQLITE_TRANSIENT);
+    sqlite3_free(z);
+    return rc;
   }
+  if( rc!=SQLITE_OK ) return rc;
+  return sqlite3_bind_text(pStmt, iParam, aBuf, n, SQLITE_TRANSIENT);
 }
 
 int pl_value_bind(sqlite3_stmt *pStmt, int iParam, const PlValue *p){
