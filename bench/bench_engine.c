@@ -810,8 +810,11 @@ static void print_table(Bench *b){
     const char *zDot = strrchr(m->zName, '.');
     char zA[40], zB[40];
     if( (m->eKind!=M_CHECK || m->nPool==0) && m->eKind!=M_LIST ) continue;
-    snprintf(zA, sizeof(zA), "%.1f / %.1f", m->rPlStmt, m->rPlAlloc);
-    snprintf(zB, sizeof(zB), "%.1f / %.1f", m->rFlStmt, m->rFlAlloc);
+    /* statements are not traced when a single call exceeded the budget */
+    if( m->rPlStmt<0 ) snprintf(zA, sizeof(zA), "- / %.1f", m->rPlAlloc);
+    else snprintf(zA, sizeof(zA), "%.1f / %.1f", m->rPlStmt, m->rPlAlloc);
+    if( m->rFlStmt<0 ) snprintf(zB, sizeof(zB), "- / %.1f", m->rFlAlloc);
+    else snprintf(zB, sizeof(zB), "%.1f / %.1f", m->rFlStmt, m->rFlAlloc);
     printf("%-28s %-5s  %-26s %-26s\n", m->zLabel,
            m->eKind==M_LIST ? "list" : zDot ? zDot + 1 : "", zA, zB);
   }
