@@ -530,6 +530,32 @@ static int leave_clause(Solve *S, Frame *g){
   return 1;
 }
 
+/* Join the columns of CTE d (FROM alias zAlias) to call literal l of f:
+** bound arguments become equalities, free ones are bound to the columns.
+** Returns 0 if a column's types can never fit the argument (prune). */
+static int cte_bind_cols(Solve *S, Frame *f, const PlLit *l, const CteDef *d,
+                         const char *zAlias){
+  Ctx *x = S->x;
+  int k;
+  for(k=0; k<l->nArg; k++){
+    const PlITerm *t = &l->aArg[k];
+    Bind b;
+    const char *zCol;
+    if( d->aPos[k]!=0 ) continue;
+    b = term_bind(x, f, t);
+    zCol = xprintf(x, "%s.c%d", zAlias, d->aCol[k]);
+    if( b.eKind==B_FREE ){
+      Bind nb;
+      memset(&nb, 0, sizeof(nb));
+      nb.eKind = B_EXPR; nb.zExpr = zCol; nb.iLevel = S->iLevel; nb.ts = d->aTs[k];
+      if( !bind_to(&f->aBind[t->iVar], &nb) ) return 0;
+    }else{
+      S->pWhere = push(x, S->pWhere, xprintf(x, "%s=%s", zCol, bind_sql(x, &b)));
+    }
+  }
+  return 1;
+}
+
 /* Is this call answered by the CTE being defined (and how)? Returns 1 and
 ** adds the CTE to the branch if so. */
 static int cte_ref(Solve *S, Frame *f, const PlLit *l, int *pSt){
@@ -577,22 +603,7 @@ static int cte_ref(Solve *S, Frame *f, const PlLit *l, int *pSt){
   }
   zAlias = xprintf(x, "t%d", ++x->nAlias);
   S->pFrom = push(x, S->pFrom, xprintf(x, "%s AS %s", d->zName, zAlias));
-  for(k=0; k<l->nArg; k++){
-    const PlITerm *t = &l->aArg[k];
-    Bind b;
-    const char *zCol;
-    if( d->aPos[k]!=0 ) continue;
-    b = term_bind(x, f, t);
-    zCol = xprintf(x, "%s.c%d", zAlias, d->aCol[k]);
-    if( b.eKind==B_FREE ){
-      Bind nb;
-      memset(&nb, 0, sizeof(nb));
-      nb.eKind = B_EXPR; nb.zExpr = zCol; nb.iLevel = S->iLevel; nb.ts = d->aTs[k];
-      if( !bind_to(&f->aBind[t->iVar], &nb) ){ *pSt = ST_OK; return 2; }
-    }else{
-      S->pWhere = push(x, S->pWhere, xprintf(x, "%s=%s", zCol, bind_sql(x, &b)));
-    }
-  }
+  if( !cte_bind_cols(S, f, l, d, zAlias) ){ *pSt = ST_OK; return 2; }
   *pSt = ST_OK;
   return 1;
 }
@@ -721,7 +732,6 @@ static int other_lit(Solve *S, Frame *f, int iLit, int bForce){
       if( a.eKind==B_FREE ){
         Saved sv;
         int st = ST_OK;
-        if( !bForce && 0 ) return -1;
         if( save_state(S, f, &sv) ) return ST_ERR;
         for(k=1; st==ST_OK && k<l->nArg; k++){
           Bind e = term_bind(x, f, &l->aArg[k]);
@@ -931,7 +941,6 @@ static void solve_init(Solve *S, Solve *pOuter, Ctx *x, int bRows){
   S->pOuter = pOuter;
   S->iLevel = ++x->nLevel;
   S->bRows = bRows;
-  if( pOuter ) S->bNoExist = 0;
 }
 
 /* OR of the EXISTS alternatives collected by S */
@@ -1102,11 +1111,9 @@ static int cte_call(Solve *S, Frame *f, int iLit, const char *zKey, int bExist){
     }
     if( st!=ST_OK ) return st;
     if( bExist ){
-      Solve T;
       sqlite3_str *s;
       char *z;
       int n = 0;
-      solve_init(&T, S, x, 0);
       s = sqlite3_str_new(0);
       sqlite3_str_appendf(s, "EXISTS(%sSELECT 1 FROM %s", zWith, d->zName);
       for(k=0; k<l->nArg; k++){
@@ -1129,22 +1136,7 @@ static int cte_call(Solve *S, Frame *f, int iLit, const char *zKey, int bExist){
       Saved sv;
       if( save_state(S, f, &sv) ) return ST_ERR;
       S->pFrom = push(x, S->pFrom, xprintf(x, "(%sSELECT * FROM %s) AS %s", zWith, d->zName, zAlias));
-      for(k=0; k<l->nArg; k++){
-        const PlITerm *t = &l->aArg[k];
-        Bind b;
-        const char *zCol;
-        if( d->aPos[k]!=0 ) continue;
-        b = term_bind(x, f, t);
-        zCol = xprintf(x, "%s.c%d", zAlias, d->aCol[k]);
-        if( b.eKind==B_FREE ){
-          Bind nb;
-          memset(&nb, 0, sizeof(nb));
-          nb.eKind = B_EXPR; nb.zExpr = zCol; nb.iLevel = S->iLevel; nb.ts = d->aTs[k];
-          if( !bind_to(&f->aBind[t->iVar], &nb) ){ restore_state(S, &sv); return ST_OK; }
-        }else{
-          S->pWhere = push(x, S->pWhere, xprintf(x, "%s=%s", zCol, bind_sql(x, &b)));
-        }
-      }
+      if( !cte_bind_cols(S, f, l, d, zAlias) ){ restore_state(S, &sv); return ST_OK; }
       f->aDone[iLit] = 1;
       st = solve(S, f);
       restore_state(S, &sv);
