@@ -29,6 +29,16 @@ static void conn_set_policy(PlConn *c, PlPolicy *pPol, int iVersion){
   pl_policy_free(c->pPol);
   c->pPol = pPol;
   c->iVersion = iVersion;
+  /* the action position is String-only when every allow/3 rule says so:
+  ** then 'User:x' as an action is the string "User:x" */
+  if( pPol ){
+    int iAllow = pl_policy_find_pred(pPol, "allow", 3);
+    c->actionTs = pPol->all;
+    if( iAllow>=0 ){
+      PlTypeSet h = pPol->aPred[iAllow].aHeadTs[1];
+      if( pl_ts_count(&h)==1 && pl_ts_has(&h, PL_TYPE_STRING) ) c->actionTs = h;
+    }
+  }
 }
 
 /* Version of the policy stored in the database (0: none, or no schema). */
@@ -223,8 +233,9 @@ static void polarPolicyFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv
 
 /*----------------------------------------------------------- authorize --*/
 
-/* Prepare (or find) the compiled check for this call's shape. */
-static int check_stmt(PlConn *c, const char *zPred, int nArg, PlGoalArg *aGoal,
+/* Prepare (or find) the compiled check for this call's shape, wrapped in
+** the policy-version guard (-1 / no rows when the policy changed). */
+int pl_check_stmt(PlConn *c, const char *zPred, int nArg, PlGoalArg *aGoal,
                       int bRows, int bContext, const char *zKey,
                       sqlite3_stmt **ppStmt, char **pzErr){
   char *zBody = 0, *zSql;
@@ -261,53 +272,56 @@ void pl_goal_param(PlConn *c, PlGoalArg *g, const PlValue *v, int iParam){
   }
 }
 
-/* Append the goal shape to a cache key. */
-void pl_goal_key(sqlite3_str *s, const PlConn *c, const PlGoalArg *g){
+/* Append the goal shape to a cache key in z[*pi..nz). Returns 0 if it
+** does not fit. */
+int pl_goal_key(char *z, int nz, int *pi, const PlConn *c, const PlGoalArg *g){
+  int i = *pi;
+  if( nz-i < 8+PL_MAX_TYPES/64*18 ) return 0;
   if( g->eKind==PL_GA_OPEN ){
-    int i;
-    sqlite3_str_appendall(s, "|o");
-    for(i=0; i<PL_MAX_TYPES/64; i++) sqlite3_str_appendf(s, "%llx.", (unsigned long long)g->ts.w[i]);
+    int w;
+    z[i++] = '|'; z[i++] = 'o';
+    for(w=0; w<PL_MAX_TYPES/64; w++){
+      sqlite3_snprintf(nz-i, z+i, "%llx.", (unsigned long long)g->ts.w[w]);
+      i += (int)strlen(z+i);
+    }
   }else if( g->zKnown ){
-    sqlite3_str_appendf(s, "|k%d", pl_policy_find_str(c->pPol, g->zKnown, g->nKnown));
+    sqlite3_snprintf(nz-i, z+i, "|k%d", pl_policy_find_str(c->pPol, g->zKnown, g->nKnown));
+    i += (int)strlen(z+i);
   }else{
-    sqlite3_str_appendf(s, "|t%d", g->iType);
+    sqlite3_snprintf(nz-i, z+i, "|t%d", g->iType);
+    i += (int)strlen(z+i);
   }
+  *pi = i;
+  return 1;
 }
 
 static int authorize_run(PlConn *c, sqlite3_value **argv, const char *zCtx, int nCtx,
                          int *pbAllowed, char **pzSql, char **pzErr){
   PlValue aVal[3];
   PlGoalArg aGoal[3];
-  PlTypeSet actionTs;
   sqlite3_stmt *pStmt = 0;
   const PlPolicy *pPol;
-  char zKey[256];
-  sqlite3_str *s;
-  int rc, i, nTry, iPred;
+  char zKey[4 + 3*(8+PL_MAX_TYPES/64*18)];
+  int rc, i, nTry, nKey;
   static const char *azWhat[] = { "actor", "action", "resource" };
   for(nTry=0; nTry<2; nTry++){
     rc = nTry ? pl_conn_refresh(c, 1, pzErr) : pl_conn_require_policy(c, &pPol, pzErr);
     if( rc!=SQLITE_OK ) return rc;
     if( c->pPol==0 ) return pl_conn_require_policy(c, &pPol, pzErr);
-    iPred = pl_policy_find_pred(c->pPol, "allow", 3);
-    memset(&actionTs, 0, sizeof(actionTs));
-    if( iPred>=0 ) actionTs = c->pPol->aPred[iPred].aHeadTs[1];
-    if( pl_ts_count(&actionTs)!=1 || !pl_ts_has(&actionTs, PL_TYPE_STRING) ) actionTs = c->pPol->all;
     for(i=0; i<3; i++){
-      rc = pl_conn_value(c, argv[i], i==1 ? &actionTs : 0, azWhat[i], &aVal[i], pzErr);
+      rc = pl_conn_value(c, argv[i], i==1 ? &c->actionTs : 0, azWhat[i], &aVal[i], pzErr);
       if( rc!=SQLITE_OK ) return rc;
       pl_goal_param(c, &aGoal[i], &aVal[i], i+1);
     }
-    s = sqlite3_str_new(0);
-    sqlite3_str_appendf(s, "A%d", zCtx!=0);
-    for(i=0; i<3; i++) pl_goal_key(s, c, &aGoal[i]);
-    if( sqlite3_str_length(s)>=(int)sizeof(zKey) ){ sqlite3_free(sqlite3_str_finish(s)); return SQLITE_NOMEM; }
-    memcpy(zKey, sqlite3_str_value(s), (size_t)sqlite3_str_length(s)+1);
-    sqlite3_free(sqlite3_str_finish(s));
+    /* all three are parameters: the key is "A<ctx>|k<str>|t<type>..." */
+    zKey[0] = 'A'; zKey[1] = zCtx ? '1' : '0'; zKey[2] = 0; nKey = 2;
+    for(i=0; i<3; i++){
+      if( !pl_goal_key(zKey, (int)sizeof(zKey), &nKey, c, &aGoal[i]) ) return SQLITE_INTERNAL;
+    }
     if( pzSql ){
       return pl_compile(c->pPol, "allow", 3, aGoal, 0, zCtx!=0, pzSql, pzErr);
     }
-    rc = check_stmt(c, "allow", 3, aGoal, 0, zCtx!=0, zKey, &pStmt, pzErr);
+    rc = pl_check_stmt(c, "allow", 3, aGoal, 0, zCtx!=0, zKey, &pStmt, pzErr);
     if( rc!=SQLITE_OK ) return rc;
     for(i=0; i<3; i++){
       if( i<sqlite3_bind_parameter_count(pStmt) ) pl_conn_bind(c, pStmt, i+1, i, &aVal[i]);

@@ -15,6 +15,7 @@ struct PlConn {
   sqlite3_uint64 dataVersion;/* SQLITE_FCNTL_DATA_VERSION at the last check */
   int bPinned;               /* @current_unix_time pinned (polar_now(N)) */
   sqlite3_int64 iNow;
+  PlTypeSet actionTs;        /* types the action of allow/3 accepts */
   char aScratch[3][PL_MAX_ID + 80]; /* bound values of the running check */
   /* context facts of the running authorize: storage-encoded values */
   PlArena *pCtxArena;
@@ -35,7 +36,10 @@ int pl_conn_bind(PlConn*, sqlite3_stmt*, int iParam, int iBuf, const PlValue*);
 int pl_conn_value(PlConn*, sqlite3_value*, const PlTypeSet *pAllowed,
                   const char *zWhat, PlValue *pOut, char **pzErr);
 void pl_goal_param(PlConn*, PlGoalArg*, const PlValue*, int iParam);
-void pl_goal_key(sqlite3_str*, const PlConn*, const PlGoalArg*);
+int pl_goal_key(char *z, int nz, int *pi, const PlConn*, const PlGoalArg*);
+int pl_check_stmt(PlConn*, const char *zPred, int nArg, PlGoalArg *aGoal,
+                  int bRows, int bContext, const char *zKey,
+                  sqlite3_stmt **ppStmt, char **pzErr);
 sqlite3_int64 pl_conn_now(PlConn*);
 
 /* vtab_query.c: polar_list, polar_actions, polar_query, polar_context */

@@ -37,7 +37,6 @@ typedef struct QCursor {
   sqlite3_int64 iRow;
   int nArg;                 /* query: arity */
   int aOpenCol[PL_MAX_ARGS];/* query: result column of each open position, 0 if bound */
-  sqlite3_value *apIn[PL_MAX_ARGS]; /* unused */
   PlValue aIn[PL_MAX_ARGS];         /* query: bound inputs, echoed back */
   char *azIn[PL_MAX_ARGS];          /* their user spelling */
   int bStar;                /* list: a wildcard answer was found -> one '*' row */
@@ -128,7 +127,6 @@ static void q_reset(QCursor *c){
   c->pStmt = 0;
   c->bOwn = 0;
   for(i=0; i<PL_MAX_ARGS; i++){
-    sqlite3_value_free(c->apIn[i]); c->apIn[i] = 0;
     sqlite3_free(c->azIn[i]); c->azIn[i] = 0;
   }
 }
@@ -168,19 +166,8 @@ static int q_param(PlConn *c, QGoal *g, int i, sqlite3_value *pV,
   return rc;
 }
 
-static PlTypeSet q_action_ts(PlConn *c){
-  int iPred = pl_policy_find_pred(c->pPol, "allow", 3);
-  PlTypeSet ts = c->pPol->all;
-  if( iPred>=0 ){
-    PlTypeSet h = c->pPol->aPred[iPred].aHeadTs[1];
-    if( pl_ts_count(&h)==1 && pl_ts_has(&h, PL_TYPE_STRING) ) ts = h;
-  }
-  return ts;
-}
-
 static int q_goal(PlConn *c, int eKind, int argc, sqlite3_value **argv, QGoal *g,
                   char **pzErr){
-  PlTypeSet ts;
   int rc, i;
   const PlPolicy *pPol;
   memset(g, 0, sizeof(*g));
@@ -189,9 +176,8 @@ static int q_goal(PlConn *c, int eKind, int argc, sqlite3_value **argv, QGoal *g
   if( eKind==Q_LIST ){
     if( argc!=3 ){ *pzErr = sqlite3_mprintf("polar_list(actor, action, resource_type) takes 3 arguments"); return SQLITE_ERROR; }
     g->zPred = "allow"; g->nArg = 3;
-    ts = q_action_ts(c);
     rc = q_param(c, g, 0, argv[0], 0, "actor", pzErr);
-    if( rc==SQLITE_OK ) rc = q_param(c, g, 1, argv[1], &ts, "action", pzErr);
+    if( rc==SQLITE_OK ) rc = q_param(c, g, 1, argv[1], &c->actionTs, "action", pzErr);
     if( rc==SQLITE_OK ){
       g->aGoal[2].eKind = PL_GA_OPEN;
       rc = q_open_type(c, argv[2], "resource_type", &g->aGoal[2].ts, pzErr);
@@ -262,26 +248,19 @@ static const char *q_kind_name(int eKind){
 /* Prepare (from the cache when possible) the statement for goal g. */
 static int q_stmt(PlConn *c, int eKind, QGoal *g, sqlite3_stmt **ppStmt, int *pbOwn,
                   char **pzErr){
-  sqlite3_str *s = sqlite3_str_new(0);
-  char *zKey, *zBody = 0, *zSql;
+  size_t nz = strlen(g->zPred) + 40 + PL_MAX_ARGS*(8+PL_MAX_TYPES/64*18);
+  char *zKey = sqlite3_malloc64(nz);
   sqlite3_stmt *pStmt = 0;
-  int rc, i;
+  int rc, i, n;
   *pbOwn = 0;
-  sqlite3_str_appendf(s, "%s:%s/%d", q_kind_name(eKind), g->zPred, g->nArg);
-  for(i=0; i<g->nArg; i++) pl_goal_key(s, c, &g->aGoal[i]);
-  zKey = sqlite3_str_finish(s);
   if( zKey==0 ) return SQLITE_NOMEM;
-  rc = pl_cache_get(c->pCache, zKey, 0, &pStmt, pzErr);
-  if( rc==SQLITE_OK && pStmt==0 ){
-    rc = pl_compile(c->pPol, g->zPred, g->nArg, g->aGoal, 1, 0, &zBody, pzErr);
-    if( rc==SQLITE_OK ){
-      zSql = sqlite3_mprintf("SELECT * FROM (%s) WHERE (SELECT value FROM main.polar_meta "
-                             "WHERE key='policy_version')=%d", zBody, c->iVersion);
-      rc = zSql ? pl_cache_get(c->pCache, zKey, zSql, &pStmt, pzErr) : SQLITE_NOMEM;
-      sqlite3_free(zSql);
-    }
-    sqlite3_free(zBody);
+  sqlite3_snprintf((int)nz, zKey, "%s:%s/%d", q_kind_name(eKind), g->zPred, g->nArg);
+  n = (int)strlen(zKey);
+  rc = SQLITE_OK;
+  for(i=0; rc==SQLITE_OK && i<g->nArg; i++){
+    if( !pl_goal_key(zKey, (int)nz, &n, c, &g->aGoal[i]) ) rc = SQLITE_INTERNAL;
   }
+  if( rc==SQLITE_OK ) rc = pl_check_stmt(c, g->zPred, g->nArg, g->aGoal, 1, 0, zKey, &pStmt, pzErr);
   sqlite3_free(zKey);
   if( rc!=SQLITE_OK ) return rc;
   if( sqlite3_stmt_busy(pStmt) ){
@@ -347,9 +326,8 @@ static int qNext(sqlite3_vtab_cursor *cur){
 
 /* List: is there a wildcard answer? Scans the answer once; the statement
 ** is then reset to be stepped for the ids. */
-static int q_list_star(QCursor *c, QGoal *g){
+static int q_list_star(QCursor *c){
   int rc;
-  (void)g;
   while( (rc = sqlite3_step(c->pStmt))==SQLITE_ROW ){
     if( q_is_wild(c->pStmt, 0) ){ c->bStar = 1; break; }
   }
@@ -420,7 +398,7 @@ static int qFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     c->bStar = 0;
     if( v->pAux->eKind==Q_LIST ){
       /* every value of the type qualifies: the answer is the one row '*' */
-      rc = q_list_star(c, &g);
+      rc = q_list_star(c);
       if( rc!=SQLITE_OK || c->bStar ) return rc;
     }
     rc = qNext(cur);
