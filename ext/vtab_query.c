@@ -396,8 +396,11 @@ static int qFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     }
     iVersion = pc->iVersion;
     c->bStar = 0;
-    if( v->pAux->eKind==Q_LIST ){
-      /* every value of the type qualifies: the answer is the one row '*' */
+    if( v->pAux->eKind==Q_LIST && strstr(sqlite3_sql(c->pStmt), ":' AS c1") ){
+      /* every value of the type qualifies: the answer is the one row '*'.
+      ** compile.c writes a wildcard answer only as the literal 'T:' AS c1,
+      ** so without one no scan is needed (a policy string ending in ':'
+      ** costs a scan, never a wrong answer). */
       rc = q_list_star(c);
       if( rc!=SQLITE_OK || c->bStar ) return rc;
     }
