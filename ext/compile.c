@@ -27,6 +27,11 @@
 **    data terminates). Bound arguments that every recursive call passes
 **    through unchanged stay bound inside the CTE (so it is computed for one
 **    actor, not for all); the others become CTE columns filtered outside.
+**    Mutual recursion (a role implied by a permission that the role
+**    grants): when a CTE's body would need a CTE of its own that calls
+**    back, that inner call is unfolded in place in the outer body instead,
+**    so the whole cycle is one CTE (SQLite allows no recursive reference
+**    from inside a nested CTE).
 **  - Policy literals are spliced with %Q; every user value is a parameter.
 */
 #include "pl_compile.h"
@@ -59,6 +64,7 @@ typedef struct SNode { const char *z; struct SNode *pNext; } SNode;
 typedef struct CteDef CteDef;
 struct CteDef {
   const char *zName;    /* "rN" */
+  const char *zKey;     /* call key of the recursive call it answers */
   int iPred;
   int nArg;
   int aPos[PL_MAX_ARGS];  /* 0 free column, 1 pass-through bound, 2 const */
@@ -72,6 +78,10 @@ struct CteDef {
 typedef struct Active { const char *zKey; struct Active *pNext; } Active;
 typedef struct Excl { const char *zKey; unsigned mask; struct Excl *pNext; } Excl;
 typedef struct KeySet { const char *zKey; struct KeySet *pNext; } KeySet;
+/* Mutual recursion: inside the body of the CTE for zOwner, call key zKey is
+** unfolded in place instead of getting a CTE of its own (SQLite cannot
+** reference a recursive CTE from inside another one). */
+typedef struct Inline { const char *zKey, *zOwner; struct Inline *pNext; } Inline;
 
 typedef struct Ctx {
   const PlPolicy *p;
@@ -84,8 +94,10 @@ typedef struct Ctx {
   KeySet *pRec;          /* keys known to be recursive */
   Excl *pExcl;           /* pass-through positions that failed, per key */
   const char *zRestart;  /* key whose expansion must restart as a CTE */
-  CteDef *pRestartCte;   /* CTE whose pass-through set must shrink */
-  int iRestartPos;
+  CteDef *pRestartCte;   /* CTE whose body must be computed again */
+  int iRestartPos;       /* ... without this pass-through position, or */
+  int bRestartInline;    /* ... with more keys unfolded in place (pInline) */
+  Inline *pInline;
 } Ctx;
 
 typedef struct Solve Solve;
@@ -387,6 +399,19 @@ static void excl_add(Ctx *x, const char *zKey, int iPos){
   x->pExcl = e;
 }
 
+/* Is call key zKey unfolded in place in the CTE body S is inside of? */
+static int inline_in(Solve *S, const char *zKey){
+  Inline *p;
+  for(p=S->x->pInline; p; p=p->pNext){
+    Solve *U;
+    if( strcmp(p->zKey, zKey)!=0 ) continue;
+    for(U=S; U; U=U->pOuter){
+      if( U->pCte && strcmp(U->pCte->zKey, p->zOwner)==0 ) return 1;
+    }
+  }
+  return 0;
+}
+
 static int active_has(Solve *S, const char *zKey){
   for(; S; S=S->pOuter){
     Active *a;
@@ -580,8 +605,24 @@ static int cte_ref(Solve *S, Frame *f, const PlLit *l, int *pSt){
     }
   }
   if( T!=S ){
-    *pSt = fail(x, l->pos, "recursion through '%s' inside another recursive rule is not "
-                "supported", x->p->aPred[l->iPred].zName);
+    /* The call sits in the body of a CTE nested inside d's: unfold those
+    ** nested keys in d's body and compute d again. */
+    Solve *U;
+    for(U=S; U!=T; U=U->pOuter){
+      Inline *pIn;
+      if( U->pCte==0 || inline_in(T, U->pCte->zKey) ){
+        *pSt = fail(x, l->pos, "recursion through '%s' inside another recursive rule "
+                    "is not supported", x->p->aPred[l->iPred].zName);
+        return 1;
+      }
+      pIn = pl_arena_alloc(x->A, sizeof(Inline));
+      if( pIn==0 ){ *pSt = X_OOM(x); return 1; }
+      pIn->zKey = U->pCte->zKey; pIn->zOwner = d->zKey; pIn->pNext = x->pInline;
+      x->pInline = pIn;
+    }
+    x->pRestartCte = d;
+    x->bRestartInline = 1;
+    *pSt = ST_RESTART;
     return 1;
   }
   for(k=0; k<l->nArg; k++){
@@ -630,7 +671,7 @@ static int call_lit(Solve *S, Frame *f, int iLit){
       return solve(S, f);
     }
   }
-  if( !bRoot && keyset_has(x->pRec, zKey) ){
+  if( !bRoot && keyset_has(x->pRec, zKey) && !inline_in(S, zKey) ){
     return cte_call(S, f, iLit, zKey, !S->bNoExist && call_is_existential(x->p, f, iLit));
   }
   if( !bRoot && active_has(S, zKey) ){
@@ -1078,13 +1119,14 @@ static int cte_call(Solve *S, Frame *f, int iLit, const char *zKey, int bExist){
   const PlLit *l = &f->c->aLit[iLit];
   const PlPred *pr = &x->p->aPred[l->iPred];
   int nTry;
-  for(nTry=0; nTry<=PL_MAX_ARGS+1; nTry++){
+  for(nTry=0; nTry<=2*PL_MAX_ARGS+8; nTry++){
     unsigned excl = excl_mask(x, zKey);
     CteDef *d = pl_arena_alloc(x->A, sizeof(CteDef));
     const char *zWith = 0;
     int k, i, st;
     if( d==0 ) return X_OOM(x);
     d->zName = xprintf(x, "r%d", ++x->nAlias);
+    d->zKey = zKey;
     d->iPred = l->iPred;
     d->nArg = l->nArg;
     for(k=0; k<l->nArg; k++){
@@ -1106,7 +1148,8 @@ static int cte_call(Solve *S, Frame *f, int iLit, const char *zKey, int bExist){
     st = cte_body(S, d, &zWith);
     if( st==ST_RESTART && x->pRestartCte==d ){
       x->pRestartCte = 0;
-      excl_add(x, zKey, x->iRestartPos);
+      if( x->bRestartInline ) x->bRestartInline = 0;
+      else excl_add(x, zKey, x->iRestartPos);
       continue;
     }
     if( st!=ST_OK ) return st;

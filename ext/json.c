@@ -612,10 +612,15 @@ int pl_json_batch(PlArena *pArena, const char *zJson, int nJson,
     if( t->type!=JSMN_OBJECT || t->size!=1
      || !((bInsert = json_key_is(&doc, iElem+1, "inserts"))
           || json_key_is(&doc, iElem+1, "deletes")) ){
+      if( t->type==JSMN_OBJECT && t->size==1 ){
+        rc = json_err(&path, pzErr, "unknown key \"%s\" (a changeset is "
+                      "{\"inserts\": [...]} or {\"deletes\": [...]})",
+                      json_key_name(&doc, iElem+1));
+        goto batch_done;
+      }
       const char *zWhy = t->type!=JSMN_OBJECT ? "" :
                          t->size==0 ? " (the object is empty)" :
-                         t->size>1 ? " (one key per changeset)" :
-                         " (unknown key)";
+                         " (one key per changeset)";
       rc = json_err(&path, pzErr, "expected an object with \"inserts\" or "
                     "\"deletes\"%s", zWhy);
       goto batch_done;

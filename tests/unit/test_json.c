@@ -146,8 +146,8 @@ START_TEST(batch_wrong_shapes){
              "batch[0]: expected an object with \"inserts\" or \"deletes\" "
              "(one key per changeset)");
   assert_err(err_batch("[{\"upserts\": []}]"),
-             "batch[0]: expected an object with \"inserts\" or \"deletes\" "
-             "(unknown key)");
+             "batch[0]: unknown key \"upserts\" (a changeset is "
+             "{\"inserts\": [...]} or {\"deletes\": [...]})");
   assert_err_has(err_batch("[{}]"), "(the object is empty)");
   assert_err(err_batch("[{\"inserts\": {}}]"),
              "batch[0].inserts: expected an array of facts");
