@@ -210,27 +210,42 @@ static void list_render(sqlite3_str *s, const SNode *p, const char *zSep){
   sqlite3_str_appendall(s, p->z);
 }
 
+/* Where the facts of predicate iPred come from: its table, plus (in
+** checks with context) the context facts, plus the application tables
+** bound with polar_bind. */
 static const char *fact_source(Ctx *x, int iPred){
   const PlPred *pr = &x->p->aPred[iPred];
   char *zTab = pl_store_table_name(pr->zName, pr->nArg);
   const char *z;
-  int k;
+  sqlite3_str *s;
+  char *zS;
+  int k, i, nArm = 0;
   if( zTab==0 ){ x->rc = SQLITE_NOMEM; return ""; }
-  if( !x->bContext ){
+  s = sqlite3_str_new(0);
+  sqlite3_str_appendf(s, "(SELECT ");
+  for(k=1; k<=pr->nArg; k++) sqlite3_str_appendf(s, "%sa%d", k>1?",":"", k);
+  sqlite3_str_appendf(s, " FROM \"%w\"", zTab);
+  if( x->bContext ){
+    sqlite3_str_appendall(s, " UNION ALL SELECT ");
+    for(k=1; k<=pr->nArg; k++) sqlite3_str_appendf(s, "%sa%d", k>1?",":"", k);
+    sqlite3_str_appendf(s, " FROM polar_context WHERE predicate=%Q AND arity=%d",
+                        pr->zName, pr->nArg);
+    nArm++;
+  }
+  for(i=0; i<x->p->nBinding; i++){
+    if( x->p->aBinding[i].iPred!=iPred ) continue;
+    sqlite3_str_appendf(s, " UNION ALL %s", x->p->aBinding[i].zArm);
+    nArm++;
+  }
+  sqlite3_str_appendall(s, ")");
+  zS = sqlite3_str_finish(s);
+  if( nArm==0 ){
     z = xprintf(x, "\"%w\"", zTab);
   }else{
-    sqlite3_str *s = sqlite3_str_new(0);
-    char *zS;
-    sqlite3_str_appendf(s, "(SELECT ");
-    for(k=1; k<=pr->nArg; k++) sqlite3_str_appendf(s, "%sa%d", k>1?",":"", k);
-    sqlite3_str_appendf(s, " FROM \"%w\" UNION ALL SELECT ", zTab);
-    for(k=1; k<=pr->nArg; k++) sqlite3_str_appendf(s, "%sa%d", k>1?",":"", k);
-    sqlite3_str_appendf(s, " FROM polar_context WHERE predicate=%Q AND arity=%d)",
-                        pr->zName, pr->nArg);
-    zS = sqlite3_str_finish(s);
     z = zS ? xprintf(x, "%s", zS) : "";
-    sqlite3_free(zS);
   }
+  if( zS==0 ) x->rc = SQLITE_NOMEM;
+  sqlite3_free(zS);
   sqlite3_free(zTab);
   return z;
 }

@@ -73,6 +73,8 @@ static int load_stored_policy(PlConn *c, int iVersion, char **pzErr){
     rc = pl_policy_new((const char*)sqlite3_column_text(pStmt, 0),
                        sqlite3_column_bytes(pStmt, 0),
                        (const char*)sqlite3_column_text(pStmt, 1), &pPol, pzErr);
+    if( rc==SQLITE_OK ) rc = pl_bind_attach(c->db, pPol, pzErr);
+    if( rc!=SQLITE_OK ){ pl_policy_free(pPol); pPol = 0; }
   }else{
     *pzErr = sqlite3_mprintf("policy version %d is missing from polar_policy", iVersion);
     rc = SQLITE_CORRUPT;
@@ -160,6 +162,7 @@ int pl_conn_load(PlConn *c, const char *zSrc, int nSrc, const char *zFile,
   *piVersion = 0;
   rc = pl_policy_new(zSrc, nSrc, zFile, &pPol, pzErr);
   if( rc==SQLITE_OK && bRunTests ) rc = pl_tests_check(pPol, pzErr);
+  if( rc==SQLITE_OK ) rc = pl_bind_attach(c->db, pPol, pzErr);
   if( rc!=SQLITE_OK ){ pl_policy_free(pPol); return rc; }
   rc = sqlite3_exec(c->db, "SAVEPOINT polar_load", 0, 0, 0);
   if( rc==SQLITE_OK ) rc = pl_store_init(c->db, pzErr);
@@ -516,6 +519,7 @@ static const struct {
   { "polar_now",     0, PL_READ|SQLITE_INNOCUOUS, polarNowFunc },
   { "polar_now",     1, SQLITE_UTF8|SQLITE_DIRECTONLY, polarNowFunc },
   { "polar_wait",    2, PL_READ,  pl_wait_func },
+  { "polar_bind",    2, PL_WRITE, pl_bind_func },
 };
 
 int pl_conn_open(sqlite3 *db, PlConn **ppConn, char **pzErrMsg){

@@ -42,6 +42,11 @@ int pl_check_stmt(PlConn*, const char *zPred, int nArg, PlGoalArg *aGoal,
                   sqlite3_stmt **ppStmt, char **pzErr);
 sqlite3_int64 pl_conn_now(PlConn*);
 
+/* bind.c: polar_bind. pl_bind_attach reads main.polar_binding into pPol
+** (error if a binding no longer fits the policy). */
+int pl_bind_attach(sqlite3*, PlPolicy*, char **pzErr);
+void pl_bind_func(sqlite3_context*, int, sqlite3_value**);
+
 /* vtab_query.c: polar_list, polar_actions, polar_query, polar_context */
 int pl_modules_register(sqlite3*, PlConn*, char **pzErrMsg);
 int pl_query_sql(PlConn*, const char *zKind, int argc, sqlite3_value **argv,

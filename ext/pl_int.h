@@ -365,6 +365,10 @@ int pl_store_batch(sqlite3*, PlStmtCache*, const PlPolicy*,
 ** policy reads 'foo' with 3 arguments)". pl_store_insert/delete call it
 ** first; callers that parse SQL values call it before parsing them so the
 ** predicate is reported before any argument. */
+/* Is there a fact signature of zPred/nArg accepting these values? Wildcards
+** with a type must fit that type; the error names the first bad argument. */
+int pl_store_check_types(const PlPolicy*, const char *zPred, int nArg,
+                         const PlValue *aVal, char **pzErr);
 int pl_store_check_pred(const PlPolicy*, const char *zPred, int nArg,
                         char **pzErr);
 /* (appended by store.c) The identity of one stored fact as a blob: the

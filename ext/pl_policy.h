@@ -64,8 +64,18 @@ typedef struct PlPred {
   PlTypeSet aStoreTs[PL_MAX_ARGS];/* union of signature types */
 } PlPred;
 
+/* A fact signature served from the application's own tables (polar_bind):
+** the rows of zArm (a SELECT with columns a1..aN in storage encoding) are
+** facts of aPred[iPred] alongside the stored ones. */
+typedef struct PlBinding {
+  int iPred;
+  const char *zSig;            /* canonical signature, e.g. has_relation(Issue:_, String:parent, Repository:_) */
+  const char *zArm;            /* SELECT ... AS a1, ... FROM (the application's SELECT) */
+} PlBinding;
+
 struct PlPolicy {
   PlArena *pArena;
+  PlBinding *aBinding; int nBinding;  /* attached by bind.c */
   PlProgram *pProg;
   const char *zSrc; int nSrc;
   const char *zFile;

@@ -220,8 +220,8 @@ static void store_append_typeset(sqlite3_str *p, const PlPolicy *pPol,
 }
 
 /* The values must fit one signature of zPred/nArg (known to exist). */
-static int store_check_types(const PlPolicy *pPol, const char *zPred,
-                             int nArg, const PlValue *aVal, char **pzErr){
+int pl_store_check_types(const PlPolicy *pPol, const char *zPred,
+                         int nArg, const PlValue *aVal, char **pzErr){
   int i, k, nSig = pl_policy_nsig(pPol), iBad = -1, nMatch = 0;
   sqlite3_str *pMsg;
   for(i=0; i<nSig; i++){
@@ -344,7 +344,7 @@ int pl_store_insert(sqlite3 *db, PlStmtCache *pCache, const PlPolicy *pPol,
       return SQLITE_ERROR;
     }
   }
-  rc = store_check_types(pPol, zPred, nArg, aVal, pzErr);
+  rc = pl_store_check_types(pPol, zPred, nArg, aVal, pzErr);
   if( rc!=SQLITE_OK ) return rc;
 
   zKey = store_key(aKey, (int)sizeof(aKey), "ins", zPred, nArg, "");
@@ -399,7 +399,7 @@ int pl_store_delete(sqlite3 *db, PlStmtCache *pCache, const PlPolicy *pPol,
     *pzErr = zErr2;
     if( bExists<0 ) return SQLITE_ERROR;
   }else{
-    rc = store_check_types(pPol, zPred, nArg, aVal, pzErr);
+    rc = pl_store_check_types(pPol, zPred, nArg, aVal, pzErr);
     if( rc!=SQLITE_OK ) return rc;
   }
 
