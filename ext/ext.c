@@ -547,6 +547,7 @@ int pl_conn_open(sqlite3 *db, PlConn **ppConn, char **pzErrMsg){
     }
   }
   if( rc==SQLITE_OK ) rc = pl_modules_register(db, c, pzErrMsg);
+  if( rc==SQLITE_OK ) rc = pl_unread_register(db, c);
   if( rc==SQLITE_OK ) *ppConn = c;
   return rc;
 }

@@ -47,6 +47,9 @@ sqlite3_int64 pl_conn_now(PlConn*);
 int pl_bind_attach(sqlite3*, PlPolicy*, char **pzErr);
 void pl_bind_func(sqlite3_context*, int, sqlite3_value**);
 
+/* vtab_unread.c: polar_unread (stored facts the policy cannot read) */
+int pl_unread_register(sqlite3*, PlConn*);
+
 /* vtab_query.c: polar_list, polar_actions, polar_query, polar_context */
 int pl_modules_register(sqlite3*, PlConn*, char **pzErrMsg);
 int pl_query_sql(PlConn*, const char *zKind, int argc, sqlite3_value **argv,
