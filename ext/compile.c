@@ -121,9 +121,10 @@ struct Solve {
   SNode *pOutRec;       /* CTE bodies: branches that reference the CTE */
   Frame *pUnfold;       /* this call is always unfolded (the solve's root) */
   int iUnfoldLit;
+  const unsigned char *aSkip; /* root call: clauses (by PlPred.aClause index) left out */
 };
 
-enum { ST_OK = 0, ST_ERR, ST_RESTART };
+enum { ST_OK = 0, ST_ERR, ST_RESTART, ST_DECLINE };
 
 #define X_OOM(x) ((x)->rc = SQLITE_NOMEM, ST_ERR)
 
@@ -725,7 +726,9 @@ static int call_lit(Solve *S, Frame *f, int iLit){
       restore_state(S, &sv);
     }
     for(i=0; st==ST_OK && i<pr->nClause; i++){
-      Frame *g = enter_clause(S, f, iLit, &x->p->aClause[pr->aClause[i]]);
+      Frame *g;
+      if( bRoot && S->aSkip && S->aSkip[i] ) continue;
+      g = enter_clause(S, f, iLit, &x->p->aClause[pr->aClause[i]]);
       if( x->rc ){ st = ST_ERR; break; }
       if( g ) st = solve(S, g);
       restore_state(S, &sv);
@@ -1128,12 +1131,237 @@ static int cte_body(Solve *S, CteDef *d, const char **pzWith){
   return ST_OK;
 }
 
+/* Walking up instead of down. A yes/no recursive call such as
+** has_role(?actor, "viewer", ?folder) with clauses
+**     has_role(a, r, f) if has_relation(f, "parent", p) and has_role(a, r, p);
+**     has_role(a, r, f) if <base>;
+** moves only one argument (f -> p) through "step" literals that read
+** nothing else of the head. Then it holds iff <base> holds for some g
+** reachable from the bound ?folder by steps:
+**     EXISTS(WITH RECURSIVE m(c1) AS (SELECT ?folder UNION
+**            SELECT p FROM m, <step with f = m.c1>) SELECT 1 FROM m WHERE <base, f = m.c1>)
+** which visits the folder's ancestors (a few rows) instead of everything
+** the actor can see. Returns ST_DECLINE when the call does not have that
+** shape; the caller then builds the general CTE. */
+/* Does literal iRec of clause c call its own predicate moving only one
+** argument (*piMove), with step literals that read no other head variable? */
+static int walkup_step(const PlClause *c, int nArg, int iRec, int *piMove){
+  const PlLit *r = &c->aLit[iRec];
+  int j, k, k2, kMove = -1;
+  for(k=0; k<nArg; k++){
+    const PlITerm *h = &c->aHead[k], *t = &r->aArg[k];
+    if( h->eKind!=PL_IT_VAR || t->eKind!=PL_IT_VAR ) return 0;
+    for(k2=k+1; k2<nArg; k2++) if( c->aHead[k2].iVar==h->iVar ) return 0;
+    if( h->iVar==t->iVar ) continue;
+    if( kMove>=0 ) return 0;
+    kMove = k;
+  }
+  if( kMove<0 ) return 0;
+  for(j=0; j<c->nLit; j++){
+    int a;
+    if( j==iRec ) continue;
+    for(a=0; a<c->aLit[j].nArg; a++){
+      const PlITerm *t = &c->aLit[j].aArg[a];
+      if( t->eKind!=PL_IT_VAR ) continue;
+      for(k=0; k<nArg; k++){
+        if( k!=kMove && c->aHead[k].iVar==t->iVar ) return 0;
+      }
+    }
+  }
+  *piMove = kMove;
+  return 1;
+}
+
+/* Can predicate iFrom reach iTarget through calls (aSeen: visited)? */
+static int pred_reaches(const PlPolicy *p, int iFrom, int iTarget, unsigned char *aSeen){
+  const PlPred *pr = &p->aPred[iFrom];
+  int i, j;
+  if( iFrom==iTarget ) return 1;
+  if( aSeen[iFrom] ) return 0;
+  aSeen[iFrom] = 1;
+  for(i=0; i<pr->nClause; i++){
+    const PlClause *c = &p->aClause[pr->aClause[i]];
+    for(j=0; j<c->nLit; j++){
+      const PlLit *m = &c->aLit[j];
+      if( (m->eKind==PL_LIT_CALL || m->eKind==PL_LIT_NOTCALL)
+       && pred_reaches(p, m->iPred, iTarget, aSeen) ) return 1;
+    }
+  }
+  return 0;
+}
+
+/* Can clause c answer call l of frame f at all (head types)? */
+static int clause_fits(Ctx *x, Frame *f, const PlLit *l, const PlClause *c){
+  int k;
+  for(k=0; k<l->nArg; k++){
+    Bind b = term_bind(x, f, &l->aArg[k]);
+    PlTypeSet t;
+    if( c->aHead[k].eKind!=PL_IT_VAR ) continue;
+    t = c->aVar[c->aHead[k].iVar].ts;
+    pl_ts_and(&t, &b.ts);
+    if( pl_ts_empty(&t) ) return 0;
+  }
+  return 1;
+}
+
+/* Mark the step clauses of l's predicate in aRec; 0 unless there is at
+** least one and all move the same argument. Other clauses are the base (a
+** base that leads back to the same call shows up as a restart, and the
+** general CTE takes over). */
+static int walkup_shape(Ctx *x, Frame *f, const PlLit *l, unsigned char *aRec,
+                        int *piMove){
+  const PlPred *pr = &x->p->aPred[l->iPred];
+  unsigned char *aSeen = pl_arena_alloc(x->A, (size_t)x->p->nPred + 1);
+  int i, j, kMove = -1, nRec = 0;
+  if( aSeen==0 ) return 0;
+  for(i=0; i<pr->nClause; i++){
+    const PlClause *c = &x->p->aClause[pr->aClause[i]];
+    int iRec = -1, nSelf = 0, k;
+    aRec[i] = 0;
+    if( !clause_fits(x, f, l, c) ) continue;
+    for(j=0; j<c->nLit; j++){
+      const PlLit *m = &c->aLit[j];
+      if( m->eKind!=PL_LIT_CALL && m->eKind!=PL_LIT_NOTCALL ) continue;
+      if( m->iPred==l->iPred ){
+        nSelf++;
+        if( m->eKind==PL_LIT_CALL ) iRec = j;
+      }else{
+        /* recursion through another predicate: leave it to the general CTE */
+        memset(aSeen, 0, (size_t)x->p->nPred);
+        if( pred_reaches(x->p, m->iPred, l->iPred, aSeen) ) return 0;
+      }
+    }
+    if( nSelf!=1 || iRec<0 || !walkup_step(c, pr->nArg, iRec, &k) ) continue;
+    if( kMove>=0 && k!=kMove ) return 0;
+    kMove = k;
+    aRec[i] = 1;
+    nRec++;
+  }
+  *piMove = kMove;
+  return nRec>0;
+}
+
+static int walkup_call(Solve *S, Frame *f, int iLit){
+  Ctx *x = S->x;
+  const PlLit *l = &f->c->aLit[iLit];
+  const PlPred *pr = &x->p->aPred[l->iPred];
+  unsigned char *aRec = pl_arena_alloc(x->A, (size_t)pr->nClause + 1);
+  const char *zM, *zB, *zSeed, *zBase = 0;
+  sqlite3_str *s;
+  char *z;
+  Bind seed, nb;
+  Solve U;
+  Frame *g;
+  int i, kMove = -1, nStep = 0, st = ST_OK;
+  if( aRec==0 ) return X_OOM(x);
+  Excl *pExcl0 = x->pExcl;
+  Inline *pInline0 = x->pInline;
+  if( !walkup_shape(x, f, l, aRec, &kMove) ) return ST_DECLINE;
+  for(U.pOuter=S; U.pOuter; U.pOuter=U.pOuter->pOuter){
+    /* SQLite cannot read a recursive CTE from a subquery: stay out of
+    ** CTE bodies */
+    if( U.pOuter->bNoExist || U.pOuter->pCte ) return ST_DECLINE;
+  }
+  if( l->aArg[kMove].eKind!=PL_IT_VAR ) return ST_DECLINE;
+  seed = term_bind(x, f, &l->aArg[kMove]);
+  if( seed.eKind==B_FREE ) return ST_DECLINE;
+  zSeed = bind_sql(x, &seed);
+  zM = xprintf(x, "m%d", ++x->nAlias);
+  s = sqlite3_str_new(0);
+  sqlite3_str_appendf(s, "EXISTS(WITH RECURSIVE %s(c1) AS (SELECT %s", zM, zSeed);
+
+  /* steps: each recursive clause, its head's moving variable = m.c1,
+  ** projecting the recursive call's moving argument */
+  for(i=0; st==ST_OK && i<pr->nClause; i++){
+    const PlClause *c = &x->p->aClause[pr->aClause[i]];
+    Solve T;
+    const char *zA;
+    int j;
+    if( !aRec[i] ) continue;
+    solve_init(&T, S, x, 1);
+    T.bNoExist = 1;
+    g = frame_new(x, c, 0, 0, 0);
+    T.aProjVar = pl_arena_alloc(x->A, sizeof(int));
+    T.aProjTs = pl_arena_alloc(x->A, sizeof(PlTypeSet));
+    if( g==0 || T.aProjVar==0 || T.aProjTs==0 ){ st = X_OOM(x); break; }
+    zA = xprintf(x, "t%d", ++x->nAlias);
+    T.pFrom = push(x, T.pFrom, xprintf(x, "%s AS %s", zM, zA));
+    memset(&nb, 0, sizeof(nb));
+    nb.eKind = B_EXPR; nb.zExpr = xprintf(x, "%s.c1", zA); nb.iLevel = T.iLevel;
+    nb.ts = seed.ts;
+    if( !bind_to(&g->aBind[c->aHead[kMove].iVar], &nb) ) continue;
+    for(j=0; j<c->nLit; j++){
+      const PlLit *m = &c->aLit[j];
+      if( m->eKind==PL_LIT_CALL && m->iPred==l->iPred ){
+        g->aDone[j] = 1;
+        T.aProjVar[0] = m->aArg[kMove].iVar;
+      }
+    }
+    T.aProjTs[0] = seed.ts;
+    T.nProj = 1;
+    T.pRoot = g;
+    st = solve(&T, g);
+    if( st==ST_OK && T.pOut ){
+      sqlite3_str_appendall(s, " UNION ");
+      list_render(s, T.pOut, " UNION ");
+      nStep++;
+    }
+  }
+
+  /* base: literal iLit alone, its moving argument = the reached value, the
+  ** recursive clauses left out */
+  if( st==ST_OK ){
+    zB = xprintf(x, "t%d", ++x->nAlias);
+    solve_init(&U, S, x, 0);
+    g = frame_new(x, f->c, 0, 0, 0);
+    if( g==0 ){ sqlite3_free(sqlite3_str_finish(s)); return X_OOM(x); }
+    memcpy(g->aBind, f->aBind, sizeof(Bind)*(size_t)f->c->nVar);
+    memset(g->aDone, 1, (size_t)f->c->nLit);
+    g->aDone[iLit] = 0;
+    memset(&nb, 0, sizeof(nb));
+    nb.eKind = B_EXPR; nb.zExpr = xprintf(x, "%s.c1", zB); nb.iLevel = ++x->nLevel;
+    nb.ts = seed.ts;
+    g->aBind[l->aArg[kMove].iVar] = nb;
+    U.pUnfold = g;
+    U.iUnfoldLit = iLit;
+    U.aSkip = aRec;
+    st = solve(&U, g);
+    if( st==ST_OK ) zBase = exist_result(&U);
+  }
+  if( st!=ST_OK || nStep==0 ){
+    /* anything this shape cannot express: let the general CTE path meet
+    ** it afresh (out of memory is the one failure that stays) */
+    sqlite3_free(sqlite3_str_finish(s));
+    if( st==ST_ERR && x->rc==SQLITE_NOMEM ) return st;
+    sqlite3_free(x->zErr);
+    x->zErr = 0; x->rc = SQLITE_OK;
+    x->zRestart = 0; x->pRestartCte = 0; x->bRestartInline = 0;
+    x->pExcl = pExcl0; x->pInline = pInline0;
+    return ST_DECLINE;
+  }
+  if( strcmp(zBase, "0")==0 ){     /* the base never holds: prune */
+    sqlite3_free(sqlite3_str_finish(s));
+    return ST_OK;
+  }
+  sqlite3_str_appendf(s, ") SELECT 1 FROM %s AS %s WHERE %s)", zM, zB, zBase);
+  z = sqlite3_str_finish(s);
+  if( z==0 ) return X_OOM(x);
+  S->pWhere = push(x, S->pWhere, xprintf(x, "%s", z));
+  sqlite3_free(z);
+  f->aDone[iLit] = 1;
+  return solve(S, f);
+}
+
 /* Compile call literal iLit of f through a recursive CTE. */
 static int cte_call(Solve *S, Frame *f, int iLit, const char *zKey, int bExist){
   Ctx *x = S->x;
   const PlLit *l = &f->c->aLit[iLit];
   const PlPred *pr = &x->p->aPred[l->iPred];
   int nTry;
+  if( bExist ){
+    int st = walkup_call(S, f, iLit);
+    if( st!=ST_DECLINE ) return st;
+  }
   for(nTry=0; nTry<=2*PL_MAX_ARGS+8; nTry++){
     unsigned excl = excl_mask(x, zKey);
     CteDef *d = pl_arena_alloc(x->A, sizeof(CteDef));
