@@ -122,6 +122,11 @@ struct Solve {
   Frame *pUnfold;       /* this call is always unfolded (the solve's root) */
   int iUnfoldLit;
   const unsigned char *aSkip; /* root call: clauses (by PlPred.aClause index) left out */
+  /* base of a walk up (walkup_call): calls of iWalkPred whose moving
+  ** argument is the reached value zWalkCol need no steps of their own */
+  int iWalkPred, iWalkMove;
+  const char *zWalkCol;
+  const unsigned char *aWalkRec;
 };
 
 enum { ST_OK = 0, ST_ERR, ST_RESTART, ST_DECLINE };
@@ -667,7 +672,9 @@ static int cte_ref(Solve *S, Frame *f, const PlLit *l, int *pSt){
 
 /* Solve a sub-problem: literal iLit of f alone, as EXISTS alternatives;
 ** returns the SQL boolean in *pz ("1" / "0" for constant answers). */
-static int exist_call(Solve *S, Frame *f, int iLit, const char *zKey, const char **pz);
+static int exist_call(Solve *S, Frame *f, int iLit, const unsigned char *aSkip,
+                      const char **pz);
+static const unsigned char *walk_skip(Solve *S, Frame *f, const PlLit *l);
 
 static int call_lit(Solve *S, Frame *f, int iLit){
   Ctx *x = S->x;
@@ -687,6 +694,25 @@ static int call_lit(Solve *S, Frame *f, int iLit){
       return solve(S, f);
     }
   }
+  if( !bRoot && !S->bNoExist && call_is_existential(x->p, f, iLit)
+   && !active_has(S, zKey) ){
+    /* inside the base of a walk up, over the same reached value: the
+    ** walk already visits every step, so only the base clauses remain */
+    const unsigned char *aSkip = walk_skip(S, f, l);
+    if( aSkip ){
+      const char *zCond = 0;
+      Active act;
+      act.zKey = zKey; act.pNext = S->pActive;
+      S->pActive = &act;
+      st = exist_call(S, f, iLit, aSkip, &zCond);
+      S->pActive = act.pNext;
+      if( st!=ST_OK ) return st;
+      if( strcmp(zCond, "0")==0 ) return ST_OK;
+      if( strcmp(zCond, "1")!=0 ) S->pWhere = push(x, S->pWhere, zCond);
+      f->aDone[iLit] = 1;
+      return solve(S, f);
+    }
+  }
   if( !bRoot && keyset_has(x->pRec, zKey) && !inline_in(S, zKey) ){
     return cte_call(S, f, iLit, zKey, !S->bNoExist && call_is_existential(x->p, f, iLit));
   }
@@ -700,7 +726,7 @@ static int call_lit(Solve *S, Frame *f, int iLit){
 
   if( !bRoot && !S->bNoExist && call_is_existential(x->p, f, iLit) ){
     const char *zCond = 0;
-    st = exist_call(S, f, iLit, zKey, &zCond);
+    st = exist_call(S, f, iLit, 0, &zCond);
     if( st==ST_RESTART && x->zRestart && strcmp(x->zRestart, zKey)==0 ){
       x->zRestart = 0;
       return cte_call(S, f, iLit, zKey, 1);
@@ -1022,7 +1048,8 @@ static const char *exist_result(Solve *S){
   return zOut;
 }
 
-static int exist_call(Solve *S, Frame *f, int iLit, const char *zKey, const char **pz){
+static int exist_call(Solve *S, Frame *f, int iLit, const unsigned char *aSkip,
+                      const char **pz){
   Ctx *x = S->x;
   Solve T;
   Frame *g;
@@ -1037,7 +1064,7 @@ static int exist_call(Solve *S, Frame *f, int iLit, const char *zKey, const char
   /* g has no parent, so finishing it emits an EXISTS alternative */
   T.pUnfold = g;
   T.iUnfoldLit = iLit;
-  (void)zKey;
+  T.aSkip = aSkip;
   st = solve(&T, g);
   if( st!=ST_OK ) return st;
   *pz = exist_result(&T);
@@ -1241,6 +1268,27 @@ static int walkup_shape(Ctx *x, Frame *f, const PlLit *l, unsigned char *aRec,
   return nRec>0;
 }
 
+static const unsigned char *walk_skip(Solve *S, Frame *f, const PlLit *l){
+  Ctx *x = S->x;
+  const PlPred *pr = &x->p->aPred[l->iPred];
+  Solve *W;
+  for(W=S; W; W=W->pOuter){
+    unsigned char *aRec;
+    Bind b;
+    int kMove = -1;
+    if( W->pCte || (W!=S && W->bNoExist) ) return 0;
+    if( W->zWalkCol==0 || W->iWalkPred!=l->iPred ) continue;
+    b = term_bind(x, f, &l->aArg[W->iWalkMove]);
+    if( b.eKind!=B_EXPR || strcmp(b.zExpr, W->zWalkCol)!=0 ) continue;
+    aRec = pl_arena_alloc(x->A, (size_t)pr->nClause + 1);
+    if( aRec==0 ){ x->rc = SQLITE_NOMEM; return 0; }
+    if( !walkup_shape(x, f, l, aRec, &kMove) || kMove!=W->iWalkMove
+     || memcmp(aRec, W->aWalkRec, (size_t)pr->nClause)!=0 ) return 0;
+    return aRec;
+  }
+  return 0;
+}
+
 static int walkup_call(Solve *S, Frame *f, int iLit){
   Ctx *x = S->x;
   const PlLit *l = &f->c->aLit[iLit];
@@ -1325,6 +1373,10 @@ static int walkup_call(Solve *S, Frame *f, int iLit){
     U.pUnfold = g;
     U.iUnfoldLit = iLit;
     U.aSkip = aRec;
+    U.iWalkPred = l->iPred;
+    U.iWalkMove = kMove;
+    U.zWalkCol = nb.zExpr;
+    U.aWalkRec = aRec;
     st = solve(&U, g);
     if( st==ST_OK ) zBase = exist_result(&U);
   }
