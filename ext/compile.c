@@ -889,12 +889,15 @@ static int other_lit(Solve *S, Frame *f, int iLit, int bForce){
   return ST_OK;
 }
 
-/* Cost order: number of bound-or-constant arguments, stored facts first. */
+/* Cost order: arguments bound to a value (a parameter or a column) count
+** most, policy constants little (a role name matches many rows), stored
+** facts before derived ones; ties keep the policy's order. */
 static int call_score(Ctx *x, Frame *f, const PlLit *l){
   int k, n = 0;
   for(k=0; k<l->nArg; k++){
     Bind b = term_bind(x, f, &l->aArg[k]);
-    if( b.eKind!=B_FREE ) n += 4;
+    if( b.eKind==B_EXPR ) n += 4;
+    else if( b.eKind==B_CONST ) n += 1;
   }
   if( x->p->aPred[l->iPred].nClause==0 ) n += 2;
   return n;
