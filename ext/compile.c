@@ -941,8 +941,11 @@ static const char *branch_sql(Solve *S, const char *zSelect){
   const char *zOut;
   sqlite3_str_appendall(s, zSelect);
   if( S->pFrom ){
+    /* CROSS JOIN keeps the solve order (bound values first): without
+    ** statistics SQLite would start from an equality on a policy constant
+    ** ('String:parent') and scan every relation of that name */
     sqlite3_str_appendall(s, " FROM ");
-    list_render(s, S->pFrom, ", ");
+    list_render(s, S->pFrom, " CROSS JOIN ");
   }
   if( S->pWhere ){
     sqlite3_str_appendall(s, " WHERE ");
