@@ -1,0 +1,59 @@
+/*
+** snapshot_int.h — internals shared by the snapshot_*.c files.
+**
+** snapshot_db.c is the SQLite side: copy a database's polar_* tables into
+** a snapshot file, verify a downloaded file, install it with the backup
+** API. snapshot_publish.c and snapshot_restore.c are the storage side.
+*/
+#ifndef PL_SNAPSHOT_INT_H
+#define PL_SNAPSHOT_INT_H
+#include "snapshot.h"
+#include <sqlite3.h>
+
+#define SNAP_BUSY_MS  30000   /* how long to wait for another connection's lock */
+
+/* What a snapshot file holds, read from it inside the copy transaction. */
+typedef struct SnapContent {
+  long long iPartition, iOffset;   /* -1 when no log position */
+  long long iPolicyVersion;
+  long long nFact;
+} SnapContent;
+
+/* Copy zDb's polar_* tables and indexes (and their sqlite_sequence rows)
+** into the new file zOut, all read in one transaction, and set polar_meta
+** 'snapshot_created_at' = iCreatedMs in the copy. */
+int snap_copy(const char *zDb, const char *zOut, long long iCreatedMs,
+              SnapContent *pContent, char **pzErr);
+
+/* PRAGMA integrity_check of zFile, which nothing else is writing; on
+** failure *pzErr begins with zWhat ("the copy of x.db"). */
+int snap_check(const char *zFile, const char *zWhat, char **pzErr);
+
+/* Check the downloaded file zFile: an SQLite database that passes PRAGMA
+** integrity_check (bFull) or quick_check, has the polarlite tables, and
+** holds the position and policy version its manifest pM states. */
+int snap_verify(const char *zFile, const Manifest *pM, int bFull, char **pzErr);
+
+/* Install zFile into zDb (created if missing) with the backup API: one
+** write transaction on zDb. Unless bForce, refuse when zDb holds tables
+** that are not polarlite's (the restore would drop them). */
+int snap_install(const char *zFile, const char *zDb, int bForce, char **pzErr);
+
+/* A new empty temporary file beside zDb ("<zDb>-<zWhat>-XXXXXX"); returns
+** its path (sqlite3_mprintf'd) or NULL with *pzErr set. */
+char *snap_temp_file(const char *zDb, const char *zWhat, char **pzErr);
+
+/* Remove a temporary database file and any -journal/-wal/-shm beside it. */
+void snap_temp_remove(const char *zPath);
+
+/* On a terminal (bShow), say on stderr which step a long command is in. */
+void snap_stage(int bShow, const char *zFmt, ...)
+#if defined(__GNUC__)
+  __attribute__((format(printf,2,3)))
+#endif
+  ;
+
+/* Unix time in milliseconds. */
+long long snap_now_ms(void);
+
+#endif
