@@ -119,6 +119,7 @@ struct Solve {
   /* output */
   SNode *pOut; int nOut; int bTrue;
   SNode *pOutRec;       /* CTE bodies: branches that reference the CTE */
+  SNode *pCanon;        /* canonical forms of every branch output so far */
   Frame *pUnfold;       /* this call is always unfolded (the solve's root) */
   int iUnfoldLit;
   const unsigned char *aSkip; /* root call: clauses (by PlPred.aClause index) left out */
@@ -960,6 +961,93 @@ static const char *branch_sql(Solve *S, const char *zSelect){
 
 /* rows mode: one SELECT per combination of wildcard types for projected
 ** variables that are still free */
+/* The branch text with the aliases it declares itself ("AS t12", "WITH
+** RECURSIVE r6(") renamed in order of appearance, so that two unfoldings
+** reaching the same join (a role granted along two paths) compare equal.
+** Aliases of enclosing queries keep their names: they are the same row in
+** every alternative. Quoted text is left alone. */
+static char *branch_canon(const char *z){
+  char *azDecl[64];
+  int nDecl = 0, i;
+  const char *p, *zPrev = 0;
+  int nPrev = 0;
+  sqlite3_str *s;
+  /* pass 1: declared aliases */
+  for(p=z; *p; ){
+    if( *p=='\'' || *p=='"' ){
+      char q = *p++;
+      while( *p && !(*p==q && p[1]!=q) ){ if( *p==q ) p++; p++; }
+      if( *p ) p++;
+      continue;
+    }
+    if( (*p>='a' && *p<='z') || (*p>='A' && *p<='Z') || *p=='_' ){
+      const char *zTok = p;
+      while( (*p>='a' && *p<='z') || (*p>='A' && *p<='Z') || *p=='_' || (*p>='0' && *p<='9') ) p++;
+      if( zPrev && ((nPrev==2 && memcmp(zPrev, "AS", 2)==0)
+                 || (nPrev==9 && memcmp(zPrev, "RECURSIVE", 9)==0)) ){
+        if( nDecl==64 ){                  /* too many to compare: keep it */
+          for(i=0; i<nDecl; i++) sqlite3_free(azDecl[i]);
+          return 0;
+        }
+        azDecl[nDecl++] = sqlite3_mprintf("%.*s", (int)(p-zTok), zTok);
+      }
+      zPrev = zTok; nPrev = (int)(p-zTok);
+      continue;
+    }
+    p++;
+  }
+  /* pass 2: rename them by first appearance */
+  s = sqlite3_str_new(0);
+  {
+    const char *azSeen[64];
+    int nSeen = 0;
+    for(p=z; *p; ){
+      if( *p=='\'' || *p=='"' ){
+        const char *zStart = p;
+        char q = *p++;
+        while( *p && !(*p==q && p[1]!=q) ){ if( *p==q ) p++; p++; }
+        if( *p ) p++;
+        sqlite3_str_append(s, zStart, (int)(p-zStart));
+        continue;
+      }
+      if( (*p>='a' && *p<='z') || (*p>='A' && *p<='Z') || *p=='_' ){
+        const char *zTok = p;
+        int n, j, iDecl = -1;
+        while( (*p>='a' && *p<='z') || (*p>='A' && *p<='Z') || *p=='_' || (*p>='0' && *p<='9') ) p++;
+        n = (int)(p-zTok);
+        for(j=0; j<nDecl; j++){
+          if( azDecl[j] && (int)strlen(azDecl[j])==n && memcmp(azDecl[j], zTok, (size_t)n)==0 ){ iDecl = j; break; }
+        }
+        if( iDecl<0 ){ sqlite3_str_append(s, zTok, n); continue; }
+        for(j=0; j<nSeen; j++) if( azSeen[j]==azDecl[iDecl] ) break;
+        if( j==nSeen ) azSeen[nSeen++] = azDecl[iDecl];
+        sqlite3_str_appendf(s, "#%d", j);
+        continue;
+      }
+      sqlite3_str_appendchar(s, 1, *p++);
+    }
+  }
+  for(i=0; i<nDecl; i++) sqlite3_free(azDecl[i]);
+  return sqlite3_str_finish(s);
+}
+
+/* Add a branch to *ppList unless an equal one (branch_canon) is there. */
+static int out_add(Solve *S, SNode **ppList, const char *zSql){
+  Ctx *x = S->x;
+  char *zCanon = branch_canon(zSql);
+  SNode *pC;
+  if( zCanon ){
+    for(pC=S->pCanon; pC; pC=pC->pNext){
+      if( strcmp(pC->z, zCanon)==0 ){ sqlite3_free(zCanon); return 0; }
+    }
+    S->pCanon = push(x, S->pCanon, xprintf(x, "%s", zCanon));
+    sqlite3_free(zCanon);
+  }
+  *ppList = push(x, *ppList, zSql);
+  S->nOut++;
+  return 1;
+}
+
 static int emit_rows(Solve *S, int iProj, sqlite3_str *pSel, int nSel){
   Ctx *x = S->x;
   if( iProj==S->nProj ){
@@ -968,9 +1056,7 @@ static int emit_rows(Solve *S, int iProj, sqlite3_str *pSel, int nSel){
     if( z==0 ) return X_OOM(x);
     zSql = branch_sql(S, z);
     sqlite3_free(z);
-    if( S->pCte && S->nCteRef ) S->pOutRec = push(x, S->pOutRec, zSql);
-    else S->pOut = push(x, S->pOut, zSql);
-    S->nOut++;
+    out_add(S, (S->pCte && S->nCteRef) ? &S->pOutRec : &S->pOut, zSql);
     return ST_OK;
   }else{
     Bind b = S->pRoot->aBind[S->aProjVar[iProj]];
@@ -1016,13 +1102,12 @@ static int emit(Solve *S){
       sqlite3_str_appendall(s, ")");
       z = sqlite3_str_finish(s);
       if( z==0 ) return X_OOM(x);
-      S->pOut = push(x, S->pOut, xprintf(x, "%s", z));
+      out_add(S, &S->pOut, xprintf(x, "%s", z));
       sqlite3_free(z);
     }
   }else{
-    S->pOut = push(x, S->pOut, xprintf(x, "EXISTS(%s)", branch_sql(S, "SELECT 1")));
+    out_add(S, &S->pOut, xprintf(x, "EXISTS(%s)", branch_sql(S, "SELECT 1")));
   }
-  S->nOut++;
   return ST_OK;
 }
 
