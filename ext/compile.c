@@ -32,6 +32,13 @@
 **    back, that inner call is unfolded in place in the outer body instead,
 **    so the whole cycle is one CTE (SQLite allows no recursive reference
 **    from inside a nested CTE).
+**  - Walking up: a yes/no recursive call whose recursion moves one bound
+**    argument (a folder to its parent) becomes a CTE of that argument's
+**    reachable values seeded with the bound value, and the base rules are
+**    asked of each (walkup_call): the folder's ancestors, not everything
+**    the actor can see.
+**  - Joins keep the solve order (CROSS JOIN), and an alternative equal to
+**    one already emitted (a role granted along two paths) is dropped.
 **  - Policy literals are spliced with %Q; every user value is a parameter.
 */
 #include "pl_compile.h"
