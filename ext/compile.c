@@ -683,6 +683,7 @@ static int cte_ref(Solve *S, Frame *f, const PlLit *l, int *pSt){
 static int exist_call(Solve *S, Frame *f, int iLit, const unsigned char *aSkip,
                       const char **pz);
 static const unsigned char *walk_skip(Solve *S, Frame *f, const PlLit *l);
+static const unsigned char *cte_skip(Solve *S, Frame *f, const PlLit *l);
 
 static int call_lit(Solve *S, Frame *f, int iLit){
   Ctx *x = S->x;
@@ -692,6 +693,7 @@ static int call_lit(Solve *S, Frame *f, int iLit){
   Saved sv;
   int st = ST_OK, i, r;
   int bRoot = (f==S->pUnfold && iLit==S->iUnfoldLit);
+  const unsigned char *aSkip = bRoot ? S->aSkip : 0;
 
   if( !bRoot ){
     r = cte_ref(S, f, l, &st);
@@ -706,7 +708,7 @@ static int call_lit(Solve *S, Frame *f, int iLit){
    && !active_has(S, zKey) ){
     /* inside the base of a walk up, over the same reached value: the
     ** walk already visits every step, so only the base clauses remain */
-    const unsigned char *aSkip = walk_skip(S, f, l);
+    aSkip = walk_skip(S, f, l);
     if( aSkip ){
       const char *zCond = 0;
       Active act;
@@ -720,6 +722,9 @@ static int call_lit(Solve *S, Frame *f, int iLit){
       f->aDone[iLit] = 1;
       return solve(S, f);
     }
+  }
+  if( !bRoot && !active_has(S, zKey) && (aSkip = cte_skip(S, f, l))!=0 ){
+    goto unfold;     /* a base call inside its own predicate's CTE body */
   }
   if( !bRoot && keyset_has(x->pRec, zKey) && !inline_in(S, zKey) ){
     return cte_call(S, f, iLit, zKey, !S->bNoExist && call_is_existential(x->p, f, iLit));
@@ -747,6 +752,7 @@ static int call_lit(Solve *S, Frame *f, int iLit){
   }
 
   /* unfold: every alternative continues the rest in its own branch */
+unfold:
   {
     Active act;
     act.zKey = zKey; act.pNext = S->pActive;
@@ -761,7 +767,7 @@ static int call_lit(Solve *S, Frame *f, int iLit){
     }
     for(i=0; st==ST_OK && i<pr->nClause; i++){
       Frame *g;
-      if( bRoot && S->aSkip && S->aSkip[i] ) continue;
+      if( aSkip && aSkip[i] ) continue;
       g = enter_clause(S, f, iLit, &x->p->aClause[pr->aClause[i]]);
       if( x->rc ){ st = ST_ERR; break; }
       if( g ) st = solve(S, g);
@@ -1385,6 +1391,32 @@ static const unsigned char *walk_skip(Solve *S, Frame *f, const PlLit *l){
     return aRec;
   }
   return 0;
+}
+
+/* The same inside a CTE body: the body of has_role(?actor, "viewer", F)
+** computes the F closed under the steps (children of every F it holds), so
+** its base call has_role(?actor, "editor", F) over the same output
+** column needs only its base clauses, not a CTE of its own that walks the
+** same steps again. Returns the clauses to leave out, or NULL. */
+static const unsigned char *cte_skip(Solve *S, Frame *f, const PlLit *l){
+  Ctx *x = S->x;
+  const PlPred *pr = &x->p->aPred[l->iPred];
+  const PlLit *lRoot;
+  unsigned char *aRec, *aRoot;
+  int kMove = -1, kRoot = -1;
+  if( S->pCte==0 || S->pCte->iPred!=l->iPred || S->pRoot==0 || f->pParent!=S->pRoot ) return 0;
+  lRoot = &S->pRoot->c->aLit[0];
+  aRec = pl_arena_alloc(x->A, (size_t)pr->nClause + 1);
+  aRoot = pl_arena_alloc(x->A, (size_t)pr->nClause + 1);
+  if( aRec==0 || aRoot==0 ){ x->rc = SQLITE_NOMEM; return 0; }
+  if( !walkup_shape(x, f, l, aRec, &kMove)
+   || !walkup_shape(x, S->pRoot, lRoot, aRoot, &kRoot)
+   || kMove!=kRoot || S->pCte->aPos[kMove]!=0
+   || memcmp(aRec, aRoot, (size_t)pr->nClause)!=0 ) return 0;
+  /* the call's moving argument is the clause head's: the CTE's column */
+  if( l->aArg[kMove].eKind!=PL_IT_VAR || f->c->aHead[kMove].eKind!=PL_IT_VAR
+   || l->aArg[kMove].iVar!=f->c->aHead[kMove].iVar ) return 0;
+  return aRec;
 }
 
 static int walkup_call(Solve *S, Frame *f, int iLit){
