@@ -19,7 +19,8 @@ SIDECAR_OBJ := $(SIDECAR_SRC:sidecar/%.c=$(BUILD)/sidecar/%.o)
 SIDECAR_HDR := $(wildcard sidecar/*.h)
 SIDECAR_LIBS := -lsqlite3 -lrdkafka -lcurl -lmicrohttpd -lcrypto -lpthread -lm
 
-.PHONY: all test unit sqltest corpus lang sidecartest snapshottest sanitize demo clean deps bench
+.PHONY: all test unit sqltest corpus lang sidecartest snapshottest sanitize demo demo-sidecar clean deps bench
+.PHONY: fuzz fuzz-smoke valgrind securitytest
 all: polarlite.so libpolarlite.a polarlite
 
 polarlite.so: $(SO_OBJ)
@@ -70,9 +71,30 @@ sidecartest: all
 snapshottest: all
 	tests/snapshot/run.sh
 
+# libFuzzer targets (tests/fuzz/, clang with ASan+UBSan, built in $(BUILD)/fuzz):
+# `make fuzz FUZZ_SECONDS=N` fuzzes each N seconds; fuzz-smoke replays the
+# seed corpus and tests/fuzz/regressions/ and fuzzes each a few seconds.
+FUZZ_SECONDS ?= 60
+fuzz:
+	FBUILD=$(BUILD)/fuzz tests/fuzz/run.sh fuzz $(FUZZ_SECONDS)
+fuzz-smoke:
+	FBUILD=$(BUILD)/fuzz FUZZ_SMOKE_SECONDS=$${FUZZ_SMOKE_SECONDS:-3} tests/fuzz/run.sh smoke
+
+# Unit and SQL suites under valgrind memcheck: any error or leak fails.
+VALGRIND := valgrind -q --error-exitcode=125 --leak-check=full \
+  --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
+valgrind: polarlite.so $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== valgrind $$t"; \
+	  CK_FORK=no CK_DEFAULT_TIMEOUT=600 $(VALGRIND) $$t; done
+	SQLITE3="$(VALGRIND) sqlite3" SQL_TIMEOUT=900 tests/sql/run.sh
+
+# The SQL surface against hostile values and hostile schemas (tests/security/).
+securitytest: polarlite.so
+	/usr/bin/python3 tests/security/run.py
+
 test: deps
 	$(MAKE) all
-	$(MAKE) unit sqltest corpus lang sidecartest snapshottest
+	$(MAKE) unit sqltest corpus lang sidecartest snapshottest fuzz-smoke securitytest
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 sanitize: deps
@@ -85,7 +107,13 @@ sanitize: deps
 demo: deps all
 	scripts/demo.sh
 
-bench: deps all
+# publish -> apply -> authorize with `polarlite sidecar --dev` (no Kafka needed)
+demo-sidecar: all
+	scripts/demo-sidecar.sh
+
+bench:
+	scripts/install-deps.sh bench/peers
+	$(MAKE) all
 	$(MAKE) -C bench
 
 clean:

@@ -31,6 +31,8 @@
 
 #include <sqlite3.h>
 
+#include <pthread.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -57,12 +59,13 @@ typedef struct Opts {
   int bVerbose;
   int bBatch;
   double rBudget;        /* seconds per engine per row */
+  double rParSeconds;    /* seconds per parallel row and thread count */
   int eSide;             /* 0 both; 1 polarlite only; 2 floor only (profiling) */
   int nCacheMb;
 } Opts;
 
 /*------------------------------------------------------------ results ---*/
-enum { M_CHECK = 1, M_LIST, M_LOAD, M_INSERT };
+enum { M_CHECK = 1, M_LIST, M_LOAD, M_INSERT, M_ACTIONS, M_PAR };
 
 typedef struct Measure {
   int eKind;
@@ -78,6 +81,8 @@ typedef struct Measure {
   long nCount, nFloorCount, nOracleCount;  /* M_LIST */
   double rFacts, rSeconds;                 /* M_INSERT */
   double rPlStmt, rPlAlloc, rFlStmt, rFlAlloc;  /* per call (M_CHECK, M_LIST) */
+  /* M_PAR: pl = 1 thread, floor = 2 threads (us); calls per second */
+  double rThr1, rThr2;
 } Measure;
 
 typedef struct Bench {
@@ -116,8 +121,15 @@ static char *gazSql[MAX_KEPT];   /* statements of the traced call */
 static int gnSql;
 static int gbKeepSql;
 
-static void *count_malloc(int n){ gnAlloc++; return gOrigMem.xMalloc(n); }
-static void *count_realloc(void *p, int n){ gnAlloc++; return gOrigMem.xRealloc(p, n); }
+/* relaxed atomics: the parallel rows call SQLite from two threads */
+static void *count_malloc(int n){
+  __atomic_fetch_add(&gnAlloc, 1, __ATOMIC_RELAXED);
+  return gOrigMem.xMalloc(n);
+}
+static void *count_realloc(void *p, int n){
+  __atomic_fetch_add(&gnAlloc, 1, __ATOMIC_RELAXED);
+  return gOrigMem.xRealloc(p, n);
+}
 
 static void install_alloc_counter(void){
   sqlite3_mem_methods m;
@@ -339,6 +351,7 @@ static void load_world(Bench *b){
 #define T_ROLE3 "polar_f_has_role_3"
 #define T_ROLE2 "polar_f_has_role_2"
 #define T_REL3  "polar_f_has_relation_3"
+#define T_GROUP2 "polar_f_has_group_2"
 
 /* The hand-written checks: ?1 the actor, ?2 the resource, in storage
 ** encoding ("User:user_1"). Written for speed the way a person who knows
@@ -347,9 +360,16 @@ static void load_world(Bench *b){
 ** 4-6x more than two probes (bench/README.md). */
 #define PROBE(role, res) \
   "EXISTS(SELECT 1 FROM " T_ROLE3 " WHERE a1=?1 AND a2='String:" role "' AND a3=" res ")"
+/* a role on the parent organization, held by the user or by one of the
+** user's groups; CROSS JOIN fixes the join order (parent, the user's
+** groups, then one primary-key probe per group): without sqlite_stat1 the
+** planner otherwise starts from every role of that name, ~2.5 ms a call */
 #define VIA_PARENT(res, role) \
   "EXISTS(SELECT 1 FROM " T_REL3 " p JOIN " T_ROLE3 " r ON r.a3=p.a3\n" \
-  "          WHERE p.a1=" res " AND p.a2='String:parent' AND r.a1=?1 AND r.a2='String:" role "')"
+  "          WHERE p.a1=" res " AND p.a2='String:parent' AND r.a1=?1 AND r.a2='String:" role "')\n" \
+  "    OR EXISTS(SELECT 1 FROM " T_REL3 " p CROSS JOIN " T_GROUP2 " g CROSS JOIN " T_ROLE3 " r\n" \
+  "                ON r.a1=g.a2 AND r.a3=p.a3\n" \
+  "          WHERE p.a1=" res " AND p.a2='String:parent' AND g.a1=?1 AND r.a2='String:" role "')"
 
 static const char zFloorRepoRead[] =
   "SELECT " PROBE("reader", "?2") "\n"
@@ -380,6 +400,17 @@ static const char zFloorFolderRead[] =
 
 static const char zFloorRepoDelete[] =
   "SELECT EXISTS(SELECT 1 FROM " T_ROLE2 " WHERE a1=?1 AND a2='String:admin')";
+
+/* polar_actions(User, Repository): the actions as a bit mask, 1 read,
+** 2 push, 4 delete, in one statement. */
+static const char zFloorRepoActions[] =
+  "SELECT (" PROBE("reader", "?2") "\n"
+  "    OR " PROBE("maintainer", "?2") "\n"
+  "    OR " VIA_PARENT("?2", "member") "\n"
+  "    OR " VIA_PARENT("?2", "admin") ")\n"
+  "  | ((" PROBE("maintainer", "?2") "\n"
+  "    OR " VIA_PARENT("?2", "admin") ") << 1)\n"
+  "  | (EXISTS(SELECT 1 FROM " T_ROLE2 " WHERE a1=?1 AND a2='String:admin') << 2)";
 
 /* Floor SQL per check of the workload, by name. */
 static const struct { const char *zCheck; const char *zSql; } aFloor[] = {
@@ -465,8 +496,22 @@ static void profile_calls(Bench *b, sqlite3_stmt *p, const Input *aIn, int nIn,
   kept_sql_free();
 }
 
+/* --only A[,B...]: rows whose name contains one of the parts */
 static int wants(const Bench *b, const char *zName){
-  return !b->o.zOnly || strstr(zName, b->o.zOnly)!=0;
+  const char *z = b->o.zOnly;
+  if( !z ) return 1;
+  while( *z ){
+    size_t n = strcspn(z, ",");
+    char zPart[64];
+    if( n>0 && n<sizeof(zPart) ){
+      memcpy(zPart, z, n);
+      zPart[n] = 0;
+      if( strstr(zName, zPart) ) return 1;
+    }
+    z += n;
+    if( *z==',' ) z++;
+  }
+  return 0;
 }
 
 static void run_check(Bench *b, const WlCheck *c, int bWant){
@@ -587,16 +632,235 @@ done:
   free(aOrder);
 }
 
+/*--------------------------------------------------------------- actions ---*/
+/* polar_actions(actor, resource) to the end, as a GC_ACT_* mask (-1 on an
+** error or an action the policy does not have on Repository). */
+static int timed_actions(sqlite3 *db, sqlite3_stmt *p, const WlInput *in, int bFloor,
+                         int64_t *pNs, char **pzErr){
+  int64_t t0 = bnow_ns();
+  int rc, mask = 0;
+  sqlite3_bind_text(p, 1, in->zUser, -1, SQLITE_STATIC);
+  sqlite3_bind_text(p, 2, in->zRes, -1, SQLITE_STATIC);
+  while( (rc = sqlite3_step(p))==SQLITE_ROW ){
+    const char *z = (const char*)sqlite3_column_text(p, 0);
+    if( bFloor ){ mask = sqlite3_column_int(p, 0); continue; }
+    if( !z ) mask = -1;
+    else if( !strcmp(z, "read") ) mask |= GC_ACT_READ;
+    else if( !strcmp(z, "push") ) mask |= GC_ACT_PUSH;
+    else if( !strcmp(z, "delete") ) mask |= GC_ACT_DELETE;
+    else mask = -1;
+  }
+  rc = sqlite3_reset(p);
+  *pNs = bnow_ns() - t0;
+  if( rc!=SQLITE_OK ){
+    if( pzErr && !*pzErr ) *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+    return -1;
+  }
+  return mask;
+}
+
+static void run_actions(Bench *b){
+  WlInput *aIn = bxmalloc(sizeof(WlInput)*POOL_SIZE);
+  int64_t *aNs = bxmalloc(sizeof(int64_t)*(size_t)b->o.nIter);
+  int64_t *aNsFl = bxmalloc(sizeof(int64_t)*(size_t)b->o.nIter);
+  sqlite3_stmt *pPl = prepare_or_die(b->db, "SELECT action FROM polar_actions(?1, ?2)");
+  sqlite3_stmt *pFl = prepare_or_die(b->db, zFloorRepoActions);
+  char *zPlErr = 0, *zFlErr = 0;
+  int nPool, i, nShown = 0;
+  long nAlloc0;
+  Measure *m = new_measure(b, M_ACTIONS, "actions_repo", "actions Repository");
+  nPool = wl_actions_pool(b->pWl, aIn, POOL_SIZE);
+  m->nPool = nPool;
+  for(i=0; i<2000 && nPool>0; i++){
+    int64_t ns;
+    timed_actions(b->db, pPl, &aIn[i % nPool], 0, &ns, 0);
+    timed_actions(b->db, pFl, &aIn[i % nPool], 1, &ns, 0);
+  }
+  for(i=0; i<b->o.nIter && nPool>0; i++){
+    const WlInput *in = &aIn[brng_below(&b->rng, (uint32_t)nPool)];
+    int ansPl, ansFl;
+    if( i & 1 ){
+      ansFl = timed_actions(b->db, pFl, in, 1, &aNsFl[i], &zFlErr);
+      ansPl = timed_actions(b->db, pPl, in, 0, &aNs[i], &zPlErr);
+    }else{
+      ansPl = timed_actions(b->db, pPl, in, 0, &aNs[i], &zPlErr);
+      ansFl = timed_actions(b->db, pFl, in, 1, &aNsFl[i], &zFlErr);
+    }
+    if( ansPl<0 || ansFl<0 ) m->nError++;
+    if( ansFl!=in->expect ) m->nFloorBad++;
+    if( ansPl!=ansFl ){
+      m->nMismatch++;
+      if( nShown++<MAX_SHOWN ){
+        printf("MISMATCH actions_repo: polar_actions('%s', '%s') polarlite=%d floor=%d "
+               "oracle=%d (1 read, 2 push, 4 delete)\n", in->zUser, in->zRes, ansPl, ansFl,
+               in->expect);
+      }
+    }
+  }
+  bstats_us(aNs, i, &m->pl);
+  bstats_us(aNsFl, i, &m->floor);
+  nAlloc0 = gnAlloc;
+  for(i=0; i<200 && nPool>0; i++){
+    int64_t ns;
+    timed_actions(b->db, pPl, &aIn[i % nPool], 0, &ns, 0);
+  }
+  m->rPlAlloc = nPool ? (double)(gnAlloc - nAlloc0) / 200 : 0;
+  nAlloc0 = gnAlloc;
+  for(i=0; i<200 && nPool>0; i++){
+    int64_t ns;
+    timed_actions(b->db, pFl, &aIn[i % nPool], 1, &ns, 0);
+  }
+  m->rFlAlloc = nPool ? (double)(gnAlloc - nAlloc0) / 200 : 0;
+  m->rPlStmt = m->rFlStmt = -1;
+  if( zPlErr ) printf("ERROR actions_repo: polarlite: %s\n", zPlErr);
+  if( zFlErr ) printf("ERROR actions_repo: floor: %s\n", zFlErr);
+  sqlite3_free(zPlErr);
+  sqlite3_free(zFlErr);
+  sqlite3_finalize(pPl);
+  sqlite3_finalize(pFl);
+  free(aIn); free(aNs); free(aNsFl);
+}
+
+/*-------------------------------------------------------------- parallel ---*/
+/* One and two threads, each with its own connection to the same file,
+** calling authorize as fast as they can for --par-seconds over a check's
+** allowed and denied inputs mixed. Shows what a second core adds:
+** throughput (calls/s, all threads) and per-call latency under load. */
+#define PAR_MAX_SAMPLES 4000000
+
+typedef struct ParThread {
+  Bench *b;
+  const WlCheck *c;
+  const Input *aIn; int nIn;
+  pthread_barrier_t *pBarrier;
+  int64_t nsRun;
+  int64_t *aNs; int nNs;
+  long nCall, nWrong, nErr;
+  uint64_t seed;
+  char zErr[200];
+} ParThread;
+
+static void *par_main(void *pArg){
+  ParThread *t = pArg;
+  sqlite3 *db = 0;
+  sqlite3_stmt *p = 0;
+  char *zErr = 0;
+  BRng rng;
+  int64_t tEnd;
+  int nCap = PAR_MAX_SAMPLES;
+  brng_seed(&rng, t->seed);
+  t->aNs = bxmalloc(sizeof(int64_t)*(size_t)nCap);
+  if( sqlite3_open_v2(t->b->zDbPath, &db, SQLITE_OPEN_READWRITE|SQLITE_OPEN_NOMUTEX, 0)!=SQLITE_OK
+   || sqlite3_exec(db, "PRAGMA cache_size=-131072", 0, 0, 0)!=SQLITE_OK
+   || sqlite3_enable_load_extension(db, 1)!=SQLITE_OK
+   || sqlite3_load_extension(db, t->b->o.zExt, "sqlite3_polarlite_init", &zErr)!=SQLITE_OK
+   || sqlite3_prepare_v3(db, "SELECT authorize(?1, ?2, ?3)", -1, SQLITE_PREPARE_PERSISTENT, &p, 0)
+      !=SQLITE_OK ){
+    snprintf(t->zErr, sizeof(t->zErr), "%s", zErr ? zErr : sqlite3_errmsg(db));
+    sqlite3_free(zErr);
+    pthread_barrier_wait(t->pBarrier);
+    sqlite3_close(db);
+    return 0;
+  }
+  {
+    int i;
+    for(i=0; i<500; i++){   /* warm this connection's cache */
+      int64_t ns;
+      timed_call(db, p, &t->aIn[i % t->nIn].in, t->c->zAction, &ns, 0);
+    }
+  }
+  pthread_barrier_wait(t->pBarrier);
+  tEnd = bnow_ns() + t->nsRun;
+  while( bnow_ns()<tEnd ){
+    const Input *in = &t->aIn[brng_below(&rng, (uint32_t)t->nIn)];
+    int64_t ns;
+    int ans = timed_call(db, p, &in->in, t->c->zAction, &ns, 0);
+    if( ans<0 ) t->nErr++;
+    else if( ans!=in->in.expect ) t->nWrong++;
+    if( t->nNs<nCap ) t->aNs[t->nNs++] = ns;
+    t->nCall++;
+  }
+  sqlite3_finalize(p);
+  sqlite3_close(db);
+  return 0;
+}
+
+/* Runs nThread threads; fills *pStats (us) and returns calls per second. */
+static double par_run(Bench *b, const WlCheck *c, const Input *aIn, int nIn, int nThread,
+                      BStats *pStats, long *pnBad){
+  ParThread at[2];
+  pthread_t aTid[2];
+  pthread_barrier_t barrier;
+  int64_t *aAll;
+  long nCall = 0;
+  int i, n = 0;
+  memset(at, 0, sizeof(at));
+  pthread_barrier_init(&barrier, 0, (unsigned)nThread);
+  for(i=0; i<nThread; i++){
+    at[i].b = b; at[i].c = c; at[i].aIn = aIn; at[i].nIn = nIn;
+    at[i].pBarrier = &barrier;
+    at[i].nsRun = (int64_t)(b->o.rParSeconds * 1e9);
+    at[i].seed = b->o.seed ^ (uint64_t)(i + 1) * 0x9e3779b97f4a7c15ULL;
+    if( pthread_create(&aTid[i], 0, par_main, &at[i]) ) die("pthread_create failed");
+  }
+  for(i=0; i<nThread; i++) pthread_join(aTid[i], 0);
+  pthread_barrier_destroy(&barrier);
+  aAll = bxmalloc(sizeof(int64_t)*(size_t)(at[0].nNs + at[1].nNs + 1));
+  for(i=0; i<nThread; i++){
+    if( at[i].zErr[0] ) printf("ERROR parallel %s: %s\n", c->zName, at[i].zErr);
+    memcpy(aAll + n, at[i].aNs, sizeof(int64_t)*(size_t)at[i].nNs);
+    n += at[i].nNs;
+    nCall += at[i].nCall;
+    *pnBad += at[i].nWrong + at[i].nErr + (at[i].zErr[0] ? 1 : 0);
+    free(at[i].aNs);
+  }
+  bstats_us(aAll, n, pStats);
+  free(aAll);
+  return b->o.rParSeconds>0 ? (double)nCall / b->o.rParSeconds : 0;
+}
+
+static void run_parallel(Bench *b, const WlCheck *c){
+  WlInput *aW = bxmalloc(sizeof(WlInput)*POOL_SIZE);
+  Input *aIn = bxmalloc(sizeof(Input)*2*POOL_SIZE);
+  char zName[64], zLabel[64];
+  int i, n = 0, bWant;
+  Measure *m;
+  for(bWant=1; bWant>=0; bWant--){
+    int k = wl_pool(b->pWl, c, bWant, aW, POOL_SIZE);
+    for(i=0; i<k; i++){
+      memset(&aIn[n], 0, sizeof(Input));
+      aIn[n++].in = aW[i];
+    }
+  }
+  free(aW);
+  snprintf(zName, sizeof(zName), "parallel.%s", c->zName);
+  snprintf(zLabel, sizeof(zLabel), "%s", c->zLabel);
+  m = new_measure(b, M_PAR, zName, zLabel);
+  m->nPool = n;
+  if( n>0 ){
+    m->rThr1 = par_run(b, c, aIn, n, 1, &m->pl, &m->nMismatch);
+    m->rThr2 = par_run(b, c, aIn, n, 2, &m->floor, &m->nMismatch);
+  }
+  free(aIn);
+}
+
 /*----------------------------------------------------------------- lists ---*/
+/* CROSS JOIN: the user's groups first (see VIA_PARENT) */
 static const char zFloorListIssue[] =
-  "WITH repo(id) AS (\n"
+  "WITH org(id) AS (\n"
+  "  SELECT a3 FROM " T_ROLE3 "\n"
+  "   WHERE a1=?1 AND a2 IN ('String:member','String:admin')\n"
+  "     AND a3>='Organization:' AND a3<'Organization;'\n"
+  "  UNION\n"
+  "  SELECT r.a3 FROM " T_GROUP2 " g CROSS JOIN " T_ROLE3 " r ON r.a1=g.a2\n"
+  "   WHERE g.a1=?1 AND r.a2 IN ('String:member','String:admin')\n"
+  "     AND r.a3>='Organization:' AND r.a3<'Organization;'),\n"
+  "repo(id) AS (\n"
   "  SELECT a3 FROM " T_ROLE3 "\n"
   "   WHERE a1=?1 AND a2 IN ('String:reader','String:maintainer')\n"
   "     AND a3>='Repository:' AND a3<'Repository;'\n"
   "  UNION\n"
-  "  SELECT p.a1 FROM " T_ROLE3 " r JOIN " T_REL3 " p ON p.a3=r.a3 AND p.a2='String:parent'\n"
-  "   WHERE r.a1=?1 AND r.a2 IN ('String:member','String:admin')\n"
-  "     AND r.a3>='Organization:' AND r.a3<'Organization;')\n"
+  "  SELECT p.a1 FROM org JOIN " T_REL3 " p ON p.a3=org.id AND p.a2='String:parent')\n"
   "SELECT i.a1 FROM repo JOIN " T_REL3 " i ON i.a3=repo.id AND i.a2='String:parent'\n"
   " WHERE i.a1>='Issue:' AND i.a1<'Issue;'";
 
@@ -769,9 +1033,10 @@ static void print_table(Bench *b){
              m->rFacts, m->rSeconds, m->rSeconds>0 ? m->rFacts / m->rSeconds : 0);
       continue;
     }
-    if( m->eKind==M_CHECK ){
+    if( m->eKind==M_PAR ) continue;   /* their own table, below */
+    if( m->eKind==M_CHECK || m->eKind==M_ACTIONS ){
       const char *zDot = strrchr(m->zName, '.');
-      zAns = zDot ? zDot + 1 : "";
+      zAns = m->eKind==M_ACTIONS ? "mixed" : zDot ? zDot + 1 : "";
       if( m->nPool==0 ){
         printf("%-28s %-5s %5d  (no inputs in this world)\n", m->zLabel, zAns, 0);
         continue;
@@ -809,14 +1074,32 @@ static void print_table(Bench *b){
     Measure *m = &b->aM[i];
     const char *zDot = strrchr(m->zName, '.');
     char zA[40], zB[40];
-    if( (m->eKind!=M_CHECK || m->nPool==0) && m->eKind!=M_LIST ) continue;
+    if( (m->eKind!=M_CHECK || m->nPool==0) && m->eKind!=M_LIST && m->eKind!=M_ACTIONS ) continue;
     /* statements are not traced when a single call exceeded the budget */
     if( m->rPlStmt<0 ) snprintf(zA, sizeof(zA), "- / %.1f", m->rPlAlloc);
     else snprintf(zA, sizeof(zA), "%.1f / %.1f", m->rPlStmt, m->rPlAlloc);
     if( m->rFlStmt<0 ) snprintf(zB, sizeof(zB), "- / %.1f", m->rFlAlloc);
     else snprintf(zB, sizeof(zB), "%.1f / %.1f", m->rFlStmt, m->rFlAlloc);
     printf("%-28s %-5s  %-26s %-26s\n", m->zLabel,
-           m->eKind==M_LIST ? "list" : zDot ? zDot + 1 : "", zA, zB);
+           m->eKind==M_LIST ? "list" : m->eKind==M_ACTIONS ? "mixed" : zDot ? zDot + 1 : "",
+           zA, zB);
+  }
+  for(i=0; i<b->nM && b->aM[i].eKind!=M_PAR; i++){}
+  if( i<b->nM ){
+    printf("\n%-28s %-24s %-24s %12s %12s %7s %5s\n", "authorize, 1 vs 2 threads",
+           "1 thread p50/p90/p99", "2 threads p50/p90/p99", "1 thr call/s", "2 thr call/s",
+           "scale", "bad");
+    for(; i<b->nM; i++){
+      Measure *m = &b->aM[i];
+      char z1[64], z2[64];
+      if( m->eKind!=M_PAR ) continue;
+      snprintf(z1, sizeof(z1), "%.1f / %.1f / %.1f", m->pl.p50, m->pl.p90, m->pl.p99);
+      snprintf(z2, sizeof(z2), "%.1f / %.1f / %.1f", m->floor.p50, m->floor.p90, m->floor.p99);
+      printf("%-28s %-24s %-24s %12.0f %12.0f %6.2fx %5ld\n", m->zLabel, z1, z2,
+             m->rThr1, m->rThr2, m->rThr1>0 ? m->rThr2 / m->rThr1 : 0, m->nMismatch);
+    }
+    printf("(each thread its own connection; allowed and denied inputs mixed; %.0f s per cell)\n",
+           b->o.rParSeconds);
   }
   printf("(statements: traced with sqlite3_trace_v2, the outer SELECT included;\n"
          " allocs: calls to SQLite's heap allocator, lookaside not included)\n");
@@ -856,8 +1139,18 @@ static void write_json(Bench *b, long nBad){
         fprintf(f, "\"kind\": \"policy_load\", ");
         json_stats(f, "ms", &m->pl);
         break;
+      case M_PAR:
+        fprintf(f, "\"kind\": \"parallel\", \"pool\": %d, ", m->nPool);
+        json_stats(f, "threads1_us", &m->pl);
+        fputs(", ", f);
+        json_stats(f, "threads2_us", &m->floor);
+        fprintf(f, ", \"threads1_calls_per_s\": %.0f, \"threads2_calls_per_s\": %.0f, "
+                   "\"wrong\": %ld}", m->rThr1, m->rThr2, m->nMismatch);
+        continue;
+      case M_ACTIONS:
       case M_CHECK:
-        fprintf(f, "\"kind\": \"authorize\", \"pool\": %d, ", m->nPool);
+        fprintf(f, "\"kind\": \"%s\", \"pool\": %d, ",
+                m->eKind==M_CHECK ? "authorize" : "actions", m->nPool);
         json_stats(f, "polarlite_us", &m->pl);
         fputs(", ", f);
         json_stats(f, "floor_us", &m->floor);
@@ -874,7 +1167,10 @@ static void write_json(Bench *b, long nBad){
         fprintf(f, ", \"ratio_p50\": %.3f", m->floor.p50>0 ? m->pl.p50 / m->floor.p50 : 0);
         break;
     }
-    if( m->eKind==M_CHECK || m->eKind==M_LIST ){
+    if( m->eKind!=M_LIST && m->pl.mean>0 ){
+      fprintf(f, ", \"polarlite_calls_per_s\": %.0f", 1e6 / m->pl.mean);
+    }
+    if( m->eKind==M_CHECK || m->eKind==M_LIST || m->eKind==M_ACTIONS ){
       fprintf(f, ", \"polarlite_stmts_per_call\": %.2f, \"polarlite_allocs_per_call\": %.2f, "
                  "\"floor_stmts_per_call\": %.2f, \"floor_allocs_per_call\": %.2f",
               m->rPlStmt, m->rPlAlloc, m->rFlStmt, m->rFlAlloc);
@@ -898,7 +1194,8 @@ static void usage(void){
     "usage: bench_engine [--size N] [--iters N] [--list-iters N] [--seed S]\n"
     "                    [--ext PATH] [--policy FILE] [--json FILE] [--only SUBSTR]\n"
     "                    [--db FILE] [--load insert|batch] [--cache-mb N]\n"
-    "                    [--budget SECONDS] [--verbose] [--side polarlite|floor]\n");
+    "                    [--budget SECONDS] [--par-seconds S] [--verbose]\n"
+    "                    [--side polarlite|floor]\n");
   exit(2);
 }
 
@@ -906,7 +1203,7 @@ static void parse_opts(Opts *o, int argc, char **argv){
   int i;
   const char *z;
   memset(o, 0, sizeof(*o));
-  o->nSize = 300000;
+  o->nSize = 1000000;
   o->nIter = 20000;
   o->nListIter = 30;
   o->seed = 42;
@@ -915,6 +1212,7 @@ static void parse_opts(Opts *o, int argc, char **argv){
   o->zJson = "results-engine.json";
   o->nCacheMb = 128;
   o->rBudget = 60;
+  o->rParSeconds = 2;
   if( (z = getenv("BENCH_SIZE"))!=0 && *z ) o->nSize = atol(z);
   for(i=1; i<argc; i++){
     const char *a = argv[i], *v = i+1<argc ? argv[i+1] : 0;
@@ -927,10 +1225,11 @@ static void parse_opts(Opts *o, int argc, char **argv){
     else if( !strcmp(a, "--ext") ) o->zExt = v;
     else if( !strcmp(a, "--policy") ) o->zPolicy = v;
     else if( !strcmp(a, "--json") ) o->zJson = v;
-    else if( !strcmp(a, "--only") ) o->zOnly = v;
+    else if( !strcmp(a, "--only") ) o->zOnly = v;   /* SUBSTR[,SUBSTR...] */
     else if( !strcmp(a, "--db") ) o->zDb = v;
     else if( !strcmp(a, "--cache-mb") ) o->nCacheMb = atoi(v);
     else if( !strcmp(a, "--budget") ) o->rBudget = atof(v);
+    else if( !strcmp(a, "--par-seconds") ) o->rParSeconds = atof(v);
     else if( !strcmp(a, "--side") ){
       if( !strcmp(v, "polarlite") ) o->eSide = 1;
       else if( !strcmp(v, "floor") ) o->eSide = 2;
@@ -971,6 +1270,26 @@ static void open_db(Bench *b){
   sqlite3_enable_load_extension(b->db, 0);
 }
 
+static int has_tables(Bench *b){
+  sqlite3_stmt *p = prepare_or_die(b->db, "SELECT count(*) FROM sqlite_schema");
+  int n = sqlite3_step(p)==SQLITE_ROW ? sqlite3_column_int(p, 0) : 0;
+  sqlite3_finalize(p);
+  return n>0;
+}
+
+/* Closes the connection and deletes the database file with its WAL. */
+static void remove_db(Bench *b){
+  const char *azSuffix[] = { "", "-wal", "-shm" };
+  char z[600];
+  int i;
+  sqlite3_close(b->db);
+  b->db = 0;
+  for(i=0; i<3; i++){
+    snprintf(z, sizeof(z), "%s%s", b->zDbPath, azSuffix[i]);
+    unlink(z);
+  }
+}
+
 static void close_db(Bench *b){
   sqlite3_close(b->db);
   if( b->zDir[0] ){
@@ -1009,6 +1328,12 @@ int main(int argc, char **argv){
          sqlite3_libversion(), b.zDbPath, b.o.nCacheMb, b.o.nIter);
 
   bReuse = b.o.zDb && world_in_db(&b);
+  if( b.o.zDb && !bReuse && has_tables(&b) ){
+    /* another world (size, seed or generator): start this file over */
+    printf("%s holds another world: recreating it\n", b.zDbPath);
+    remove_db(&b);
+    open_db(&b);
+  }
   tLoad = polar_load(&b, zSrc, nSrc);
   m = new_measure(&b, M_LOAD, bReuse ? "policy_load.reused_db" : "policy_load.empty_db",
                   bReuse ? "policy load (reused db)" : "policy load (empty db)");
@@ -1032,6 +1357,15 @@ int main(int argc, char **argv){
       run_check(&b, c, 0);
     }
   }
+  if( wants(&b, "actions_repo") ) run_actions(&b);
+  for(i=0; i<wl_nList; i++){
+    if( wants(&b, wl_aList[i].zName) ){
+      long nCount;
+      int u = wl_issue_list_user(b.pWl, wl_aList[i].nTarget, &nCount);
+      run_list_measure(&b, wl_aList[i].zName, wl_aList[i].zLabel, u, "read", GC_ISSUE,
+                       zFloorListIssue, gc_can_read_issue, b.w->nIssue);
+    }
+  }
   if( wants(&b, "list_issue_read") ){
     run_list_measure(&b, "list_issue_read", "list Issue read (org admin)",
                      b.w->iOrgPowerUser, "read", GC_ISSUE, zFloorListIssue,
@@ -1049,6 +1383,12 @@ int main(int argc, char **argv){
     bstats_ms(aNs, 20, &m->pl);
     snprintf(m->zBar, sizeof(m->zBar), "<=5 ms");
     m->bBarMet = m->pl.p50<=5.0;
+  }
+
+  for(i=0; i<wl_nCheck && b.o.rParSeconds>0; i++){
+    char zPar[80];
+    snprintf(zPar, sizeof(zPar), "parallel.%s", wl_aCheck[i].zName);
+    if( wants(&b, zPar) ) run_parallel(&b, &wl_aCheck[i]);
   }
 
   print_table(&b);

@@ -4,11 +4,15 @@
 ** How the world is shaped (N = facts requested):
 **   users N/20, organizations N/1000 (at least 3), repositories 5% of N,
 **   issues 30% of N, folder parent links about 17% of N, repository roles
-**   13%, folder roles 9%, global admins N/30000 (at least 1); organization
-**   roles take the rest so that the world holds exactly N facts.
+**   13%, folder roles 9%, global admins N/30000 (at least 1), groups N/2000
+**   (at least 3) with 3% of N memberships (has_group) and one organization
+**   role each (every third group a second one); organization roles of
+**   users take the rest so that the world holds exactly N facts.
 **   Repositories pick their organization from a Zipf(1.0) law and members
 **   pick organizations from a Zipf(0.8) law, so organization 0 is huge
 **   (about 16% of repositories, hence of issues) and most are small.
+**   Group memberships pick their group from a Zipf(1.0) law: group 0 has
+**   about an eighth of all memberships, most groups a few dozen.
 **   Folders form trees up to 10 levels below their root: 2 trees in 5 are
 **   plain chains of 11 folders (their depth-10 leaves drive the "10 nested
 **   folders" check), the rest branch at random. One chain in 25 also gets a
@@ -28,10 +32,10 @@
 #define GC_MAX_DEPTH 10
 
 static const char *const azType[GC_NKIND] = {
-  "User", "Organization", "Repository", "Issue", "Folder"
+  "User", "Organization", "Repository", "Issue", "Folder", "Group"
 };
 static const char *const azPrefix[GC_NKIND] = {
-  "user_", "org_", "repo_", "issue_", "folder_"
+  "user_", "org_", "repo_", "issue_", "folder_", "group_"
 };
 static const char *const azRole[GC_NROLE] = {
   "admin", "member", "reader", "maintainer", "viewer", "editor", "admin"
@@ -52,6 +56,10 @@ static uint64_t role_key(int user, int eRole, int res){
   /* +1 keeps key 0 free for the set */
   return ((uint64_t)(user + 1) << 36) | ((uint64_t)eRole << 32) | (uint32_t)res;
 }
+/* Keys of the other facts in the same set: roles of groups (group in the
+** user's place) and has_group(user, group). */
+#define KEY_GROUP_ROLE(g, eRole, org) role_key((g), 8 + (eRole), (org))
+#define KEY_MEMBER(u, g)              role_key((u), 15, (g))
 
 /* Growable arrays ------------------------------------------------------*/
 typedef struct Gen {
@@ -169,7 +177,9 @@ GcWorld *gc_world_new(long N, uint64_t seed){
   GcWorld *w;
   double *aRepoCdf, *aMemberCdf;
   long nFolderBudget, nRepoRole, nFolderRole, nGlobal, nOrgRole, nRest, nTry;
-  int i, nTree, nChain;
+  long nMemberBudget;
+  double *aGroupCdf;
+  int i, nTree, nChain, nGroupRoleAlloc;
   int *aTreeRoot = 0; int nTreeAlloc = 0;
 
   if( N<500 ) N = 500;
@@ -190,6 +200,8 @@ GcWorld *gc_world_new(long N, uint64_t seed){
   nRepoRole = N * 13 / 100;
   nFolderRole = N * 9 / 100;
   nGlobal = N / 30000; if( nGlobal<1 ) nGlobal = 1;
+  w->nGroup = (int)(N / 2000); if( w->nGroup<3 ) w->nGroup = 3;
+  nMemberBudget = N * 3 / 100;
   w->iOrgPowerUser = 0;
   w->iFolderPowerUser = 1;
 
@@ -247,9 +259,39 @@ GcWorld *gc_world_new(long N, uint64_t seed){
   /* global admins: users 2 .. 2+nGlobal-1 */
   for(i=0; i<nGlobal && 2+i<w->nUser; i++) add_role(&g, 2 + i, GC_GLOBAL_ADMIN, 0);
 
+  /* groups: one organization role each (a second for every third
+  ** group), members drawn from a Zipf(1.0) law over the groups */
+  nGroupRoleAlloc = w->nGroup * 2;
+  w->aGroupRole = bxmalloc(sizeof(GcRole)*(size_t)nGroupRoleAlloc);
+  for(i=0; i<w->nGroup; i++){
+    int k;
+    for(k=0; k<(i % 3==0 ? 2 : 1); k++){
+      int o = zipf_pick(&g.rng, aMemberCdf, w->nOrg);
+      int r = brng_below(&g.rng, 5)==0 ? GC_ORG_ADMIN : GC_ORG_MEMBER;
+      if( !bset_add(&g.roles, KEY_GROUP_ROLE(i, r, o)) ) continue;
+      w->aGroupRole[w->nGroupRole].user = i;
+      w->aGroupRole[w->nGroupRole].role = r;
+      w->aGroupRole[w->nGroupRole].res = o;
+      w->nGroupRole++;
+    }
+  }
+  aGroupCdf = zipf_cdf(w->nGroup, 1.0);
+  w->aMemberUser = bxmalloc(sizeof(int32_t)*(size_t)(nMemberBudget + 1));
+  w->aMemberGroup = bxmalloc(sizeof(int32_t)*(size_t)(nMemberBudget + 1));
+  for(nTry=0; w->nMember<nMemberBudget && nTry<nMemberBudget*8; nTry++){
+    int gr = zipf_pick(&g.rng, aGroupCdf, w->nGroup);
+    int u = (int)brng_below(&g.rng, (uint32_t)w->nUser);
+    if( !bset_add(&g.roles, KEY_MEMBER(u, gr)) ) continue;
+    w->aMemberUser[w->nMember] = u;
+    w->aMemberGroup[w->nMember] = gr;
+    w->nMember++;
+  }
+  free(aGroupCdf);
+
   /* organization roles take what is left of N */
   add_role(&g, w->iOrgPowerUser, GC_ORG_ADMIN, 0);
-  nOrgRole = N - (w->nRepo + w->nIssue + g.nFolderLink + w->nRole);
+  nOrgRole = N - (w->nRepo + w->nIssue + g.nFolderLink + w->nRole
+                  + w->nGroupRole + w->nMember);
   nRest = w->nRole + (nOrgRole>0 ? nOrgRole : 0);
   for(nTry=0; w->nRole<nRest && nTry<nOrgRole*8; nTry++){
     int o = zipf_pick(&g.rng, aMemberCdf, w->nOrg);
@@ -257,7 +299,20 @@ GcWorld *gc_world_new(long N, uint64_t seed){
     add_role(&g, u, brng_below(&g.rng, 10)==0 ? GC_ORG_ADMIN : GC_ORG_MEMBER, o);
   }
 
-  w->nFact = w->nRepo + w->nIssue + g.nFolderLink + w->nRole;
+  w->nFact = w->nRepo + w->nIssue + g.nFolderLink + w->nRole + w->nGroupRole + w->nMember;
+  {
+    /* groups of each user, for the oracle */
+    int *aFill;
+    w->aUserGroupStart = bxmalloc(sizeof(int)*(size_t)(w->nUser + 1));
+    w->aUserGroup = bxmalloc(sizeof(int)*(size_t)(w->nMember + 1));
+    aFill = bxmalloc(sizeof(int)*(size_t)(w->nUser + 1));
+    memset(w->aUserGroupStart, 0, sizeof(int)*(size_t)(w->nUser + 1));
+    for(i=0; i<w->nMember; i++) w->aUserGroupStart[w->aMemberUser[i] + 1]++;
+    for(i=0; i<w->nUser; i++) w->aUserGroupStart[i + 1] += w->aUserGroupStart[i];
+    memcpy(aFill, w->aUserGroupStart, sizeof(int)*(size_t)(w->nUser + 1));
+    for(i=0; i<w->nMember; i++) w->aUserGroup[aFill[w->aMemberUser[i]]++] = w->aMemberGroup[i];
+    free(aFill);
+  }
   free(aRepoCdf);
   free(aMemberCdf);
   free(aTreeRoot);
@@ -276,6 +331,11 @@ void gc_world_free(GcWorld *w){
   free(w->aFolderFlags);
   free(w->aChainLeaf);
   free(w->aRole);
+  free(w->aGroupRole);
+  free(w->aMemberUser);
+  free(w->aMemberGroup);
+  free(w->aUserGroupStart);
+  free(w->aUserGroup);
   if( w->pIndex ){ bset_free((BSet*)w->pIndex); free(w->pIndex); }
   free(w);
 }
@@ -320,6 +380,18 @@ int gc_world_emit(const GcWorld *w, GcSink xSink, void *pCtx){
     }
     if( rc ) return rc;
   }
+  for(i=0; i<w->nGroupRole; i++){
+    const GcRole *p = &w->aGroupRole[i];
+    set_ref(&a[0], GC_GROUP, p->user);
+    set_str(&a[1], azRole[p->role]);
+    set_ref(&a[2], GC_ORG, p->res);
+    if( (rc = xSink(pCtx, "has_role", 3, a))!=0 ) return rc;
+  }
+  for(i=0; i<w->nMember; i++){
+    set_ref(&a[0], GC_USER, w->aMemberUser[i]);
+    set_ref(&a[1], GC_GROUP, w->aMemberGroup[i]);
+    if( (rc = xSink(pCtx, "has_group", 2, a))!=0 ) return rc;
+  }
   return 0;
 }
 
@@ -328,8 +400,20 @@ int gc_has_role(const GcWorld *w, int user, int eRole, int res){
   return bset_has((const BSet*)w->pIndex, role_key(user, eRole, res));
 }
 
+/* has_role(user, role, org) if group matches Group and
+**   has_group(user, group) and has_role(group, role, org) */
+int gc_org_role(const GcWorld *w, int u, int eRole, int o){
+  const BSet *p = (const BSet*)w->pIndex;
+  int k;
+  if( bset_has(p, role_key(u, eRole, o)) ) return 1;
+  for(k=w->aUserGroupStart[u]; k<w->aUserGroupStart[u + 1]; k++){
+    if( bset_has(p, KEY_GROUP_ROLE(w->aUserGroup[k], eRole, o)) ) return 1;
+  }
+  return 0;
+}
+
 int gc_can_read_org(const GcWorld *w, int u, int o){
-  return gc_has_role(w, u, GC_ORG_MEMBER, o) || gc_has_role(w, u, GC_ORG_ADMIN, o);
+  return gc_org_role(w, u, GC_ORG_MEMBER, o) || gc_org_role(w, u, GC_ORG_ADMIN, o);
 }
 
 int gc_can_read_repo(const GcWorld *w, int u, int r){
@@ -340,7 +424,17 @@ int gc_can_read_repo(const GcWorld *w, int u, int r){
 
 int gc_can_push_repo(const GcWorld *w, int u, int r){
   return gc_has_role(w, u, GC_REPO_MAINTAINER, r)
-      || gc_has_role(w, u, GC_ORG_ADMIN, w->aRepoOrg[r]);
+      || gc_org_role(w, u, GC_ORG_ADMIN, w->aRepoOrg[r]);
+}
+
+int gc_can_push_issue(const GcWorld *w, int u, int i){
+  return gc_can_push_repo(w, u, w->aIssueRepo[i]);
+}
+
+int gc_repo_actions(const GcWorld *w, int u, int r){
+  return (gc_can_read_repo(w, u, r) ? GC_ACT_READ : 0)
+       | (gc_can_push_repo(w, u, r) ? GC_ACT_PUSH : 0)
+       | (gc_can_delete_repo(w, u, r) ? GC_ACT_DELETE : 0);
 }
 
 int gc_can_delete_repo(const GcWorld *w, int u, int r){

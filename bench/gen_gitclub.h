@@ -1,8 +1,9 @@
 /*
 ** gen_gitclub.h — a deterministic GitClub-like world for benchmarks.
 **
-** gc_world_new(nFacts, seed) builds, in memory, a world of users,
-** organizations (a few huge, many small), repositories (parent org),
+** gc_world_new(nFacts, seed) builds, in memory, a world of users, user
+** groups (members; a role on an organization), organizations (a few huge,
+** many small), repositories (parent org),
 ** issues (parent repository), folders in trees up to 10 levels deep (some
 ** plain chains, a few with a parent cycle) and roles: org admin/member,
 ** repository reader/maintainer, folder viewer/editor and global admin. The
@@ -24,7 +25,7 @@
 #include <stdint.h>
 
 /* Entity kinds; gc_ref() spells them "Type:prefix_N". */
-enum { GC_USER = 0, GC_ORG, GC_REPO, GC_ISSUE, GC_FOLDER, GC_NKIND };
+enum { GC_USER = 0, GC_ORG, GC_REPO, GC_ISSUE, GC_FOLDER, GC_GROUP, GC_NKIND };
 
 /* Role codes (each belongs to one kind of resource, or is global). */
 enum {
@@ -40,7 +41,7 @@ typedef struct GcRole { int32_t user; int32_t role; int32_t res; } GcRole;
 typedef struct GcWorld {
   uint64_t seed;
   long nTarget;                   /* facts requested */
-  int nUser, nOrg, nRepo, nIssue, nFolder;
+  int nUser, nOrg, nRepo, nIssue, nFolder, nGroup;
   int32_t *aRepoOrg;              /* [nRepo]  parent organization */
   int32_t *aIssueRepo;            /* [nIssue] parent repository */
   int32_t *aFolderParent;         /* [nFolder] parent folder, -1 = none */
@@ -49,6 +50,9 @@ typedef struct GcWorld {
   uint8_t *aFolderFlags;          /* [nFolder] GC_FF_* */
   int nChainLeaf; int32_t *aChainLeaf; /* depth-10 leaves of chain trees */
   GcRole *aRole; int nRole;       /* every role fact, in emit order */
+  GcRole *aGroupRole; int nGroupRole; /* organization roles of groups (.user = group) */
+  int32_t *aMemberUser, *aMemberGroup; int nMember; /* has_group(user, group) */
+  int *aUserGroupStart, *aUserGroup;  /* groups of each user (CSR over nUser) */
   int nFolderCycle;               /* trees whose root was given a parent */
   long nFact;                     /* facts in the world */
   /* the users the list benchmarks use */
@@ -75,13 +79,22 @@ const char *gc_type_name(int eKind);
 char *gc_ref(char *zBuf, int eKind, int idx);
 const char *gc_role_name(int eRole);
 
-/* The oracle: bench/gitclub.polar evaluated over the in-memory facts. */
+/* The oracle: bench/gitclub.polar evaluated over the in-memory facts.
+** gc_has_role is a stored role fact of the user; gc_org_role also counts
+** the roles of the user's groups (the policy's has_role rule for groups). */
 int gc_has_role(const GcWorld*, int user, int eRole, int res);
+int gc_org_role(const GcWorld*, int user, int eRole, int org);
 int gc_can_read_org(const GcWorld*, int user, int org);
 int gc_can_read_repo(const GcWorld*, int user, int repo);
 int gc_can_push_repo(const GcWorld*, int user, int repo);
 int gc_can_delete_repo(const GcWorld*, int user, int repo);
 int gc_can_read_issue(const GcWorld*, int user, int issue);
 int gc_can_read_folder(const GcWorld*, int user, int folder);
+int gc_can_push_issue(const GcWorld*, int user, int issue);
+/* Bit mask of the actions (GC_ACT_*) the user has on a repository. */
+#define GC_ACT_READ   1
+#define GC_ACT_PUSH   2
+#define GC_ACT_DELETE 4
+int gc_repo_actions(const GcWorld*, int user, int repo);
 
 #endif /* GEN_GITCLUB_H */

@@ -14,6 +14,8 @@
 ** --workload prints, instead of facts, the inputs bench_engine measures:
 **   check <TAB> allow|deny <TAB> actor <TAB> action <TAB> resource <TAB> expected
 ** for every check of workload.c (--pool inputs each, default 1024), then
+**   actions_repo <TAB> mixed <TAB> actor <TAB> * <TAB> resource <TAB> mask
+** for polar_actions (mask: 1 read, 2 push, 4 delete), then
 **   list <TAB> name <TAB> actor <TAB> action <TAB> type <TAB> expected count
 ** for the list benchmarks.
 **
@@ -63,6 +65,17 @@ static void print_workload(const GcWorld *w, uint64_t seed, int nPool){
       }
     }
   }
+  {
+    int nIn = wl_actions_pool(p, a, nPool);
+    for(j=0; j<nIn; j++){
+      printf("actions_repo\tmixed\t%s\t*\t%s\t%d\n", a[j].zUser, a[j].zRes, a[j].expect);
+    }
+  }
+  for(i=0; i<wl_nList; i++){
+    long nCount;
+    int u = wl_issue_list_user(p, wl_aList[i].nTarget, &nCount);
+    printf("list\t%s\tUser:user_%d\tread\tIssue\t%ld\n", wl_aList[i].zName, u, nCount);
+  }
   for(n=0, j=0; j<w->nIssue; j++) n += gc_can_read_issue(w, w->iOrgPowerUser, j);
   printf("list\tlist_issue_read\tUser:user_%d\tread\tIssue\t%ld\n", w->iOrgPowerUser, n);
   for(n=0, j=0; j<w->nFolder; j++) n += gc_can_read_folder(w, w->iFolderPowerUser, j);
@@ -105,10 +118,11 @@ int main(int argc, char **argv){
     rc = gc_world_emit(w, print_fact, &o);
   }
   if( fflush(o.f) ) rc = 1;
-  fprintf(stderr, "gen_gitclub: %ld facts: %d users, %d orgs, %d repos, %d issues, "
-          "%d folders (%d chains of depth 10, %d cycles), %d roles\n",
-          w->nFact, w->nUser, w->nOrg, w->nRepo, w->nIssue, w->nFolder,
-          w->nChainLeaf, w->nFolderCycle, w->nRole);
+  fprintf(stderr, "gen_gitclub: %ld facts: %d users, %d groups (%d members, %d roles), "
+          "%d orgs, %d repos, %d issues, %d folders (%d chains of depth 10, %d cycles), "
+          "%d user roles\n",
+          w->nFact, w->nUser, w->nGroup, w->nMember, w->nGroupRole, w->nOrg, w->nRepo,
+          w->nIssue, w->nFolder, w->nChainLeaf, w->nFolderCycle, w->nRole);
   gc_world_free(w);
   if( rc ){ fprintf(stderr, "gen_gitclub: write error\n"); return 1; }
   return 0;

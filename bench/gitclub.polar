@@ -1,7 +1,10 @@
 # GitClub — the benchmark policy (bench/README.md).
-# Organizations hold repositories, repositories hold issues, folders nest.
+# Organizations hold repositories, repositories hold issues, folders nest,
+# users belong to groups and a group's role on an organization is its
+# members' role.
 
 actor User {}
+actor Group {}
 
 global {
   roles = ["admin"];
@@ -15,6 +18,11 @@ resource Organization {
   "member" if "admin";
   "add_member" if "admin";
 }
+
+has_role(user: User, role: String, org: Organization) if
+  group matches Group and
+  has_group(user, group) and
+  has_role(group, role, org);
 
 resource Repository {
   roles = ["reader", "maintainer"];

@@ -22,6 +22,8 @@ struct Workload {
   int *aLeafRole; int nLeafRole;     /* roles held on chain roots */
   int *aCycleLeaf; int nCycleLeaf;   /* leaves of chains with a cycle */
   int *aGlobalAdmin; int nGlobalAdmin;
+  int *aGroupMemberStart, *aGroupMember; /* members of each group (CSR) */
+  long *aUserIssues;                 /* [nUser] issues readable, or NULL */
 };
 
 uint32_t wl_below(Workload *p, int n){ return brng_below(&p->rng, (uint32_t)n); }
@@ -52,6 +54,7 @@ Workload *wl_new(const GcWorld *w, uint64_t seed){
   brng_seed(&p->rng, seed ^ 0x776f726b6c6f6164ULL);
   csr_build(w->aRepoOrg, w->nRepo, w->nOrg, &p->aOrgRepoStart, &p->aOrgRepo);
   csr_build(w->aIssueRepo, w->nIssue, w->nRepo, &p->aRepoIssueStart, &p->aRepoIssue);
+  csr_build(w->aMemberGroup, w->nMember, w->nGroup, &p->aGroupMemberStart, &p->aGroupMember);
   p->aOrgRole = bxmalloc(sizeof(int)*nRole);
   p->aRepoRole = bxmalloc(sizeof(int)*nRole);
   p->aLeafRole = bxmalloc(sizeof(int)*nRole);
@@ -87,6 +90,8 @@ void wl_free(Workload *p){
   free(p->aRepoIssueStart); free(p->aRepoIssue);
   free(p->aOrgRole); free(p->aRepoRole); free(p->aLeafRole);
   free(p->aRootLeaf); free(p->aCycleLeaf); free(p->aGlobalAdmin);
+  free(p->aGroupMemberStart); free(p->aGroupMember);
+  free(p->aUserIssues);
   free(p);
 }
 
@@ -102,13 +107,25 @@ static int random_issue_of_repo(Workload *p, int r){
 }
 
 /* A repository the user reaches through a role: one time in four a direct
-** repository role, otherwise an organization role and one of its repos. */
+** repository role, one in four a role of one of the user's groups,
+** otherwise the user's own organization role and one of its repos. */
 static int pick_repo_grant(Workload *p, int *pU, int *pRes){
   const GcRole *r;
-  if( wl_below(p, 4)==0 && p->nRepoRole ){
+  uint32_t x = wl_below(p, 4);
+  if( x==0 && p->nRepoRole ){
     r = &p->w->aRole[p->aRepoRole[wl_below(p, p->nRepoRole)]];
     *pU = r->user; *pRes = r->res;
     return 1;
+  }
+  if( x==1 && p->w->nGroupRole ){
+    int g, n;
+    r = &p->w->aGroupRole[wl_below(p, p->w->nGroupRole)];
+    g = r->user;
+    n = p->aGroupMemberStart[g + 1] - p->aGroupMemberStart[g];
+    if( n==0 ) return 0;
+    *pU = p->aGroupMember[p->aGroupMemberStart[g] + (int)wl_below(p, n)];
+    *pRes = random_repo_of_org(p, r->res);
+    return *pRes>=0;
   }
   if( !p->nOrgRole ) return 0;
   r = &p->w->aRole[p->aOrgRole[wl_below(p, p->nOrgRole)]];
@@ -181,9 +198,6 @@ static int pick_global_grant(Workload *p, int *pU, int *pRes){
   return 1;
 }
 
-static int oracle_issue_close(const GcWorld *w, int u, int i){
-  return gc_can_push_repo(w, u, w->aIssueRepo[i]);
-}
 
 /* The checks ------------------------------------------------------------*/
 const WlCheck wl_aCheck[] = {
@@ -192,13 +206,20 @@ const WlCheck wl_aCheck[] = {
   { "rebac_issue_read", "ReBAC issue>repo>org read", "read", GC_ISSUE,
     gc_can_read_issue, pick_issue_grant, pick_issue_any, 10, 40, 1.5 },
   { "rebac_issue_close", "ReBAC issue>repo>org close", "close", GC_ISSUE,
-    oracle_issue_close, pick_issue_close_grant, pick_issue_any, 10, 40, 1.5 },
+    gc_can_push_issue, pick_issue_close_grant, pick_issue_any, 10, 40, 1.5 },
   { "folder10_read", "10 nested folders read", "read", GC_FOLDER,
     gc_can_read_folder, pick_folder_grant, pick_folder_any, 50, 0, 0 },
   { "global_repo_delete", "global role repo delete", "delete", GC_REPO,
     gc_can_delete_repo, pick_global_grant, pick_repo_any, 10, 40, 1.5 },
 };
 const int wl_nCheck = (int)(sizeof(wl_aCheck)/sizeof(wl_aCheck[0]));
+
+const WlList wl_aList[] = {
+  { "list_issue_10", "list Issue read (~10)", 10 },
+  { "list_issue_1k", "list Issue read (~1k)", 1000 },
+  { "list_issue_10k", "list Issue read (~10k)", 10000 },
+};
+const int wl_nList = (int)(sizeof(wl_aList)/sizeof(wl_aList[0]));
 
 int wl_pool(Workload *p, const WlCheck *c, int bWant, WlInput *aOut, int nMax){
   int n = 0;
@@ -215,6 +236,100 @@ int wl_pool(Workload *p, const WlCheck *c, int bWant, WlInput *aOut, int nMax){
     aOut[n].expect = bWant;
     gc_ref(aOut[n].zUser, GC_USER, u);
     gc_ref(aOut[n].zRes, c->eResKind, res);
+    n++;
+  }
+  return n;
+}
+
+/* Lists ----------------------------------------------------------------*/
+
+/* Issues each user may read: those of every organization the user, or one
+** of the user's groups, holds a role on, plus those of repositories the
+** user holds a direct role on whose organization is not already counted.
+** Marks are stamped with the user's number, so nothing is cleared. */
+static void count_readable_issues(Workload *p){
+  const GcWorld *w = p->w;
+  long *aOrgIssues = bxmalloc(sizeof(long)*(size_t)w->nOrg);
+  int *aOrgMark = bxmalloc(sizeof(int)*(size_t)w->nOrg);
+  int *aRepoMark = bxmalloc(sizeof(int)*(size_t)(w->nRepo ? w->nRepo : 1));
+  int *aUserRoleStart, *aUserRole, *aRoleUser, *aGroupRoleStart, *aGroupRoleIdx;
+  int u, i, k;
+  aRoleUser = bxmalloc(sizeof(int)*(size_t)(w->nRole + w->nGroupRole + 1));
+  for(i=0; i<w->nRole; i++) aRoleUser[i] = w->aRole[i].user;
+  csr_build(aRoleUser, w->nRole, w->nUser, &aUserRoleStart, &aUserRole);
+  for(i=0; i<w->nGroupRole; i++) aRoleUser[i] = w->aGroupRole[i].user;
+  csr_build(aRoleUser, w->nGroupRole, w->nGroup, &aGroupRoleStart, &aGroupRoleIdx);
+  free(aRoleUser);
+  memset(aOrgIssues, 0, sizeof(long)*(size_t)w->nOrg);
+  for(i=0; i<w->nIssue; i++) aOrgIssues[w->aRepoOrg[w->aIssueRepo[i]]]++;
+  for(i=0; i<w->nOrg; i++) aOrgMark[i] = -1;
+  for(i=0; i<w->nRepo; i++) aRepoMark[i] = -1;
+  p->aUserIssues = bxmalloc(sizeof(long)*(size_t)w->nUser);
+  for(u=0; u<w->nUser; u++){
+    long n = 0;
+    for(k=aUserRoleStart[u]; k<aUserRoleStart[u + 1]; k++){
+      const GcRole *r = &w->aRole[aUserRole[k]];
+      if( (r->role==GC_ORG_ADMIN || r->role==GC_ORG_MEMBER) && aOrgMark[r->res]!=u ){
+        aOrgMark[r->res] = u;
+        n += aOrgIssues[r->res];
+      }
+    }
+    for(k=w->aUserGroupStart[u]; k<w->aUserGroupStart[u + 1]; k++){
+      int g = w->aUserGroup[k], j;
+      for(j=aGroupRoleStart[g]; j<aGroupRoleStart[g + 1]; j++){
+        const GcRole *r = &w->aGroupRole[aGroupRoleIdx[j]];
+        if( aOrgMark[r->res]!=u ){
+          aOrgMark[r->res] = u;
+          n += aOrgIssues[r->res];
+        }
+      }
+    }
+    for(k=aUserRoleStart[u]; k<aUserRoleStart[u + 1]; k++){
+      const GcRole *r = &w->aRole[aUserRole[k]];
+      if( (r->role==GC_REPO_READER || r->role==GC_REPO_MAINTAINER)
+       && aOrgMark[w->aRepoOrg[r->res]]!=u && aRepoMark[r->res]!=u ){
+        aRepoMark[r->res] = u;
+        n += p->aRepoIssueStart[r->res + 1] - p->aRepoIssueStart[r->res];
+      }
+    }
+    p->aUserIssues[u] = n;
+  }
+  free(aUserRoleStart); free(aUserRole); free(aGroupRoleStart); free(aGroupRoleIdx);
+  free(aOrgIssues); free(aOrgMark); free(aRepoMark);
+}
+
+int wl_issue_list_user(Workload *p, long nTarget, long *pnCount){
+  int u, best = 0;
+  long dBest = -1;
+  if( !p->aUserIssues ) count_readable_issues(p);
+  for(u=0; u<p->w->nUser; u++){
+    long d = p->aUserIssues[u] - nTarget;
+    if( d<0 ) d = -d;
+    if( dBest<0 || d<dBest ){ dBest = d; best = u; }
+  }
+  if( pnCount ) *pnCount = p->aUserIssues[best];
+  return best;
+}
+
+/* Actions ----------------------------------------------------------------*/
+int wl_actions_pool(Workload *p, WlInput *aOut, int nMax){
+  const GcWorld *w = p->w;
+  int n = 0;
+  long nTry;
+  brng_seed(&p->rng, p->seed ^ bhash_str("actions_repo", 12));
+  for(nTry=0; n<nMax && nTry<(long)nMax*50; nTry++){
+    int u, res, ok;
+    uint32_t x = wl_below(p, 6);
+    if( x<3 ) ok = pick_repo_grant(p, &u, &res);
+    else if( x==3 ) ok = pick_global_grant(p, &u, &res);
+    else ok = pick_repo_any(p, &u, &res);
+    if( !ok ) continue;
+    memset(&aOut[n], 0, sizeof(WlInput));
+    aOut[n].user = u;
+    aOut[n].res = res;
+    aOut[n].expect = gc_repo_actions(w, u, res);
+    gc_ref(aOut[n].zUser, GC_USER, u);
+    gc_ref(aOut[n].zRes, GC_REPO, res);
     n++;
   }
   return n;
