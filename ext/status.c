@@ -5,9 +5,18 @@
 **   SELECT * FROM polar_status;
 **   SELECT polar_wait('0:1234', 2000);   -- 1 once offset 1234 of partition 0 is applied
 **
-** The applied log position lives in polar_meta ('log_partition',
-** 'log_offset', 'applied_at'), written by the sidecar in the same
-** transaction as the facts it applies.
+** The applied log position lives in polar_meta, written by the sidecar
+** (`polarlite sidecar`) in the same transaction as the facts it applies:
+**   log_partition, log_offset   the last applied message
+**   applied_at                  when it was committed (unix ms)
+**   last_message_ts             its producer timestamp (unix ms)
+**   lag_ms                      applied_at - last_message_ts
+**   log_high_watermark          the log end offset the sidecar last saw
+**   rejected_count              messages recorded in polar_rejected
+** Columns: policy_version, applied_partition, applied_offset, applied_at,
+** fact_count, rejected_count, last_message_at, lag_ms, lag_messages
+** (lag_messages = log end - applied_offset - 1, as the sidecar last saw
+** the log). Columns about the log are NULL until a sidecar has applied one.
 */
 #include "pl_ext.h"
 #include <string.h>
@@ -50,13 +59,15 @@ static sqlite3_int64 fact_count(sqlite3 *db){
 }
 
 typedef struct StVtab { sqlite3_vtab base; PlConn *c; } StVtab;
-typedef struct StCursor { sqlite3_vtab_cursor base; int bEof; sqlite3_int64 a[6]; } StCursor;
+#define ST_NCOL 9
+typedef struct StCursor { sqlite3_vtab_cursor base; int bEof; sqlite3_int64 a[ST_NCOL]; } StCursor;
 
 static int stConnect(sqlite3 *db, void *pAux, int argc, const char *const*argv,
                      sqlite3_vtab **ppVtab, char **pzErr){
   StVtab *v;
   int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(policy_version, applied_partition, "
-                                "applied_offset, applied_at, fact_count, rejected_count)");
+                                "applied_offset, applied_at, fact_count, rejected_count, "
+                                "last_message_at, lag_ms, lag_messages)");
   (void)argc; (void)argv; (void)pzErr;
   if( rc!=SQLITE_OK ) return rc;
   v = sqlite3_malloc64(sizeof(*v));
@@ -101,13 +112,20 @@ static int stFilter(sqlite3_vtab_cursor *cur, int i, const char *z, int n, sqlit
   c->a[3] = meta_int(db, "applied_at", -1);
   c->a[4] = fact_count(db);
   c->a[5] = meta_int(db, "rejected_count", 0);
+  c->a[6] = meta_int(db, "last_message_ts", -1);
+  c->a[7] = meta_int(db, "lag_ms", -1);
+  c->a[8] = -1;
+  if( c->a[2]>=0 ){
+    sqlite3_int64 hi = meta_int(db, "log_high_watermark", -1);
+    if( hi>=0 ) c->a[8] = hi > c->a[2]+1 ? hi - c->a[2] - 1 : 0;
+  }
   return SQLITE_OK;
 }
 static int stNext(sqlite3_vtab_cursor *cur){ ((StCursor*)cur)->bEof = 1; return SQLITE_OK; }
 static int stEof(sqlite3_vtab_cursor *cur){ return ((StCursor*)cur)->bEof; }
 static int stColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
   StCursor *c = (StCursor*)cur;
-  if( c->a[i]<0 && i>=1 && i<=3 ) sqlite3_result_null(ctx);
+  if( c->a[i]<0 && i!=0 && i!=4 && i!=5 ) sqlite3_result_null(ctx);
   else sqlite3_result_int64(ctx, c->a[i]);
   return SQLITE_OK;
 }
@@ -121,9 +139,16 @@ static sqlite3_module stModule = {
 int pl_status_register(sqlite3 *db, PlConn *c){
   sqlite3_stmt *pStmt = 0;
   int rc = sqlite3_create_module_v2(db, "polar_status", &stModule, c, 0);
-  if( rc==SQLITE_OK ){
+  int nWait = 0;
+  /* Preparing reads the schema, which another process may hold locked for
+  ** a moment (a sidecar switching a new file to WAL); the extension is
+  ** often loaded before any busy timeout is set, so wait here, briefly. */
+  while( rc==SQLITE_OK || ((rc&0xff)==SQLITE_BUSY && nWait<5000) ){
+    if( rc!=SQLITE_OK ){ sqlite3_sleep(10); nWait += 10; }
     rc = sqlite3_prepare_v2(db, "SELECT 1 FROM polar_status WHERE 0", -1, &pStmt, 0);
     sqlite3_finalize(pStmt);
+    pStmt = 0;
+    if( rc==SQLITE_OK ) break;
   }
   return rc;
 }

@@ -1,6 +1,7 @@
 /*
 ** cmd.h — the subcommands of the polarlite command. Each returns the
-** process exit status (0 ok, 1 failure, 2 usage error).
+** process exit status (0 ok, 1 failure, 2 usage error; the sidecar also
+** uses 3 and 4, see sidecar.c).
 */
 #ifndef PL_CMD_H
 #define PL_CMD_H

@@ -1,0 +1,213 @@
+/*
+** kafka.c — librdkafka configuration and the sidecar's partition reader
+** (see kafka.h).
+*/
+#include "kafka.h"
+#include "log.h"
+#include <librdkafka/rdkafka_mock.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int kafka_add_x(KafkaOpts *o, const char *zKV, char *zErr, size_t nErr){
+  const char *zEq = strchr(zKV, '=');
+  if( zEq==0 || zEq==zKV ){
+    snprintf(zErr, nErr, "-X %s: expected key=value (a librdkafka setting)", zKV);
+    return -1;
+  }
+  if( o->nX>=KAFKA_MAX_X ){
+    snprintf(zErr, nErr, "-X %s: more than %d -X settings", zKV, KAFKA_MAX_X);
+    return -1;
+  }
+  o->azX[o->nX++] = zKV;
+  return 0;
+}
+
+static int conf_set(rd_kafka_conf_t *conf, const char *zKey, const char *zVal,
+                    const char *zWhere, char *zErr, size_t nErr){
+  char zMsg[512];
+  if( rd_kafka_conf_set(conf, zKey, zVal, zMsg, sizeof(zMsg))!=RD_KAFKA_CONF_OK ){
+    snprintf(zErr, nErr, "%s%s=%s: %s", zWhere, zKey, zVal, zMsg);
+    return -1;
+  }
+  return 0;
+}
+
+rd_kafka_conf_t *kafka_conf(const KafkaOpts *o, const char *const *azDefault,
+                            char *zErr, size_t nErr){
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  int i;
+  for(i=0; azDefault && azDefault[i]; i+=2){
+    if( conf_set(conf, azDefault[i], azDefault[i+1], "", zErr, nErr) ) goto conf_fail;
+  }
+  if( o->zBrokers
+   && conf_set(conf, "bootstrap.servers", o->zBrokers, "--brokers: ", zErr, nErr) ){
+    goto conf_fail;
+  }
+  for(i=0; i<o->nX; i++){
+    const char *zEq = strchr(o->azX[i], '=');
+    char zKey[256];
+    size_t nKey = (size_t)(zEq - o->azX[i]);
+    if( nKey>=sizeof(zKey) ){
+      snprintf(zErr, nErr, "-X %s: the key is too long", o->azX[i]);
+      goto conf_fail;
+    }
+    memcpy(zKey, o->azX[i], nKey);
+    zKey[nKey] = 0;
+    if( conf_set(conf, zKey, zEq+1, "-X ", zErr, nErr) ) goto conf_fail;
+  }
+  return conf;
+
+conf_fail:
+  rd_kafka_conf_destroy(conf);
+  return 0;
+}
+
+/*-------------------------------------------------------------- logging --*/
+
+static atomic_int kafkaDown;      /* last transport report: all brokers down */
+
+static void on_log(const rd_kafka_t *rk, int level, const char *zFac, const char *zBuf){
+  char q1[64], q2[1024];
+  (void)rk;
+  /* syslog levels: 0..3 error, 4 warning, 5..6 info, 7 debug */
+  log_event(level<=3 ? LOG_ERROR : level==4 ? LOG_WARN : level<=6 ? LOG_INFO : LOG_DEBUG,
+            "kafka_log", "facility=%s msg=%s", log_q(q1, sizeof(q1), zFac),
+            log_q(q2, sizeof(q2), zBuf));
+}
+
+static void on_error(rd_kafka_t *rk, int err, const char *zReason, void *pArg){
+  char q[1024];
+  (void)rk; (void)pArg;
+  if( err==RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ) atomic_store(&kafkaDown, 1);
+  log_event(err==RD_KAFKA_RESP_ERR__FATAL ? LOG_ERROR : LOG_WARN, "kafka_error",
+            "code=%s reason=%s", rd_kafka_err2name((rd_kafka_resp_err_t)err),
+            log_q(q, sizeof(q), zReason));
+}
+
+void kafka_conf_logging(rd_kafka_conf_t *conf){
+  rd_kafka_conf_set_log_cb(conf, on_log);
+  rd_kafka_conf_set_error_cb(conf, on_error);
+}
+
+/*--------------------------------------------------------------- reader --*/
+
+struct Reader {
+  rd_kafka_t *rk;
+  const char *zTopic;
+  int iPartition;
+};
+
+int reader_open(const KafkaOpts *o, rd_kafka_conf_t *conf, Reader **ppR,
+                char *zErr, size_t nErr){
+  Reader *R = calloc(1, sizeof(*R));
+  char zMsg[512];
+  *ppR = 0;
+  if( R==0 ){ rd_kafka_conf_destroy(conf); snprintf(zErr, nErr, "out of memory"); return -1; }
+  kafka_conf_logging(conf);
+  R->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, zMsg, sizeof(zMsg));
+  if( R->rk==0 ){
+    rd_kafka_conf_destroy(conf);
+    snprintf(zErr, nErr, "cannot create the Kafka client: %s", zMsg);
+    free(R);
+    return -1;
+  }
+  rd_kafka_poll_set_consumer(R->rk);
+  R->zTopic = o->zTopic;
+  R->iPartition = o->iPartition;
+  *ppR = R;
+  return 0;
+}
+
+void reader_close(Reader *R){
+  if( R==0 ) return;
+  rd_kafka_assign(R->rk, 0);
+  rd_kafka_consumer_close(R->rk);
+  rd_kafka_destroy(R->rk);
+  free(R);
+}
+
+rd_kafka_resp_err_t reader_watermarks(Reader *R, int64_t *pLow, int64_t *pHigh,
+                                      int timeoutMs){
+  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+      R->rk, R->zTopic, R->iPartition, pLow, pHigh, timeoutMs);
+  if( err==RD_KAFKA_RESP_ERR_NO_ERROR ) atomic_store(&kafkaDown, 0);
+  return err;
+}
+
+int64_t reader_cached_high(Reader *R){
+  int64_t lo = -1, hi = -1;
+  if( rd_kafka_get_watermark_offsets(R->rk, R->zTopic, R->iPartition, &lo, &hi)
+      !=RD_KAFKA_RESP_ERR_NO_ERROR ) return -1;
+  return hi;
+}
+
+int reader_start(Reader *R, int64_t iOffset, char *zErr, size_t nErr){
+  rd_kafka_topic_partition_list_t *pList = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_resp_err_t err;
+  rd_kafka_topic_partition_list_add(pList, R->zTopic, R->iPartition)->offset = iOffset;
+  err = rd_kafka_assign(R->rk, pList);
+  rd_kafka_topic_partition_list_destroy(pList);
+  if( err ){
+    snprintf(zErr, nErr, "cannot assign %s [%d]: %s", R->zTopic, R->iPartition,
+             rd_kafka_err2str(err));
+    return -1;
+  }
+  return 0;
+}
+
+rd_kafka_message_t *reader_poll(Reader *R, int timeoutMs){
+  rd_kafka_message_t *m = rd_kafka_consumer_poll(R->rk, timeoutMs);
+  if( m && m->err==RD_KAFKA_RESP_ERR_NO_ERROR ) atomic_store(&kafkaDown, 0);
+  return m;
+}
+
+int reader_is_out_of_range(const rd_kafka_message_t *m){
+  return m->err==RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET
+      || m->err==RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE;
+}
+
+int reader_broker_down(Reader *R){
+  (void)R;
+  return atomic_load(&kafkaDown);
+}
+
+/*---------------------------------------------------------- dev cluster --*/
+
+static rd_kafka_t *devRk;
+static rd_kafka_mock_cluster_t *devCluster;
+
+const char *devcluster_start(const char *zTopic, char *zErr, size_t nErr){
+  char zMsg[512];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  rd_kafka_resp_err_t err;
+  kafka_conf_logging(conf);
+  /* the cluster needs a client handle for its threads and logging */
+  devRk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, zMsg, sizeof(zMsg));
+  if( devRk==0 ){
+    rd_kafka_conf_destroy(conf);
+    snprintf(zErr, nErr, "--dev: cannot create a Kafka client: %s", zMsg);
+    return 0;
+  }
+  devCluster = rd_kafka_mock_cluster_new(devRk, 1);
+  if( devCluster==0 ){
+    snprintf(zErr, nErr, "--dev: cannot start librdkafka's mock cluster");
+    devcluster_stop();
+    return 0;
+  }
+  err = rd_kafka_mock_topic_create(devCluster, zTopic, 1, 1);
+  if( err ){
+    snprintf(zErr, nErr, "--dev: cannot create topic %s: %s", zTopic, rd_kafka_err2str(err));
+    devcluster_stop();
+    return 0;
+  }
+  return rd_kafka_mock_cluster_bootstraps(devCluster);
+}
+
+void devcluster_stop(void){
+  if( devCluster ) rd_kafka_mock_cluster_destroy(devCluster);
+  if( devRk ) rd_kafka_destroy(devRk);
+  devCluster = 0;
+  devRk = 0;
+}

@@ -1,0 +1,192 @@
+/*
+** metrics.c — Prometheus /metrics and /healthz (see metrics.h).
+*/
+#include "metrics.h"
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#define HEALTH_STALL_MS 15000   /* apply loop silent this long: unhealthy */
+
+static pthread_mutex_t snapMutex = PTHREAD_MUTEX_INITIALIZER;
+static MetricsSnap snap = { -1, -1, -1, -1, 0, 0, 0, 0, 0.0, 0, 0, 0, -1 };
+static struct MHD_Daemon *daemonHandle;
+
+void metrics_update(const MetricsSnap *p){
+  pthread_mutex_lock(&snapMutex);
+  snap = *p;
+  pthread_mutex_unlock(&snapMutex);
+}
+
+static int64_t now_ms(void){
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec*1000 + ts.tv_nsec/1000000;
+}
+
+/* One metric: HELP, TYPE and the sample. */
+static void put(char *z, size_t n, size_t *pi, const char *zName, const char *zType,
+                const char *zHelp, double v){
+  int k;
+  if( *pi>=n ) return;
+  k = snprintf(z+*pi, n-*pi, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n",
+               zName, zHelp, zName, zType, zName, v);
+  if( k>0 ) *pi += (size_t)k;
+}
+
+static size_t render_metrics(char *z, size_t n){
+  MetricsSnap s;
+  size_t i = 0;
+  pthread_mutex_lock(&snapMutex);
+  s = snap;
+  pthread_mutex_unlock(&snapMutex);
+  put(z, n, &i, "polarlite_applied_offset", "gauge",
+      "Offset of the last log message applied to the database.", (double)s.iAppliedOffset);
+  if( s.iHighWatermark>=0 ){
+    put(z, n, &i, "polarlite_log_end_offset", "gauge",
+        "Log end offset (high watermark) of the partition as last seen.",
+        (double)s.iHighWatermark);
+  }
+  if( s.nLagMessages>=0 ){
+    put(z, n, &i, "polarlite_lag_messages", "gauge",
+        "Messages in the log not yet applied.", (double)s.nLagMessages);
+  }
+  if( s.iLagMs>=0 ){
+    put(z, n, &i, "polarlite_lag_milliseconds", "gauge",
+        "Time from publish to apply of the last applied message.", (double)s.iLagMs);
+  }
+  put(z, n, &i, "polarlite_applied_messages_total", "counter",
+      "Log messages applied.", (double)s.nMessages);
+  put(z, n, &i, "polarlite_applied_facts_total", "counter",
+      "Facts inserted or deleted by applied messages.", (double)s.nFacts);
+  put(z, n, &i, "polarlite_apply_rate_facts_per_second", "gauge",
+      "Facts applied per second over the last seconds.", s.rFactsPerSec);
+  put(z, n, &i, "polarlite_rejected_messages_total", "counter",
+      "Log messages refused and recorded in polar_rejected.", (double)s.nRejected);
+  put(z, n, &i, "polarlite_transactions_total", "counter",
+      "SQLite transactions committed by the apply loop.", (double)s.nTransactions);
+  put(z, n, &i, "polarlite_policy_version", "gauge",
+      "Version of the policy in the database.", (double)s.iPolicyVersion);
+  put(z, n, &i, "polarlite_broker_up", "gauge",
+      "1 when the Kafka brokers were reachable at the last contact.", (double)s.bBrokerUp);
+  if( s.iSnapshotAtMs>0 ){
+    put(z, n, &i, "polarlite_snapshot_age_seconds", "gauge",
+        "Seconds since the last snapshot was taken or restored.",
+        (double)(now_ms()-s.iSnapshotAtMs)/1000.0);
+  }
+  return i<n ? i : n;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
+                             const char *zType, const char *z, size_t n){
+  struct MHD_Response *r = MHD_create_response_from_buffer(n, (void*)z,
+                                                           MHD_RESPMEM_MUST_COPY);
+  enum MHD_Result rc;
+  if( r==0 ) return MHD_NO;
+  MHD_add_response_header(r, "Content-Type", zType);
+  rc = MHD_queue_response(c, status, r);
+  MHD_destroy_response(r);
+  return rc;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *zUrl,
+                                  const char *zMethod, const char *zVersion,
+                                  const char *zUpload, size_t *pnUpload, void **ppState){
+  char z[8192];
+  size_t n;
+  (void)cls; (void)zVersion; (void)zUpload; (void)pnUpload; (void)ppState;
+  if( strcmp(zMethod, "GET")!=0 && strcmp(zMethod, "HEAD")!=0 ){
+    return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", "use GET\n", 8);
+  }
+  if( strcmp(zUrl, "/metrics")==0 ){
+    n = render_metrics(z, sizeof(z));
+    return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", z, n);
+  }
+  if( strcmp(zUrl, "/healthz")==0 ){
+    MetricsSnap s;
+    int64_t age;
+    int k;
+    pthread_mutex_lock(&snapMutex);
+    s = snap;
+    pthread_mutex_unlock(&snapMutex);
+    age = now_ms() - s.iHeartbeatMs;
+    k = snprintf(z, sizeof(z), "%s applied_offset=%lld lag_messages=%lld broker=%s\n",
+                 age<=HEALTH_STALL_MS ? "ok" : "stalled", (long long)s.iAppliedOffset,
+                 (long long)s.nLagMessages, s.bBrokerUp ? "up" : "down");
+    return reply(c, age<=HEALTH_STALL_MS ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
+                 "text/plain", z, (size_t)k);
+  }
+  return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", "not found: try /metrics or /healthz\n", 36);
+}
+
+/* ADDR -> socket address (numeric host or name; ":PORT" = all interfaces). */
+static int parse_addr(const char *zAddr, struct addrinfo **ppAi, char *zErr, size_t nErr){
+  char zHost[256], zPort[16];
+  const char *zColon = strrchr(zAddr, ':');
+  struct addrinfo hints;
+  size_t nHost;
+  int rc;
+  if( zColon==0 ){
+    snprintf(zHost, sizeof(zHost), "0.0.0.0");
+    snprintf(zPort, sizeof(zPort), "%s", zAddr);
+  }else{
+    const char *zH = zAddr;
+    nHost = (size_t)(zColon - zAddr);
+    if( nHost>=2 && zH[0]=='[' && zH[nHost-1]==']' ){ zH++; nHost -= 2; }
+    if( nHost>=sizeof(zHost) ){
+      snprintf(zErr, nErr, "--metrics %s: host name too long", zAddr);
+      return -1;
+    }
+    memcpy(zHost, zH, nHost);
+    zHost[nHost] = 0;
+    if( nHost==0 ) snprintf(zHost, sizeof(zHost), "0.0.0.0");
+    snprintf(zPort, sizeof(zPort), "%s", zColon+1);
+  }
+  if( zPort[0]==0 || strspn(zPort, "0123456789")!=strlen(zPort) || atoi(zPort)>65535 ){
+    snprintf(zErr, nErr, "--metrics %s: expected HOST:PORT with a numeric port", zAddr);
+    return -1;
+  }
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  rc = getaddrinfo(zHost, zPort, &hints, ppAi);
+  if( rc ){
+    snprintf(zErr, nErr, "--metrics %s: %s", zAddr, gai_strerror(rc));
+    return -1;
+  }
+  return 0;
+}
+
+int metrics_check_addr(const char *zAddr, char *zErr, size_t nErr){
+  struct addrinfo *pAi = 0;
+  if( parse_addr(zAddr, &pAi, zErr, nErr) ) return -1;
+  freeaddrinfo(pAi);
+  return 0;
+}
+
+int metrics_start(const char *zAddr, char *zErr, size_t nErr){
+  struct addrinfo *pAi = 0;
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD;
+  if( parse_addr(zAddr, &pAi, zErr, nErr) ) return -1;
+  if( pAi->ai_family==AF_INET6 ) flags |= MHD_USE_IPv6;
+  daemonHandle = MHD_start_daemon(flags, 0, 0, 0, on_request, 0,
+                                  MHD_OPTION_SOCK_ADDR, pAi->ai_addr,
+                                  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+                                  MHD_OPTION_END);
+  freeaddrinfo(pAi);
+  if( daemonHandle==0 ){
+    snprintf(zErr, nErr, "--metrics %s: cannot listen (address in use or not local?)", zAddr);
+    return -1;
+  }
+  return 0;
+}
+
+void metrics_stop(void){
+  if( daemonHandle ) MHD_stop_daemon(daemonHandle);
+  daemonHandle = 0;
+}
