@@ -25,6 +25,7 @@
 ** add the facts with polar_insert.
 */
 #include "pl_ext.h"
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct BindSpec {
@@ -115,7 +116,52 @@ static int bind_check_policy(const PlPolicy *pPol, const BindSpec *p, const char
   return rc;
 }
 
-/* The SELECT must be one read-only statement with one column per Type:_. */
+/* A binding's SELECT runs inside every check, so it is held to the rule
+** SQLite applies to views and triggers: it may not call a DIRECTONLY
+** function (polar_insert, polar_delete, load_extension, ...), which
+** sqlite3_stmt_readonly() does not see. Bindings are read back from
+** main.polar_binding, which whoever wrote the file controls, so this is
+** checked whenever a binding is attached, not only in polar_bind. The
+** functions are found in the statement's EXPLAIN listing (P4 "name(nArg)")
+** and looked up in pragma_function_list. */
+static int bind_check_functions(sqlite3 *db, const char *zSql, char **pzErr){
+  sqlite3_stmt *pEx = 0, *pFn = 0;
+  char *zEx = sqlite3_mprintf("EXPLAIN %s", zSql);
+  int rc = zEx ? sqlite3_prepare_v2(db, zEx, -1, &pEx, 0) : SQLITE_NOMEM;
+  sqlite3_free(zEx);
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_function_list "
+                            "WHERE name=?1 AND narg=?2 AND (flags & ?3)!=0", -1, &pFn, 0);
+  }
+  while( rc==SQLITE_OK && sqlite3_step(pEx)==SQLITE_ROW ){
+    const char *z = (const char*)sqlite3_column_text(pEx, 5);
+    const char *zOpen = z ? strchr(z, '(') : 0;
+    const char *zEnd = zOpen ? zOpen + 1 : 0;
+    if( zEnd && *zEnd=='-' ) zEnd++;
+    if( zEnd==0 || *zEnd<'0' || *zEnd>'9' ) continue;
+    while( *zEnd>='0' && *zEnd<='9' ) zEnd++;
+    if( zEnd[0]!=')' || zEnd[1]!=0 ) continue;
+    sqlite3_bind_text(pFn, 1, z, (int)(zOpen - z), SQLITE_STATIC);
+    sqlite3_bind_int(pFn, 2, atoi(zOpen + 1));
+    sqlite3_bind_int(pFn, 3, SQLITE_DIRECTONLY);
+    if( sqlite3_step(pFn)==SQLITE_ROW ){
+      *pzErr = sqlite3_mprintf("polar_bind: the SELECT calls %.*s(), which may not run "
+          "inside a check (it is SQLITE_DIRECTONLY: like views and triggers, a "
+          "binding cannot call it)", (int)(zOpen - z), z);
+      rc = SQLITE_ERROR;
+    }
+    sqlite3_reset(pFn);
+  }
+  if( rc==SQLITE_OK ) rc = sqlite3_finalize(pEx); else sqlite3_finalize(pEx);
+  sqlite3_finalize(pFn);
+  if( rc!=SQLITE_OK && *pzErr==0 ){
+    *pzErr = sqlite3_mprintf("polar_bind: cannot inspect the SELECT: %s", sqlite3_errmsg(db));
+  }
+  return rc;
+}
+
+/* The SELECT must be one read-only statement with one column per Type:_,
+** calling no DIRECTONLY function. */
 static int bind_check_sql(sqlite3 *db, const BindSpec *p, const char *zSql, char **pzErr){
   sqlite3_stmt *pStmt = 0;
   const char *zTail = 0;
@@ -142,6 +188,7 @@ static int bind_check_sql(sqlite3 *db, const BindSpec *p, const char *zSql, char
     rc = SQLITE_ERROR;
   }
   sqlite3_finalize(pStmt);
+  if( rc==SQLITE_OK ) rc = bind_check_functions(db, zSql, pzErr);
   return rc;
 }
 
@@ -264,6 +311,7 @@ void pl_bind_func(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   BindSpec spec;
   int rc, iVersion = 0;
   (void)argc;
+  if( pl_refuse_unsafe_call(ctx, "polar_bind") ) return;
   if( zSig==0 ){
     sqlite3_result_error(ctx, "polar_bind: the signature is NULL", -1);
     return;

@@ -224,6 +224,64 @@ static void list_render(sqlite3_str *s, const SNode *p, const char *zSep){
   sqlite3_str_appendall(s, p->z);
 }
 
+/* Long lists would pass SQLite's limits: a chain of N `AND`/`OR` is an
+** expression N deep (SQLITE_MAX_EXPR_DEPTH, 1000) and a compound SELECT
+** holds at most 500 terms (SQLITE_MAX_COMPOUND_SELECT). Policies with
+** hundreds of rules reach both (found by tests/fuzz). Up to the thresholds
+** lists render as before; longer `AND`/`OR` lists render as a balanced
+** tree (depth log N) and longer UNIONs in groups, each group a subquery
+** "SELECT * FROM (t1 UNION ... )". Only for terms that do not name a
+** recursive CTE: its recursive terms must stay at the top level. */
+#define PL_LIST_FLAT_MAX   64    /* AND/OR terms rendered flat */
+#define PL_UNION_FLAT_MAX 400    /* UNION terms in one compound */
+
+static void render_range(sqlite3_str *s, const char **az, int i, int j,
+                         const char *zSep, int bUnion){
+  int n = j - i, k;
+  if( n<=0 ) return;
+  if( bUnion ){
+    int per;
+    if( n<=PL_UNION_FLAT_MAX ){
+      for(k=i; k<j; k++){
+        if( k>i ) sqlite3_str_appendall(s, zSep);
+        sqlite3_str_appendall(s, az[k]);
+      }
+      return;
+    }
+    per = (n + PL_UNION_FLAT_MAX - 1)/PL_UNION_FLAT_MAX;
+    for(k=i; k<j; k+=per){
+      if( k>i ) sqlite3_str_appendall(s, zSep);
+      sqlite3_str_appendall(s, "SELECT * FROM (");
+      render_range(s, az, k, k+per<j ? k+per : j, zSep, 1);
+      sqlite3_str_appendall(s, ")");
+    }
+  }else if( n==1 ){
+    sqlite3_str_appendall(s, az[i]);
+  }else{
+    sqlite3_str_appendall(s, "(");
+    render_range(s, az, i, i + n/2, zSep, 0);
+    sqlite3_str_appendall(s, zSep);
+    render_range(s, az, i + n/2, j, zSep, 0);
+    sqlite3_str_appendall(s, ")");
+  }
+}
+
+static void list_render_wide(Ctx *x, sqlite3_str *s, const SNode *p,
+                             const char *zSep, int bUnion){
+  const SNode *q;
+  const char **az;
+  int n = 0, i;
+  for(q=p; q; q=q->pNext) n++;
+  if( n<=(bUnion ? PL_UNION_FLAT_MAX : PL_LIST_FLAT_MAX) ){
+    list_render(s, p, zSep);
+    return;
+  }
+  az = pl_arena_alloc(x->A, sizeof(char*)*(size_t)n);
+  if( az==0 ){ x->rc = SQLITE_NOMEM; return; }
+  for(q=p, i=n-1; q; q=q->pNext, i--) az[i] = q->z;   /* oldest first */
+  render_range(s, az, 0, n, zSep, bUnion);
+}
+
 /* Where the facts of predicate iPred come from: its table, plus (in
 ** checks with context) the context facts, plus the application tables
 ** bound with polar_bind. */
@@ -963,7 +1021,7 @@ static const char *branch_sql(Solve *S, const char *zSelect){
   }
   if( S->pWhere ){
     sqlite3_str_appendall(s, " WHERE ");
-    list_render(s, S->pWhere, " AND ");
+    list_render_wide(S->x, s, S->pWhere, " AND ", 0);
   }
   z = sqlite3_str_finish(s);
   if( z==0 ){ x->rc = SQLITE_NOMEM; return ""; }
@@ -1111,7 +1169,7 @@ static int emit(Solve *S){
       sqlite3_str *s = sqlite3_str_new(0);
       char *z;
       sqlite3_str_appendall(s, "(");
-      list_render(s, S->pWhere, " AND ");
+      list_render_wide(S->x, s, S->pWhere, " AND ", 0);
       sqlite3_str_appendall(s, ")");
       z = sqlite3_str_finish(s);
       if( z==0 ) return X_OOM(x);
@@ -1143,7 +1201,7 @@ static const char *exist_result(Solve *S){
   if( S->pOut->pNext==0 ) return S->pOut->z;
   s = sqlite3_str_new(0);
   sqlite3_str_appendall(s, "(");
-  list_render(s, S->pOut, " OR ");
+  list_render_wide(x, s, S->pOut, " OR ", 0);
   sqlite3_str_appendall(s, ")");
   z = sqlite3_str_finish(s);
   if( z==0 ){ x->rc = SQLITE_NOMEM; return "0"; }
@@ -1243,7 +1301,7 @@ static int cte_body(Solve *S, CteDef *d, const char **pzWith){
   for(k=1; k<=d->nCol; k++) sqlite3_str_appendf(s, "%sc%d", k>1?",":"", k);
   sqlite3_str_appendall(s, ") AS (");
   if( T.pOut ){
-    list_render(s, T.pOut, " UNION ");
+    list_render_wide(x, s, T.pOut, " UNION ", 1);
   }else{
     sqlite3_str_appendall(s, "SELECT ");
     if( d->nCol==0 ) sqlite3_str_appendall(s, "1");
@@ -1689,7 +1747,7 @@ int pl_compile(const PlPolicy *p, const char *zPred, int nArg,
         for(k=0; k<S.nProj; k++) sqlite3_str_appendf(s, "%sNULL AS c%d", k?", ":"", k+1);
         sqlite3_str_appendall(s, " WHERE 0");
       }else{
-        list_render(s, S.pOut, " UNION ");
+        list_render_wide(&x, s, S.pOut, " UNION ", 1);
       }
     }else{
       sqlite3_str_appendall(s, exist_result(&S));

@@ -212,6 +212,7 @@ static void polarLoadFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   const char *zSrc = (const char*)sqlite3_value_text(argv[0]);
   const char *zFile = argc>1 ? (const char*)sqlite3_value_text(argv[1]) : 0;
   int rc, iVersion = 0;
+  if( pl_refuse_unsafe_call(ctx, "polar_load") ) return;
   if( zSrc==0 ){
     sqlite3_result_error(ctx, "polar_load: the policy source is NULL", -1);
     return;
@@ -365,6 +366,27 @@ static void authorizeFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 
 /*------------------------------------------------------------- writes --*/
 
+/* SQLITE_DIRECTONLY keeps writers out of views and triggers, but SQLite
+** (3.40) still evaluates them in a CHECK constraint that a schema's author
+** wrote, while an INSERT or UPDATE runs. A writer called from top-level SQL
+** runs inside a read-only statement (SELECT polar_insert(...)); so refuse
+** when any statement of the connection that writes is mid-run. Returns 1
+** (and sets the error) when the call must not go on. */
+int pl_refuse_unsafe_call(sqlite3_context *ctx, const char *zFunc){
+  sqlite3 *db = sqlite3_context_db_handle(ctx);
+  sqlite3_stmt *p;
+  for(p=sqlite3_next_stmt(db, 0); p; p=sqlite3_next_stmt(db, p)){
+    if( sqlite3_stmt_busy(p) && !sqlite3_stmt_readonly(p) ){
+      char *z = sqlite3_mprintf("unsafe use of %s(): called while a statement that "
+                                "writes is running (a CHECK constraint?); call it from "
+                                "a top-level SELECT", zFunc);
+      pl_result_error(ctx, z ? SQLITE_ERROR : SQLITE_NOMEM, z);
+      return 1;
+    }
+  }
+  return 0;
+}
+
 /* Read pred + args of polar_insert/polar_delete. */
 static int write_args(PlConn *c, int argc, sqlite3_value **argv, int bPattern,
                       const char **pzPred, PlValue *aVal, int *pnArg, char **pzErr){
@@ -402,8 +424,9 @@ static void polarInsertFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv
   PlValue aVal[PL_MAX_ARGS];
   const char *zPred;
   char *zErr = 0;
-  int nArg, bNew = 0;
-  int rc = write_args(c, argc, argv, 0, &zPred, aVal, &nArg, &zErr);
+  int nArg, bNew = 0, rc;
+  if( pl_refuse_unsafe_call(ctx, "polar_insert") ) return;
+  rc = write_args(c, argc, argv, 0, &zPred, aVal, &nArg, &zErr);
   if( rc==SQLITE_OK ) rc = pl_store_insert(c->db, c->pCache, c->pPol, zPred, nArg, aVal, &bNew, &zErr);
   if( rc!=SQLITE_OK ){ pl_result_error(ctx, rc, zErr); return; }
   sqlite3_result_int(ctx, bNew);
@@ -414,8 +437,9 @@ static void polarDeleteFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv
   PlValue aVal[PL_MAX_ARGS];
   const char *zPred;
   char *zErr = 0;
-  int nArg, nDel = 0;
-  int rc = write_args(c, argc, argv, 1, &zPred, aVal, &nArg, &zErr);
+  int nArg, nDel = 0, rc;
+  if( pl_refuse_unsafe_call(ctx, "polar_delete") ) return;
+  rc = write_args(c, argc, argv, 1, &zPred, aVal, &nArg, &zErr);
   if( rc==SQLITE_OK ) rc = pl_store_delete(c->db, c->pCache, c->pPol, zPred, nArg, aVal, &nDel, &zErr);
   if( rc!=SQLITE_OK ){ pl_result_error(ctx, rc, zErr); return; }
   sqlite3_result_int(ctx, nDel);
@@ -428,6 +452,7 @@ static void polarBatchFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv)
   int nChanged = 0, rc;
   const char *zJson = (const char*)sqlite3_value_text(argv[0]);
   (void)argc;
+  if( pl_refuse_unsafe_call(ctx, "polar_batch") ) return;
   rc = pl_conn_require_policy(c, &pPol, &zErr);
   if( rc==SQLITE_OK && zJson==0 ){
     zErr = sqlite3_mprintf("polar_batch: the JSON body is NULL");
@@ -475,6 +500,7 @@ sqlite3_int64 pl_conn_now(PlConn *c){
 ** connection (polar_now(NULL) unpins), for repeatable tests. */
 static void polarNowFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   PlConn *c = sqlite3_user_data(ctx);
+  if( argc==1 && pl_refuse_unsafe_call(ctx, "polar_now") ) return;
   if( argc==1 ){
     if( sqlite3_value_type(argv[0])==SQLITE_NULL ){
       c->bPinned = 0;

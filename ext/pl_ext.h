@@ -32,6 +32,8 @@ int pl_conn_load(PlConn*, const char *zSrc, int nSrc, const char *zFile,
 int pl_conn_refresh(PlConn*, int bForce, char **pzErr);
 int pl_conn_require_policy(PlConn*, const PlPolicy **ppPol, char **pzErr);
 void pl_result_error(sqlite3_context*, int rc, char *zErr);  /* frees zErr */
+/* 1 (error set) if a writer is called while a writing statement runs */
+int pl_refuse_unsafe_call(sqlite3_context*, const char *zFunc);
 int pl_conn_bind(PlConn*, sqlite3_stmt*, int iParam, int iBuf, const PlValue*);
 int pl_conn_value(PlConn*, sqlite3_value*, const PlTypeSet *pAllowed,
                   const char *zWhat, PlValue *pOut, char **pzErr);

@@ -648,6 +648,29 @@ static int term_has_var(const PlITerm *t, int iVar){
   return t->eKind==PL_IT_VAR && t->iVar==iVar;
 }
 
+/* Extend aGround[] (one flag per variable of c) through `=` and `in`:
+** a variable unified with something grounded, or `in` a list of grounded
+** terms, is grounded too. */
+static void ground_close(const PlClause *c, unsigned char *aGround){
+  int j, k, changed = 1;
+  while( changed ){
+    changed = 0;
+    for(j=0; j<c->nLit; j++){
+      const PlLit *l = &c->aLit[j];
+      if( l->eKind==PL_LIT_UNIFY ){
+        int g0 = l->aArg[0].eKind!=PL_IT_VAR || aGround[l->aArg[0].iVar];
+        int g1 = l->aArg[1].eKind!=PL_IT_VAR || aGround[l->aArg[1].iVar];
+        if( g0 && !g1 ){ aGround[l->aArg[1].iVar] = 1; changed = 1; }
+        if( g1 && !g0 ){ aGround[l->aArg[0].iVar] = 1; changed = 1; }
+      }else if( l->eKind==PL_LIT_IN && l->aArg[0].eKind==PL_IT_VAR && !aGround[l->aArg[0].iVar] ){
+        int g = 1;
+        for(k=1; k<l->nArg; k++) if( l->aArg[k].eKind==PL_IT_VAR && !aGround[l->aArg[k].iVar] ) g = 0;
+        if( g ){ aGround[l->aArg[0].iVar] = 1; changed = 1; }
+      }
+    }
+  }
+}
+
 /* Range restriction, negation and typability checks. */
 static void check_clauses(Build *B){
   PlPolicy *p = B->p;
@@ -656,8 +679,8 @@ static void check_clauses(Build *B){
     PlClause *c = &p->aClause[i];
     unsigned char *aGround = pl_arena_alloc(p->pArena, (size_t)c->nVar + 1);
     unsigned char *aInHead = pl_arena_alloc(p->pArena, (size_t)c->nVar + 1);
-    int changed = 1;
-    if( aGround==0 || aInHead==0 ){ B->rc = SQLITE_NOMEM; return; }
+    unsigned char *aMaybe = pl_arena_alloc(p->pArena, (size_t)c->nVar + 1);
+    if( aGround==0 || aInHead==0 || aMaybe==0 ){ B->rc = SQLITE_NOMEM; return; }
     for(k=0; k<p->aPred[c->iPred].nArg; k++){
       if( c->aHead[k].eKind==PL_IT_VAR ) aInHead[c->aHead[k].iVar] = 1;
     }
@@ -676,22 +699,7 @@ static void check_clauses(Build *B){
         for(k=0; k<l->nArg; k++) if( l->aArg[k].eKind==PL_IT_VAR ) aGround[l->aArg[k].iVar] = 1;
       }
     }
-    while( changed ){
-      changed = 0;
-      for(j=0; j<c->nLit; j++){
-        const PlLit *l = &c->aLit[j];
-        if( l->eKind==PL_LIT_UNIFY ){
-          int g0 = l->aArg[0].eKind!=PL_IT_VAR || aGround[l->aArg[0].iVar];
-          int g1 = l->aArg[1].eKind!=PL_IT_VAR || aGround[l->aArg[1].iVar];
-          if( g0 && !g1 ){ aGround[l->aArg[1].iVar] = 1; changed = 1; }
-          if( g1 && !g0 ){ aGround[l->aArg[0].iVar] = 1; changed = 1; }
-        }else if( l->eKind==PL_LIT_IN && l->aArg[0].eKind==PL_IT_VAR && !aGround[l->aArg[0].iVar] ){
-          int g = 1;
-          for(k=1; k<l->nArg; k++) if( l->aArg[k].eKind==PL_IT_VAR && !aGround[l->aArg[k].iVar] ) g = 0;
-          if( g ){ aGround[l->aArg[0].iVar] = 1; changed = 1; }
-        }
-      }
-    }
+    ground_close(c, aGround);
     for(j=0; j<c->nLit; j++){
       const PlLit *l = &c->aLit[j];
       if( l->eKind==PL_LIT_NOTCALL ){
@@ -724,6 +732,24 @@ static void check_clauses(Build *B){
       P_ERR(B, c->aVar[v].pos, "cannot infer the type of variable '%s'; add `%s matches Type` "
             "to the rule", c->aVar[v].zName, c->aVar[v].zName);
       return;
+    }
+    /* A variable that no call can ever bind (not in the head, not in a
+    ** positive fact, not `=` or `in` to something bound) leaves its
+    ** comparison, `in` or `=` without a value under every goal: refuse it
+    ** here rather than fail each check at run time. Usually a misspelling. */
+    for(v=0; v<c->nVar; v++) aMaybe[v] = aGround[v] | aInHead[v];
+    ground_close(c, aMaybe);
+    for(j=0; j<c->nLit; j++){
+      const PlLit *l = &c->aLit[j];
+      if( l->eKind!=PL_LIT_CMP && l->eKind!=PL_LIT_IN && l->eKind!=PL_LIT_UNIFY ) continue;
+      for(k=0; k<l->nArg; k++){
+        if( l->aArg[k].eKind==PL_IT_VAR && !aMaybe[l->aArg[k].iVar] ){
+          const char *zName = c->aVar[l->aArg[k].iVar].zName;
+          P_ERR(B, l->pos, "variable '%s' is never bound: give it a value with a fact "
+                "or `=` before comparing it (is it misspelled?)", zName);
+          return;
+        }
+      }
     }
   }
 }

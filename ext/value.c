@@ -161,6 +161,15 @@ static int value_make(const PlPolicy *pPol, int iType, const char *z, int n,
                                zWhat, pl_value_type_name(pPol, iType));
       return SQLITE_ERROR;
     default:
+      if( iType!=PL_TYPE_STRING && n==1 && z[0]=='_' ){
+        /* 'User:_' is the wildcard in the SQL spelling: a value with id
+        ** "_" could be neither addressed nor told apart from it */
+        *pzErr = sqlite3_mprintf("%s: '_' cannot be the id of type %s: %s:_ "
+                                 "spells the wildcard", zWhat,
+                                 pl_value_type_name(pPol, iType),
+                                 pl_value_type_name(pPol, iType));
+        return SQLITE_ERROR;
+      }
       pOut->z = z;
       pOut->n = n;
       pOut->i = 0;

@@ -9,6 +9,7 @@
 #
 # Prints a diff for each mismatch and a last line "N passed, M failed"; exits 1
 # on any failure.  stdbuf keeps the shell's stdout and stderr in order.
+# SQLITE3 replaces the shell command (e.g. a valgrind prefix, `make valgrind`).
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
 
@@ -42,7 +43,7 @@ for sql in "${cases[@]}"; do
     fail=$((fail + 1))
     continue
   fi
-  timeout 120 stdbuf -o0 -e0 sqlite3 :memory: <"$sql" >"$out" 2>&1
+  timeout "${SQL_TIMEOUT:-120}" stdbuf -o0 -e0 ${SQLITE3:-sqlite3} :memory: <"$sql" >"$out" 2>&1
   rc=$?
   if [ $rc -ge 124 ]; then echo "(sqlite3 exited $rc)" >>"$out"; fi
   if [ $update -eq 1 ]; then
