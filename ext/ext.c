@@ -88,7 +88,9 @@ int pl_conn_refresh(PlConn *c, int bForce, char **pzErr){
   int iVersion, rc;
   sqlite3_uint64 dv = 0;
   sqlite3_file_control(c->db, "main", SQLITE_FCNTL_DATA_VERSION, &dv);
-  if( !bForce && c->bChecked && dv==c->dataVersion ) return SQLITE_OK;
+  /* with no policy yet, look again every time: another connection may have
+  ** loaded one without the data version telling this one */
+  if( !bForce && c->bChecked && c->pPol && dv==c->dataVersion ) return SQLITE_OK;
   rc = stored_version(c, &iVersion, pzErr);
   if( rc!=SQLITE_OK ) return rc;
   c->dataVersion = dv;
