@@ -131,10 +131,9 @@ struct Solve {
   int iUnfoldLit;
   const unsigned char *aSkip; /* root call: clauses (by PlPred.aClause index) left out */
   /* base of a walk up (walkup_call): calls of iWalkPred whose moving
-  ** argument is the reached value zWalkCol need no steps of their own */
+  ** argument is the reached value zWalkCol need no steps (aSkip) of their own */
   int iWalkPred, iWalkMove;
   const char *zWalkCol;
-  const unsigned char *aWalkRec;
 };
 
 enum { ST_OK = 0, ST_ERR, ST_RESTART, ST_DECLINE };
@@ -1210,6 +1209,16 @@ static const char *exist_result(Solve *S){
   return zOut;
 }
 
+/* A parentless copy of f in which only literal iLit remains to solve. */
+static Frame *frame_only(Ctx *x, Frame *f, int iLit){
+  Frame *g = frame_new(x, f->c, 0, 0, 0);
+  if( g==0 ) return 0;
+  memcpy(g->aBind, f->aBind, sizeof(Bind)*(size_t)f->c->nVar);
+  memset(g->aDone, 1, (size_t)f->c->nLit);
+  g->aDone[iLit] = 0;
+  return g;
+}
+
 static int exist_call(Solve *S, Frame *f, int iLit, const unsigned char *aSkip,
                       const char **pz){
   Ctx *x = S->x;
@@ -1217,12 +1226,8 @@ static int exist_call(Solve *S, Frame *f, int iLit, const unsigned char *aSkip,
   Frame *g;
   int st;
   solve_init(&T, S, x, 0);
-  /* a copy of f in which only literal iLit remains */
-  g = frame_new(x, f->c, 0, 0, 0);
+  g = frame_only(x, f, iLit);
   if( g==0 ) return ST_ERR;
-  memcpy(g->aBind, f->aBind, sizeof(Bind)*(size_t)f->c->nVar);
-  memset(g->aDone, 1, (size_t)f->c->nLit);
-  g->aDone[iLit] = 0;
   /* g has no parent, so finishing it emits an EXISTS alternative */
   T.pUnfold = g;
   T.iUnfoldLit = iLit;
@@ -1430,23 +1435,27 @@ static int walkup_shape(Ctx *x, Frame *f, const PlLit *l, unsigned char *aRec,
   return nRec>0;
 }
 
+/* The step clauses of call l, if they move argument kWant and are the
+** clauses aWant marks (so a walk over them already covers this call). */
+static const unsigned char *same_steps(Ctx *x, Frame *f, const PlLit *l, int kWant,
+                                       const unsigned char *aWant){
+  int nClause = x->p->aPred[l->iPred].nClause, kMove = -1;
+  unsigned char *aRec = pl_arena_alloc(x->A, (size_t)nClause + 1);
+  if( aRec==0 ){ x->rc = SQLITE_NOMEM; return 0; }
+  if( !walkup_shape(x, f, l, aRec, &kMove) || kMove!=kWant
+   || memcmp(aRec, aWant, (size_t)nClause)!=0 ) return 0;
+  return aRec;
+}
+
 static const unsigned char *walk_skip(Solve *S, Frame *f, const PlLit *l){
-  Ctx *x = S->x;
-  const PlPred *pr = &x->p->aPred[l->iPred];
   Solve *W;
   for(W=S; W; W=W->pOuter){
-    unsigned char *aRec;
     Bind b;
-    int kMove = -1;
     if( W->pCte || (W!=S && W->bNoExist) ) return 0;
     if( W->zWalkCol==0 || W->iWalkPred!=l->iPred ) continue;
-    b = term_bind(x, f, &l->aArg[W->iWalkMove]);
+    b = term_bind(S->x, f, &l->aArg[W->iWalkMove]);
     if( b.eKind!=B_EXPR || strcmp(b.zExpr, W->zWalkCol)!=0 ) continue;
-    aRec = pl_arena_alloc(x->A, (size_t)pr->nClause + 1);
-    if( aRec==0 ){ x->rc = SQLITE_NOMEM; return 0; }
-    if( !walkup_shape(x, f, l, aRec, &kMove) || kMove!=W->iWalkMove
-     || memcmp(aRec, W->aWalkRec, (size_t)pr->nClause)!=0 ) return 0;
-    return aRec;
+    return same_steps(S->x, f, l, W->iWalkMove, W->aSkip);
   }
   return 0;
 }
@@ -1458,23 +1467,17 @@ static const unsigned char *walk_skip(Solve *S, Frame *f, const PlLit *l){
 ** same steps again. Returns the clauses to leave out, or NULL. */
 static const unsigned char *cte_skip(Solve *S, Frame *f, const PlLit *l){
   Ctx *x = S->x;
-  const PlPred *pr = &x->p->aPred[l->iPred];
-  const PlLit *lRoot;
-  unsigned char *aRec, *aRoot;
-  int kMove = -1, kRoot = -1;
+  unsigned char *aRoot;
+  int kMove = -1;
   if( S->pCte==0 || S->pCte->iPred!=l->iPred || S->pRoot==0 || f->pParent!=S->pRoot ) return 0;
-  lRoot = &S->pRoot->c->aLit[0];
-  aRec = pl_arena_alloc(x->A, (size_t)pr->nClause + 1);
-  aRoot = pl_arena_alloc(x->A, (size_t)pr->nClause + 1);
-  if( aRec==0 || aRoot==0 ){ x->rc = SQLITE_NOMEM; return 0; }
-  if( !walkup_shape(x, f, l, aRec, &kMove)
-   || !walkup_shape(x, S->pRoot, lRoot, aRoot, &kRoot)
-   || kMove!=kRoot || S->pCte->aPos[kMove]!=0
-   || memcmp(aRec, aRoot, (size_t)pr->nClause)!=0 ) return 0;
+  aRoot = pl_arena_alloc(x->A, (size_t)x->p->aPred[l->iPred].nClause + 1);
+  if( aRoot==0 ){ x->rc = SQLITE_NOMEM; return 0; }
+  if( !walkup_shape(x, S->pRoot, &S->pRoot->c->aLit[0], aRoot, &kMove)
+   || S->pCte->aPos[kMove]!=0 ) return 0;
   /* the call's moving argument is the clause head's: the CTE's column */
   if( l->aArg[kMove].eKind!=PL_IT_VAR || f->c->aHead[kMove].eKind!=PL_IT_VAR
    || l->aArg[kMove].iVar!=f->c->aHead[kMove].iVar ) return 0;
-  return aRec;
+  return same_steps(x, f, l, kMove, aRoot);
 }
 
 static int walkup_call(Solve *S, Frame *f, int iLit){
@@ -1486,17 +1489,17 @@ static int walkup_call(Solve *S, Frame *f, int iLit){
   sqlite3_str *s;
   char *z;
   Bind seed, nb;
-  Solve U;
+  Solve U, *W;
   Frame *g;
   int i, kMove = -1, nStep = 0, st = ST_OK;
   if( aRec==0 ) return X_OOM(x);
   Excl *pExcl0 = x->pExcl;
   Inline *pInline0 = x->pInline;
   if( !walkup_shape(x, f, l, aRec, &kMove) ) return ST_DECLINE;
-  for(U.pOuter=S; U.pOuter; U.pOuter=U.pOuter->pOuter){
+  for(W=S; W; W=W->pOuter){
     /* SQLite cannot read a recursive CTE from a subquery: stay out of
     ** CTE bodies */
-    if( U.pOuter->bNoExist || U.pOuter->pCte ) return ST_DECLINE;
+    if( W->bNoExist || W->pCte ) return ST_DECLINE;
   }
   if( l->aArg[kMove].eKind!=PL_IT_VAR ) return ST_DECLINE;
   seed = term_bind(x, f, &l->aArg[kMove]);
@@ -1549,11 +1552,8 @@ static int walkup_call(Solve *S, Frame *f, int iLit){
   if( st==ST_OK ){
     zB = xprintf(x, "t%d", ++x->nAlias);
     solve_init(&U, S, x, 0);
-    g = frame_new(x, f->c, 0, 0, 0);
+    g = frame_only(x, f, iLit);
     if( g==0 ){ sqlite3_free(sqlite3_str_finish(s)); return X_OOM(x); }
-    memcpy(g->aBind, f->aBind, sizeof(Bind)*(size_t)f->c->nVar);
-    memset(g->aDone, 1, (size_t)f->c->nLit);
-    g->aDone[iLit] = 0;
     memset(&nb, 0, sizeof(nb));
     nb.eKind = B_EXPR; nb.zExpr = xprintf(x, "%s.c1", zB); nb.iLevel = ++x->nLevel;
     nb.ts = seed.ts;
@@ -1564,7 +1564,6 @@ static int walkup_call(Solve *S, Frame *f, int iLit){
     U.iWalkPred = l->iPred;
     U.iWalkMove = kMove;
     U.zWalkCol = nb.zExpr;
-    U.aWalkRec = aRec;
     st = solve(&U, g);
     if( st==ST_OK ) zBase = exist_result(&U);
   }
