@@ -230,15 +230,11 @@ static char *bind_arm(const PlPolicy *pPol, const BindSpec *p, const char *zSql)
     }else if( v->iType==PL_TYPE_INTEGER ){
       sqlite3_str_appendf(s, "%lld", (long long)v->i);
     }else{
-      char aBuf[PL_VALUE_ENC_MAX];
+      char aBuf[PL_VALUE_ENC_MAX + 1];   /* ids hold no NUL: %Q can quote it */
       int n = 0;
-      int i;
-      if( pl_value_encode(pPol, v, aBuf, (int)sizeof(aBuf), &n)!=SQLITE_OK ) n = 0;
-      sqlite3_str_appendchar(s, 1, '\'');
-      for(i=0; i<n; i++){
-        sqlite3_str_appendchar(s, aBuf[i]=='\'' ? 2 : 1, aBuf[i]);
-      }
-      sqlite3_str_appendchar(s, 1, '\'');
+      if( pl_value_encode(pPol, v, aBuf, PL_VALUE_ENC_MAX, &n)!=SQLITE_OK ) n = 0;
+      aBuf[n] = 0;
+      sqlite3_str_appendf(s, "%Q", aBuf);
     }
     sqlite3_str_appendf(s, " AS a%d", k+1);
   }
