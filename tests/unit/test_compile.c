@@ -101,6 +101,19 @@ static int ask(const char *zExpr, const char *a1, const char *a2, const char *a3
   return v;
 }
 
+/* Rows of a compiled list/query, with ?1 and ?2 bound (NULL: unbound). */
+static int count_rows(const char *zSql, const char *a1, const char *a2){
+  sqlite3_stmt *pStmt = 0;
+  int n = 0;
+  ck_assert_msg(sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0)==SQLITE_OK,
+                "prepare: %s\n%s", sqlite3_errmsg(db), zSql);
+  if( a1 ) sqlite3_bind_text(pStmt, 1, a1, -1, SQLITE_STATIC);
+  if( a2 ) sqlite3_bind_text(pStmt, 2, a2, -1, SQLITE_STATIC);
+  while( sqlite3_step(pStmt)==SQLITE_ROW ) n++;
+  sqlite3_finalize(pStmt);
+  return n;
+}
+
 static int count_of(const char *zHay, const char *zNeedle){
   int n = 0;
   const char *p;
@@ -140,8 +153,6 @@ END_TEST
 START_TEST(list_walks_down_once){
   PlGoalArg a[3];
   char *zSql = 0, *zErr = 0;
-  sqlite3_stmt *pStmt = 0;
-  int n = 0;
   load(zFolders);
   fact("has_relation", "Folder:b", "String:parent", "Folder:a");
   fact("has_relation", "Folder:c", "String:parent", "Folder:b");
@@ -152,12 +163,7 @@ START_TEST(list_walks_down_once){
   a[2] = open_arg("Folder");
   ck_assert_int_eq(pl_compile(pPol, "allow", 3, a, 1, 0, &zSql, &zErr), SQLITE_OK);
   ck_assert_msg(count_of(zSql, "WITH RECURSIVE")==1, "one CTE expected:\n%s", zSql);
-  ck_assert_int_eq(sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0), SQLITE_OK);
-  sqlite3_bind_text(pStmt, 1, "User:ed", -1, SQLITE_STATIC);
-  sqlite3_bind_text(pStmt, 2, "read", -1, SQLITE_STATIC);
-  while( sqlite3_step(pStmt)==SQLITE_ROW ) n++;
-  ck_assert_int_eq(n, 3);
-  sqlite3_finalize(pStmt);
+  ck_assert_int_eq(count_rows(zSql, "User:ed", "read"), 3);
   sqlite3_free(zSql);
   unload();
 }
@@ -169,8 +175,7 @@ END_TEST
 START_TEST(mutual_recursion){
   PlGoalArg a[3];
   char *zSql = 0, *zErr = 0;
-  sqlite3_stmt *pStmt = 0;
-  int n = 0, rc;
+  int rc;
   load("actor User {}\n"
        "resource Item {\n"
        "  roles = [\"viewer\", \"owner\"];\n"
@@ -190,12 +195,7 @@ START_TEST(mutual_recursion){
   a[2] = param("Item", 2, 0);
   rc = pl_compile(pPol, "allow", 3, a, 1, 0, &zSql, &zErr);
   ck_assert_msg(rc==SQLITE_OK, "compile: %s", zErr ? zErr : "?");
-  ck_assert_int_eq(sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0), SQLITE_OK);
-  sqlite3_bind_text(pStmt, 1, "User:u", -1, SQLITE_STATIC);
-  sqlite3_bind_text(pStmt, 2, "Item:b", -1, SQLITE_STATIC);
-  while( sqlite3_step(pStmt)==SQLITE_ROW ) n++;
-  ck_assert_int_eq(n, 3);           /* read, delete, restore */
-  sqlite3_finalize(pStmt);
+  ck_assert_int_eq(count_rows(zSql, "User:u", "Item:b"), 3);  /* read, delete, restore */
   sqlite3_free(zSql);
   unload();
 }
@@ -205,8 +205,6 @@ END_TEST
 START_TEST(duplicate_alternatives_dropped){
   PlGoalArg a[3];
   char *zSql = 0, *zErr = 0;
-  sqlite3_stmt *pStmt = 0;
-  int n = 0;
   load("actor User {}\n"
        "resource Org { roles = [\"admin\", \"member\"]; \"member\" if \"admin\"; }\n"
        "resource Repo {\n"
@@ -229,11 +227,7 @@ START_TEST(duplicate_alternatives_dropped){
   ** same join, emitted once */
   ck_assert_msg(count_of(zSql, "'String:admin'")==1,
                 "admin joined %d times:\n%s", count_of(zSql, "'String:admin'"), zSql);
-  ck_assert_int_eq(sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0), SQLITE_OK);
-  sqlite3_bind_text(pStmt, 1, "User:a", -1, SQLITE_STATIC);
-  while( sqlite3_step(pStmt)==SQLITE_ROW ) n++;
-  ck_assert_int_eq(n, 2);
-  sqlite3_finalize(pStmt);
+  ck_assert_int_eq(count_rows(zSql, "User:a", 0), 2);
   sqlite3_free(zSql);
   unload();
 }
