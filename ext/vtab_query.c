@@ -446,7 +446,13 @@ static int qColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
     }else if( zColon==z+n-1 ){
       sqlite3_result_text(ctx, "*", 1, SQLITE_STATIC);
     }else{
-      sqlite3_result_text(ctx, zColon+1, (int)(z+n-zColon-1), SQLITE_TRANSIENT);
+      /* Length -1 when the id has no NUL inside: SQLite then copies the
+      ** terminator too, and a caller's sqlite3_column_text() needs no
+      ** reallocation to add one (two allocations per row less). z is
+      ** NUL-terminated: it comes from sqlite3_column_text(). */
+      int nId = (int)(z+n-zColon-1);
+      sqlite3_result_text(ctx, zColon+1, memchr(zColon+1, 0, (size_t)nId) ? nId : -1,
+                          SQLITE_TRANSIENT);
     }
   }else if( v->pAux->eKind==Q_ACTIONS ){
     pl_value_result(ctx, sqlite3_column_value(c->pStmt, 0));
