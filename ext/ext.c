@@ -250,8 +250,13 @@ int pl_check_stmt(PlConn *c, const char *zPred, int nArg, PlGoalArg *aGoal,
   rc = pl_compile(c->pPol, zPred, nArg, aGoal, bRows, bContext, &zBody, pzErr);
   if( rc!=SQLITE_OK ) return rc;
   if( bRows ){
-    zSql = sqlite3_mprintf("SELECT * FROM (%s) WHERE (SELECT value FROM main.polar_meta "
-                           "WHERE key='policy_version')=%d", zBody, c->iVersion);
+    /* A LIMIT on the compound itself, not a WHERE on a wrapping subquery:
+    ** SQLite evaluates it once, and the rows come straight out of the
+    ** body instead of through a co-routine that copies every row (one
+    ** allocation per row). The body never has its own LIMIT (compile.c). */
+    zSql = sqlite3_mprintf("%s LIMIT CASE WHEN (SELECT value FROM main.polar_meta "
+                           "WHERE key='policy_version')=%d THEN -1 ELSE 0 END",
+                           zBody, c->iVersion);
   }else{
     zSql = sqlite3_mprintf("SELECT CASE WHEN (SELECT value FROM main.polar_meta "
                            "WHERE key='policy_version')=%d THEN (%s) ELSE -1 END",
