@@ -137,9 +137,12 @@ int bset_has(const BSet *s, uint64_t key){
   return 0;
 }
 
-uint64_t bhash_str(const char *z, int n){
-  uint64_t h = 0xcbf29ce484222325ULL;
+uint64_t bhash_more(uint64_t h, const char *z, int n){
   int i;
   for(i=0; i<n; i++){ h ^= (unsigned char)z[i]; h *= 0x100000001b3ULL; }
   return h;
+}
+
+uint64_t bhash_str(const char *z, int n){
+  return bhash_more(0xcbf29ce484222325ULL, z, n);
 }

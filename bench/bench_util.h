@@ -40,8 +40,11 @@ void bset_free(BSet*);
 int bset_add(BSet*, uint64_t key);           /* 1 if new, 0 if present */
 int bset_has(const BSet*, uint64_t key);
 
-/* Order-independent digest of a set of strings (sum of 64-bit FNV-1a). */
+/* Order-independent digest of a set of strings (sum of 64-bit FNV-1a).
+** bhash_more continues a hash: bhash_more(bhash_str(a), b) is the hash of
+** a followed by b, so a common prefix is hashed once. */
 uint64_t bhash_str(const char *z, int n);
+uint64_t bhash_more(uint64_t h, const char *z, int n);
 
 void *bxmalloc(size_t n);                    /* malloc or abort */
 void *bxrealloc(void *p, size_t n);          /* realloc or abort */
