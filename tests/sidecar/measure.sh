@@ -29,7 +29,7 @@ P=${POLARLITE:-$ROOT/polarlite}
 M=build/sidecartest/measure
 T=$(mktemp -d /tmp/polarlite-measure.XXXXXX)
 pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"' EXIT
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$T"' EXIT
 
 mkfifo "$T/ctl"
 build/sidecartest/mockbroker rate lag <"$T/ctl" >"$T/mock.out" 2>/dev/null &
