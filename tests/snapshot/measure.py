@@ -4,6 +4,7 @@ s3rver on loopback, the snapshot's size, and whether compressing it would
 pay. A measurement, not a test: run.sh does not run it.
 
     tests/snapshot/measure.py [--facts 1000000] [--db FILE] [--runs 3]
+                              [--json FILE] [--no-compress]
 
 The database is the benchmark's GitClub world (bench/gen_gitclub, the
 bench/gitclub.polar policy), loaded through INSERT INTO polar_facts in one
@@ -11,10 +12,13 @@ transaction; --db keeps it so a second run skips the load. Restore is
 timed into a new file and into a live WAL-mode database that already holds
 the same data (the sidecar's case), with its parts timed apart: the
 download alone, sha256, PRAGMA integrity_check. All timings are with a
-warm page cache (dropping it needs root).
+warm page cache (dropping it needs root). --json writes the medians (and
+every run) for make bench (bench/run.sh); --no-compress skips the
+compression trial.
 """
 import argparse
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -68,6 +72,8 @@ def main():
     ap.add_argument('--facts', type=int, default=1000000)
     ap.add_argument('--db')
     ap.add_argument('--runs', type=int, default=3)
+    ap.add_argument('--json')
+    ap.add_argument('--no-compress', action='store_true')
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix='polarlite-measure-')
     src = args.db or os.path.join(work, 'src.db')
@@ -82,7 +88,7 @@ def main():
         for _ in range(args.runs):
             t, _ = timed(lambda: H.run_polarlite(['snapshot', '--db', src, '--to', url, '--keep', '1'], env))
             snaps.append(t)
-        m = __import__('json').loads(s3.get('measure/latest'))
+        m = json.loads(s3.get('measure/latest'))
         obj_url = '%s/%s/measure/%s' % (s3.url, H.BUCKET, m['object'])
         live = os.path.join(work, 'live.db')
         shutil.copy(src, live)                          # a live WAL database, same data
@@ -122,6 +128,19 @@ def main():
                         ('  of which: PRAGMA integrity_check (sqlite3)', checks)]:
             v = sorted(v)
             print(row % (name, v[0], v[len(v) // 2]))
+        if args.json:
+            med = lambda v: sorted(v)[len(v) // 2]
+            out = {'facts': m['facts'], 'runs': args.runs, 'db_bytes': os.path.getsize(src),
+                   'snapshot_bytes': size, 's3': 's3rver on loopback',
+                   'snapshot_s': med(snaps), 'restore_new_s': med(rest_new),
+                   'restore_live_s': med(rest_live), 'restore_full_check_s': med(rest_full),
+                   'get_s': med(gets), 'sha256_s': med(shas), 'integrity_check_s': med(checks),
+                   'all': {'snapshot': snaps, 'restore_new': rest_new, 'restore_live': rest_live,
+                           'restore_full_check': rest_full}}
+            with open(args.json, 'w') as f:
+                json.dump(out, f, indent=1)
+        if args.no_compress:
+            return 0
         print()
         print('compression of the snapshot object (CLI tools, one core):')
         f = os.path.join(work, 'check.db')
