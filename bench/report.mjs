@@ -79,12 +79,24 @@ function summary(size) {
   const l10k = eng && eng.measures.find((m) => m.name === 'list_issue_10k');
   out.list_10k_ms = l10k ? fix(l10k.polarlite_ms.p50) : null;
   const apply = other(`data/results-apply-${size}.json`, 'apply_facts_per_s');
-  const restore = other(`data/results-restore-${size}.json`, 'restore_1m_s');
+  const restore = other(`data/results-restore-${size}.json`, 'restore_new_s');
   out.apply_facts_per_s = apply.value;
-  out.restore_1m_s = restore.value;
+  out.apply_lag_p50_ms = apply.value != null ? apply.detail.lag_p50_ms : null;
+  out.apply_lag_p99_ms = apply.value != null ? apply.detail.lag_p99_ms : null;
+  // restore: the slower of a restore into a new file and into a live one
+  const r = restore.detail;
+  out.restore_s = restore.value != null ? fix(Math.max(r.restore_new_s, r.restore_live_s)) : null;
+  out.restore_facts = restore.value != null ? r.facts : null;
+  out.snapshot_s = restore.value != null ? fix(r.snapshot_s) : null;
+  out.snapshot_mb = restore.value != null ? fix(r.snapshot_bytes / 1e6, 1) : null;
+  out.restore_1m_s = out.restore_facts === 1000000 ? out.restore_s : null;
   out.not_measured = {};
   if (apply.value == null) out.not_measured.apply_facts_per_s = apply.why;
   if (restore.value == null) out.not_measured.restore_1m_s = restore.why;
+  else if (out.restore_1m_s == null) {
+    out.not_measured.restore_1m_s = `this run has ${out.restore_facts} facts: restore_s (${out.restore_s} s) is ` +
+      `the restore of a ${out.restore_facts}-fact snapshot; restore_1m_s comes from a run of 1000000 facts`;
+  }
   for (const [k, p] of [['oso_ratio', 'oso'], ['spicedb_ratio', 'spicedb']]) {
     if (out[k] != null) continue;
     const st = peers && peers.engines[p];
@@ -105,8 +117,89 @@ function summary(size) {
       spicedb: fix(geomean(peerP50s(peerRows(peers, PLOT_ROWS), 'spicedb'))),
     },
   };
+  out.measures = measureRows(eng, peers);
+  out.bars = bars(out, eng);
   out.ok = (!eng || eng.ok) && (!peers || !peers.mismatches);
   return { out, eng, peers };
+}
+
+// Every measure as one flat row: p50/p90/p99 (unit given), calls per second
+// on one thread and, where measured, on two; ratios against the floor and
+// the peers (polarlite's p50 over theirs).
+function measureRows(eng, peers) {
+  const rows = [];
+  const ms = eng ? eng.measures : [];
+  const par = (name) => ms.find((m) => m.kind === 'parallel' && m.name === `parallel.${name}`);
+  const peerCheck = (n) => peers && peers.checks.find((r) => r.name === n);
+  const stat = (s) => (s ? { p50: fix(s.p50, 3), p90: fix(s.p90, 3), p99: fix(s.p99, 3) } : null);
+  for (const m of ms) {
+    if (m.kind === 'authorize' || m.kind === 'actions') {
+      const base = m.kind === 'actions' ? 'actions_repo' : m.name.replace(/\.(allow|deny)$/, '');
+      const p = par(base);
+      const pr = m.kind === 'actions' ? peers && peers.actions : peerCheck(m.name);
+      rows.push({
+        name: m.name, label: `${m.label}${m.kind === 'authorize' ? (m.name.endsWith('.allow') ? ', allowed' : ', denied') : ''}`,
+        unit: 'us', polarlite: stat(m.polarlite_us), floor: stat(m.floor_us),
+        calls_per_s_1_thread: m.polarlite_calls_per_s || null,
+        // allowed and denied inputs mixed on the thread runs
+        calls_per_s_threads: p ? { one: p.threads1_calls_per_s, two: p.threads2_calls_per_s } : null,
+        latency_2_threads: p ? stat(p.threads2_us) : null,
+        x_floor: fix(m.ratio_p50, 3),
+        x_oso: pr && pr.ratio && pr.ratio.oso != null ? fix(pr.ratio.oso, 5) : null,
+        x_spicedb: pr && pr.ratio && pr.ratio.spicedb != null ? fix(pr.ratio.spicedb, 6) : null,
+        peers_us: pr ? Object.fromEntries(Object.entries(pr.engines).filter(([, v]) => v && v.n).map(([k, v]) => [k, stat(v)])) : null,
+        bar: m.bar || null, bar_met: m.bar_met ?? null,
+      });
+    } else if (m.kind === 'list') {
+      const p = par(m.name);
+      const pl = peers && peers.lists.find((l) => l.name === m.name);
+      rows.push({
+        name: m.name, label: `${m.label}: ${m.count} ids`, unit: 'ms', ids: m.count,
+        polarlite: stat(m.polarlite_ms), floor: stat(m.floor_ms),
+        calls_per_s_1_thread: m.polarlite_ms.mean > 0 ? fix(1000 / m.polarlite_ms.mean, 1) : null,
+        calls_per_s_threads: p ? { one: p.threads1_calls_per_s, two: p.threads2_calls_per_s } : null,
+        latency_2_threads: p ? { p50: fix(p.threads2_us.p50 / 1000, 3), p90: fix(p.threads2_us.p90 / 1000, 3), p99: fix(p.threads2_us.p99 / 1000, 3) } : null,
+        x_floor: fix(m.ratio_p50, 3), x_oso: null,
+        x_spicedb: pl && pl.ratio && pl.ratio.spicedb != null ? fix(pl.ratio.spicedb, 6) : null,
+        bar: m.name === 'list_issue_10k' ? m.bar : null, bar_met: m.name === 'list_issue_10k' ? m.bar_met : null,
+      });
+    } else if (m.kind === 'policy_load') {
+      rows.push({ name: m.name, label: m.label, unit: 'ms', polarlite: stat(m.ms), n: m.ms.n, bar: m.bar, bar_met: m.bar_met });
+    } else if (m.kind === 'load_facts') {
+      rows.push({ name: m.name, label: m.label, unit: 'facts/s', facts_per_s: m.facts_per_s, seconds: m.seconds });
+    }
+  }
+  return rows;
+}
+
+// The SPEC bars ("Performance"): what was measured, met or not, and by how
+// much (measured / bar; for the peers, how many times faster).
+function bars(out, eng) {
+  const ms = eng ? eng.measures : [];
+  const fold = ms.filter((m) => m.kind === 'authorize' && m.name.startsWith('folder10_read.'));
+  const load = ms.filter((m) => m.kind === 'policy_load' && m.name !== 'policy_load.reload');
+  const b = [];
+  const add = (bar, value, unit, limit, higherIsBetter = false, note = null) => {
+    if (value == null) { b.push({ bar, measured: null, met: null, note }); return; }
+    const met = higherIsBetter ? value >= limit : value <= limit;
+    b.push({ bar, measured: fix(value, 4), unit, met, by: fix(higherIsBetter ? limit / value : value / limit, 2), note });
+  };
+  add('authorize RBAC/ReBAC p50 <= 10 us (worst row)', out.authorize_p50_us, 'us', 10);
+  add('authorize RBAC/ReBAC p99 <= 40 us (worst row)', out.authorize_p99_us, 'us', 40);
+  add('authorize RBAC/ReBAC <= 1.5x the hand-written SQL (worst row)', out.floor_ratio, 'x', 1.5);
+  add('authorize through 10 nested folders p50 <= 50 us (worst of allowed/denied)',
+      fold.length ? max(fold.map((m) => m.polarlite_us.p50)) : null, 'us', 50);
+  add('>= 50x faster than oso (ratio <= 0.02, worst RBAC/ReBAC row, side by side)', out.oso_ratio, 'ratio', 0.02);
+  add('>= 50x faster than SpiceDB (ratio <= 0.02, worst RBAC/ReBAC row, side by side)', out.spicedb_ratio, 'ratio', 0.02);
+  add('list of 10k ids through a hierarchy <= 20 ms, complete', out.list_10k_ms, 'ms', 20);
+  add('policy load (GitClub) <= 5 ms', load.length ? max(load.map((m) => m.ms.p50)) : null, 'ms', 5, false,
+      'p50 of a first load into a fresh database (worst of the load rows)');
+  add('sidecar apply >= 100k facts/s with readers running', out.apply_facts_per_s, 'facts/s', 100000, true,
+      'median, one reader running authorize flat out on the same file');
+  add('replica lag p99 <= 100 ms at 10k facts/s', out.apply_lag_p99_ms, 'ms', 100);
+  add('restore of a 1M-fact snapshot from loopback S3 <= 5 s', out.restore_1m_s, 's', 5, false,
+      out.restore_1m_s == null && out.restore_s != null ? `this run: ${out.restore_facts} facts in ${out.restore_s} s` : null);
+  return b;
 }
 
 function machine() {
@@ -135,65 +228,68 @@ function verdict(v, bar, cmp = (a, b) => a <= b) {
 function printSummary({ out, eng, peers }) {
   const m = out.machine;
   console.log(`== summary: ${out.facts} facts; ${m.cpus} CPUs ${m.cpu_model}; Linux ${m.kernel}`);
-  const rows = [];
-  const byName = (n) => eng && eng.measures.find((x) => x.name === n);
-  const peerRow = (n) => peers && peers.checks.find((r) => r.name === n);
-  rows.push(['measure', 'polarlite p50 / p99', 'floor p50', 'x floor', 'x oso', 'x SpiceDB', 'bar']);
-  const addCheck = (n, label, bar) => {
-    const e = byName(n), p = peerRow(n);
-    if (!e && !p) return;
-    const r = p && p.ratio ? p.ratio : {};
+  const num = (x, d = 1) => (x == null ? '-' : Number(x).toFixed(d));
+  const trio = (s, d = 1) => (s ? `${num(s.p50, d)} / ${num(s.p90, d)} / ${num(s.p99, d)}` : '-');
+  const rate = (r) => (r == null ? '-' : r >= 100 ? String(Math.round(r)) : r.toFixed(1));
+  const rows = [['measure', 'polarlite p50 / p90 / p99', 'calls/s 1 thr', 'floor p50', 'x floor', 'x oso', 'x SpiceDB', 'SPEC bar']];
+  const peerRow = (n) => peers && (n === 'actions_repo' ? peers.actions : peers.checks.find((r) => r.name === n));
+  for (const r of out.measures) {
+    const unit = r.unit === 'us' ? ' us' : r.unit === 'ms' ? ' ms' : '';
+    const d = r.unit === 'ms' ? 2 : 1;
+    if (r.unit === 'facts/s') {
+      rows.push([r.label, `${Math.round(r.facts_per_s)} facts/s`, '', '', '', '', '', '']);
+      continue;
+    }
+    const p = peerRow(r.name);
     const ra = p && p.ratio_alone ? p.ratio_alone : {};
-    rows.push([label,
-      e ? `${e.polarlite_us.p50.toFixed(1)} / ${e.polarlite_us.p99.toFixed(1)} us` : '-',
-      e ? `${e.floor_us.p50.toFixed(1)} us` : '-',
-      e ? e.ratio_p50.toFixed(2) : '-',
-      peerCell(r.oso, ra.oso),
-      peerCell(r.spicedb, ra.spicedb),
-      e && e.bar ? `${e.bar_met ? 'ok  ' : 'MISS'} ${e.bar}` : '']);
-  };
-  for (const [c, label] of [['rbac_repo_read', 'RBAC repo read'], ['rebac_issue_read', 'ReBAC issue read'],
-    ['rebac_issue_close', 'ReBAC issue close'], ['folder10_read', '10 nested folders read'],
-    ['global_repo_delete', 'global role delete']]) {
-    addCheck(`${c}.allow`, `${label}, allowed`, '');
-    addCheck(`${c}.deny`, `${label}, denied`, '');
+    rows.push([r.label, `${trio(r.polarlite, d)}${unit}`, rate(r.calls_per_s_1_thread),
+      r.floor ? `${num(r.floor.p50, d)}${unit}` : '', r.x_floor != null ? r.x_floor.toFixed(2) : '',
+      r.unit === 'us' ? peerCell(r.x_oso, ra.oso) : '-', peerCell(r.x_spicedb, ra.spicedb),
+      r.bar ? `${r.bar_met ? 'ok  ' : 'MISS'} ${r.bar}` : '']);
   }
-  const act = byName('actions_repo');
-  if (act) {
-    const r = peers && peers.actions ? peers.actions.ratio : {};
-    rows.push(['polar_actions Repository', `${act.polarlite_us.p50.toFixed(1)} / ${act.polarlite_us.p99.toFixed(1)} us`,
-      `${act.floor_us.p50.toFixed(1)} us`, act.ratio_p50.toFixed(2),
-      peerCell(r && r.oso), peerCell(r && r.spicedb), '']);
-  }
-  for (const x of eng ? eng.measures.filter((q) => q.kind === 'list') : []) {
-    const p = peers && peers.lists.find((l) => l.name === x.name);
-    rows.push([`list ${x.name.replace('list_', '')} (${x.count} ids)`,
-      `${x.polarlite_ms.p50.toFixed(2)} / ${x.polarlite_ms.p99.toFixed(2)} ms`, `${x.floor_ms.p50.toFixed(2)} ms`,
-      x.ratio_p50.toFixed(2), '-', peerCell(p && p.ratio && p.ratio.spicedb),
-      x.name === 'list_issue_10k' || x.name === 'list_folder_read' ? `${x.bar_met ? 'ok  ' : 'MISS'} ${x.bar}` : '']);
-  }
-  for (const x of eng ? eng.measures.filter((q) => q.kind === 'policy_load') : []) {
-    rows.push([x.label, `${x.ms.p50.toFixed(2)} ms`, '', '', '', '', `${x.bar_met ? 'ok  ' : 'MISS'} ${x.bar}`]);
-  }
-  for (const x of eng ? eng.measures.filter((q) => q.kind === 'load_facts') : []) {
-    rows.push([x.label, `${Math.round(x.facts_per_s)} facts/s`, '', '', '', '', '']);
-  }
-  for (const x of eng ? eng.measures.filter((q) => q.kind === 'parallel') : []) {
-    rows.push([`${x.label}, 2 threads`, `${x.threads2_us.p50.toFixed(1)} / ${x.threads2_us.p99.toFixed(1)} us`,
-      '', '', '', '', `${Math.round(x.threads2_calls_per_s)}/s vs ${Math.round(x.threads1_calls_per_s)}/s on 1`]);
-  }
-  rows.push(['sidecar apply', out.apply_facts_per_s != null ? `${Math.round(out.apply_facts_per_s)} facts/s` : 'not measured',
-    '', '', '', '', out.apply_facts_per_s != null ? `${verdict(out.apply_facts_per_s, 100000, (a, b) => a >= b)} >=100k facts/s`
+  rows.push(['sidecar apply, reader running', out.apply_facts_per_s != null ? `${Math.round(out.apply_facts_per_s)} facts/s` : 'not measured',
+    '', '', '', '', '', out.apply_facts_per_s != null ? `${verdict(out.apply_facts_per_s, 100000, (a, b) => a >= b)} >=100k facts/s`
       : out.not_measured.apply_facts_per_s]);
-  rows.push(['restore 1M-fact snapshot', out.restore_1m_s != null ? `${out.restore_1m_s.toFixed(2)} s` : 'not measured',
-    '', '', '', '', out.restore_1m_s != null ? `${verdict(out.restore_1m_s, 5)} <=5 s` : out.not_measured.restore_1m_s]);
+  if (out.apply_lag_p99_ms != null) {
+    rows.push(['replica lag at 10k facts/s, p50 / p99', `${num(out.apply_lag_p50_ms)} / ${num(out.apply_lag_p99_ms)} ms`,
+      '', '', '', '', '', `${verdict(out.apply_lag_p99_ms, 100)} p99 <=100 ms`]);
+  }
+  if (out.restore_s != null) {
+    rows.push([`snapshot of ${out.restore_facts} facts (${out.snapshot_mb} MB) to S3`, `${out.snapshot_s.toFixed(2)} s`, '', '', '', '', '', '']);
+    rows.push([`restore of ${out.restore_facts} facts from S3`, `${out.restore_s.toFixed(2)} s`, '', '', '', '', '',
+      out.restore_1m_s != null ? `${verdict(out.restore_1m_s, 5)} <=5 s (1M facts)` : '(bar: 1M facts <=5 s)']);
+  } else {
+    rows.push(['snapshot and restore', 'not measured', '', '', '', '', '', out.not_measured.restore_1m_s]);
+  }
   const w = rows[0].map((_, k) => Math.max(...rows.map((r) => String(r[k]).length)) + 2);
   w[w.length - 1] = 0;
   for (const r of rows) console.log(r.map((c, k) => pad(c, w[k])).join('').trimEnd());
-  console.log('(x floor / x oso / x SpiceDB: polarlite p50 over theirs, smaller is better for polarlite, (Nx) = N times\n' +
-              ' faster; x floor from bench_engine in C; x oso / x SpiceDB from one Node process, polarlite via\n' +
-              ' better-sqlite3: side by side / polarlite measured alone before the peers started. The >=50x bar\n' +
-              ' against the peers means x <= 0.020)');
+  console.log('(calls/s 1 thr: 1 / mean latency of the timed calls; x floor / x oso / x SpiceDB: polarlite p50 over\n' +
+              ' theirs, smaller is better for polarlite, (Nx) = N times faster; x floor from bench_engine in C;\n' +
+              ' x oso / x SpiceDB from one Node process, polarlite via better-sqlite3: side by side / polarlite\n' +
+              ' measured alone before the peers started. The >=50x bar against the peers means x <= 0.020)');
+
+  const par = out.measures.filter((r) => r.calls_per_s_threads && !r.name.endsWith('.deny'));
+  if (par.length) {
+    const t = [['one core and two', '1 thread calls/s', '2 threads calls/s', 'scale', '2 threads p50 / p90 / p99']];
+    for (const r of par) {
+      const c = r.calls_per_s_threads;
+      t.push([r.label.replace(/, allowed$/, ''), rate(c.one), rate(c.two), c.one ? `${(c.two / c.one).toFixed(2)}x` : '-',
+        `${trio(r.latency_2_threads, r.unit === 'ms' ? 2 : 1)} ${r.unit}`]);
+    }
+    const w2 = t[0].map((_, k) => Math.max(...t.map((r) => String(r[k]).length)) + 2);
+    console.log('');
+    for (const r of t) console.log(r.map((c, k) => pad(c, w2[k])).join('').trimEnd());
+    console.log('(each thread its own connection, as fast as it can; authorize rows mix allowed and denied inputs)');
+  }
+
+  console.log('\nSPEC bars:');
+  for (const b of out.bars) {
+    const v = b.measured == null ? 'not measured' : `${b.measured} ${b.unit}`;
+    const by = b.measured == null ? '' : b.met ? 'met' : `MISSED (${b.unit === 'ratio' || b.unit === 'facts/s' ? `${b.by}x short` : `${b.by}x the bar`})`;
+    console.log(`  ${pad(b.met == null ? 'n/a' : b.met ? 'ok' : 'MISS', 5)}${pad(b.bar, 82)}${pad(v, 22)}${by}${b.note ? `  [${b.note}]` : ''}`);
+  }
+
   console.log(`\nbench-results.json: authorize_p50_us=${out.authorize_p50_us} authorize_p99_us=${out.authorize_p99_us} ` +
               `floor_ratio=${out.floor_ratio} oso_ratio=${out.oso_ratio} spicedb_ratio=${out.spicedb_ratio} ` +
               `(polarlite alone: ${out.oso_ratio_polarlite_alone}, ${out.spicedb_ratio_polarlite_alone}) ` +

