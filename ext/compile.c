@@ -1746,7 +1746,7 @@ int pl_compile(const PlPolicy *p, const char *zPred, int nArg,
         for(k=0; k<S.nProj; k++) sqlite3_str_appendf(s, "%sNULL AS c%d", k?", ":"", k+1);
         sqlite3_str_appendall(s, " WHERE 0");
       }else{
-        list_render_wide(&x, s, S.pOut, " UNION ", 1);
+        list_render_wide(&x, s, S.pOut, bRows==2 ? " UNION ALL " : " UNION ", 1);
       }
     }else{
       sqlite3_str_appendall(s, exist_result(&S));

@@ -20,6 +20,9 @@ typedef struct PlGoalArg {
 ** bRows=0: *pzSql is an SQL boolean expression (1 if the goal holds).
 ** bRows=1: *pzSql is a SELECT with columns c1..ck, one per OPEN argument in
 **          order, in storage encoding (wildcards as 'T:'); set semantics.
+** bRows=2: the same, but the alternatives are joined with UNION ALL, so a
+**          row reached by several rules comes back once per rule: for a
+**          caller that drops repeats itself (polar_list's cursor).
 ** bContext: fact tables also read the per-call polar_context table.
 ** *pzSql is sqlite3_malloc'd. A predicate with no rules and no facts
 ** compiles to a statement that yields nothing. */
