@@ -334,6 +334,13 @@ static int authorize_run(PlConn *c, sqlite3_value **argv, const char *zCtx, int 
     }
     rc = pl_check_stmt(c, "allow", 3, aGoal, 0, zCtx!=0, zKey, &pStmt, pzErr);
     if( rc!=SQLITE_OK ) return rc;
+    if( sqlite3_stmt_busy(pStmt) ){
+      /* re-entered while this very check runs (a bound SELECT calling
+      ** authorize): its statement and bound values are in use */
+      *pzErr = sqlite3_mprintf("authorize: called from inside an authorize() "
+                               "check of the same shape (a bound SELECT?)");
+      return SQLITE_ERROR;
+    }
     for(i=0; i<3; i++){
       if( i<sqlite3_bind_parameter_count(pStmt) ) pl_conn_bind(c, pStmt, i+1, i, &aVal[i]);
     }

@@ -325,7 +325,10 @@ PlStmtCache *pl_cache_new(sqlite3*);
 void pl_cache_free(PlStmtCache*);           /* finalizes everything */
 void pl_cache_clear(PlStmtCache*);          /* finalizes everything */
 /* Returns the cached statement for zKey, or prepares zSql (if zSql is NULL
-** and the key is missing, returns SQLITE_OK with *ppStmt = NULL). */
+** and the key is missing, returns SQLITE_OK with *ppStmt = NULL). A cached
+** statement that is still running (sqlite3_stmt_busy) comes back as it is,
+** not reset: a caller that can be re-entered checks for that and runs a
+** private copy. */
 int pl_cache_get(PlStmtCache*, const char *zKey, const char *zSql,
                  sqlite3_stmt **ppStmt, char **pzErr);
 

@@ -89,8 +89,13 @@ int pl_cache_get(PlStmtCache *p, const char *zKey, const char *zSql,
   if( p->nSlot ){
     e = cache_slot(p->a, p->nSlot, zKey, h);
     if( e->zKey ){
-      sqlite3_reset(e->pStmt);
-      sqlite3_clear_bindings(e->pStmt);
+      /* a statement still running (a list nested in a list of the same
+      ** shape) is handed out as it is: resetting it would restart the
+      ** outer cursor; the caller runs a private copy instead */
+      if( !sqlite3_stmt_busy(e->pStmt) ){
+        sqlite3_reset(e->pStmt);
+        sqlite3_clear_bindings(e->pStmt);
+      }
       *ppStmt = e->pStmt;
       return SQLITE_OK;
     }
