@@ -43,7 +43,7 @@
 
 #define POOL_SIZE     1024     /* distinct inputs per check and answer */
 #define MAX_SHOWN     10       /* mismatching inputs printed per measure */
-#define MAX_MEASURES  32
+#define MAX_MEASURES  48
 
 /*------------------------------------------------------------ options ---*/
 typedef struct Opts {
@@ -1121,8 +1121,11 @@ static void run_list_measure(Bench *b, const char *zName, const char *zLabel, in
   }
   if( zPlErr ) printf("ERROR %s: polarlite: %s\n", zName, zPlErr);
   if( zFlErr ) printf("ERROR %s: floor: %s\n", zName, zFlErr);
-  snprintf(m->zBar, sizeof(m->zBar), "<=20 ms, complete");
-  m->bBarMet = m->pl.p50<=20.0 && m->nMismatch==0;
+  /* the SPEC bar names a list of 10k results; the other lists have none */
+  if( strcmp(zName, "list_issue_10k")==0 ){
+    snprintf(m->zBar, sizeof(m->zBar), "<=20 ms, complete");
+    m->bBarMet = m->pl.p50<=20.0 && m->nMismatch==0;
+  }
   sqlite3_free(zPlErr);
   sqlite3_free(zFlErr);
   sqlite3_finalize(pPl);
