@@ -32,6 +32,7 @@ import harness as H  # noqa: E402
 
 GEN = os.path.join(H.ROOT, 'bench', 'gen_gitclub')
 BENCH_POLICY = os.path.join(H.ROOT, 'bench', 'gitclub.polar')
+LONG = 3600          # seconds a snapshot or restore may take (10M facts: about 2 GB)
 
 
 def build_db(final, facts):
@@ -86,7 +87,8 @@ def main():
         url = 's3://%s/measure' % H.BUCKET
         snaps, rest_new, rest_live, rest_full, gets, shas, checks = [], [], [], [], [], [], []
         for _ in range(args.runs):
-            t, _ = timed(lambda: H.run_polarlite(['snapshot', '--db', src, '--to', url, '--keep', '1'], env))
+            t, _ = timed(lambda: H.run_polarlite(['snapshot', '--db', src, '--to', url, '--keep', '1'], env,
+                                                 timeout=LONG))
             snaps.append(t)
         m = json.loads(s3.get('measure/latest'))
         obj_url = '%s/%s/measure/%s' % (s3.url, H.BUCKET, m['object'])
@@ -94,14 +96,15 @@ def main():
         shutil.copy(src, live)                          # a live WAL database, same data
         for i in range(args.runs):
             new = os.path.join(work, 'new%d.db' % i)
-            t, _ = timed(lambda: H.run_polarlite(['restore', '--db', new, '--from', url], env))
+            t, _ = timed(lambda: H.run_polarlite(['restore', '--db', new, '--from', url], env, timeout=LONG))
             rest_new.append(t)
             os.remove(new)
-            t, _ = timed(lambda: H.run_polarlite(['restore', '--db', live, '--from', url, '--force'], env))
+            t, _ = timed(lambda: H.run_polarlite(['restore', '--db', live, '--from', url, '--force'], env,
+                                                 timeout=LONG))
             rest_live.append(t)
             new = os.path.join(work, 'full%d.db' % i)
             t, _ = timed(lambda: H.run_polarlite(['restore', '--db', new, '--from', url,
-                                                  '--full-check'], env))
+                                                  '--full-check'], env, timeout=LONG))
             rest_full.append(t)
             os.remove(new)
             t, data = timed(lambda: urllib.request.urlopen(obj_url).read())
