@@ -283,6 +283,18 @@ void pl_goal_param(PlConn *c, PlGoalArg *g, const PlValue *v, int iParam){
   }
 }
 
+/* Write v in decimal at z[i..]; returns the new end. Cache keys are built
+** on every authorize call: sqlite3_snprintf cost ~440 instructions each. */
+static int key_int(char *z, int i, int v){
+  char a[12];
+  int n = 0;
+  unsigned u = v<0 ? 0u-(unsigned)v : (unsigned)v;
+  if( v<0 ) z[i++] = '-';
+  do{ a[n++] = (char)('0' + u%10); u /= 10; }while( u );
+  while( n ) z[i++] = a[--n];
+  return i;
+}
+
 /* Append the goal shape to a cache key in z[*pi..nz). Returns 0 if it
 ** does not fit. */
 int pl_goal_key(char *z, int nz, int *pi, const PlConn *c, const PlGoalArg *g){
@@ -296,12 +308,13 @@ int pl_goal_key(char *z, int nz, int *pi, const PlConn *c, const PlGoalArg *g){
       i += (int)strlen(z+i);
     }
   }else if( g->zKnown ){
-    sqlite3_snprintf(nz-i, z+i, "|k%d", pl_policy_find_str(c->pPol, g->zKnown, g->nKnown));
-    i += (int)strlen(z+i);
+    z[i++] = '|'; z[i++] = 'k';
+    i = key_int(z, i, pl_policy_find_str(c->pPol, g->zKnown, g->nKnown));
   }else{
-    sqlite3_snprintf(nz-i, z+i, "|t%d", g->iType);
-    i += (int)strlen(z+i);
+    z[i++] = '|'; z[i++] = 't';
+    i = key_int(z, i, g->iType);
   }
+  z[i] = 0;
   *pi = i;
   return 1;
 }
