@@ -334,9 +334,12 @@ async function startSpiceDB(o, world) {
   const stream = sp.permissions();
   const lookup = (req) => new Promise((res, rej) => {
     let n = 0;
-    const call = stream.lookupResources(req, { deadline: Date.now() + o.listTimeout * 1000 });
+    const t0 = Date.now();
+    const call = stream.lookupResources(req, { deadline: t0 + o.listTimeout * 1000 });
     call.on('data', () => { n++; });
-    call.on('error', (e) => rej(e));
+    // at the deadline the stream ends with DEADLINE_EXCEEDED, or with
+    // CANCELLED when the proxy gives up first: both are the time limit
+    call.on('error', (e) => rej(Date.now() - t0 >= 0.9 * o.listTimeout * 1000 ? Object.assign(e, { timedOut: true }) : e));
     call.on('end', () => res(n));
   });
   return {
@@ -377,7 +380,7 @@ async function startSpiceDB(o, world) {
         }));
       } catch (err) {
         const msg = String(err && (err.details || err.message || err));
-        if (/DEADLINE_EXCEEDED|Deadline exceeded/i.test(msg)) {
+        if ((err && err.timedOut) || /DEADLINE_EXCEEDED|Deadline exceeded/i.test(msg)) {
           return { skip: `lookupResources did not finish within ${o.listTimeout} s`, stop: true };
         }
         // the folder list crosses trees whose parents loop
