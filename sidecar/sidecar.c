@@ -440,6 +440,9 @@ static void bootstrap(Sidecar *S){
   int rc;
   if( !apply_is_empty(S->pApply) ) return;
   rc = restore_latest(S, "empty_database", &zErr);
+  /* if the log no longer holds what follows this snapshot, restoring the
+  ** same one again will not help */
+  if( rc==SNAP_OK ) S->bRestoreTried = 1;
   if( rc==SNAP_NONE ){
     log_event(LOG_WARN, "no_snapshot", "snapshots=%s action=read_the_log_from_its_start",
               log_q(aErr, sizeof(aErr), S->zSnapshots));
