@@ -21,7 +21,7 @@ SIDECAR_OBJ := $(SIDECAR_SRC:sidecar/%.c=$(BUILD)/sidecar/%.o)
 SIDECAR_HDR := $(wildcard sidecar/*.h)
 SIDECAR_LIBS := -lsqlite3 -lrdkafka -lcurl -lmicrohttpd -lcrypto -lpthread -lm
 
-.PHONY: all test unit sqltest corpus lang sidecartest snapshottest sanitize demo demo-sidecar clean deps bench
+.PHONY: all check test unit sqltest corpus lang sidecartest snapshottest sanitize demo demo-sidecar clean deps bench
 .PHONY: fuzz fuzz-smoke valgrind securitytest mockbroker
 all: polarlite.so $(LIB) $(BIN)
 
@@ -103,9 +103,18 @@ valgrind: polarlite.so $(UNIT_BIN)
 securitytest: polarlite.so
 	/usr/bin/python3 tests/security/run.py
 
-test: deps
+# check: every suite once, on the plain build (the quick run while working).
+# test: what CI runs (.ci/run): check, then the whole suite again under
+# ASan/UBSan, then the unit and SQL suites under valgrind; any failure,
+# sanitizer report, memcheck error or leak fails it.
+check: deps
 	$(MAKE) all
 	$(MAKE) unit sqltest corpus lang sidecartest snapshottest fuzz-smoke securitytest
+
+test: check
+	$(MAKE) sanitize
+	$(MAKE) valgrind
+	$(MAKE) all
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 # First in place: the unit tests, and the SQL, corpus and security suites
