@@ -529,28 +529,64 @@ static void conn_free(void *p){
   sqlite3_free(c);
 }
 
-/* Writers are DIRECTONLY: a view or trigger in a schema somebody else wrote
-** must not be able to change policy or facts through us. Checks are
-** side-effect free but depend on the database, so not DETERMINISTIC. */
+/* polar_wait sleeps: only the application may make a statement wait, so
+** it is DIRECTONLY and, like the writers, refused inside a statement that
+** writes (a CHECK constraint somebody else wrote). */
+static void polarWaitFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  if( pl_refuse_unsafe_call(ctx, "polar_wait") ) return;
+  pl_wait_func(ctx, argc, argv);
+}
+
+/* Flags are security decisions. A database file can come from somebody
+** else, and its views, triggers and CHECK constraints run with the rights
+** of whoever opens it.
+**
+**   DIRECTONLY  everything that writes policy or facts (polar_load,
+**               polar_insert, polar_delete, polar_batch, polar_bind, the
+**               polar_facts table: SQLITE_VTAB_DIRECTONLY in vtab_facts.c),
+**               that changes the connection (polar_now(N), polar_limit(name,
+**               N): a view must not lift the step budget), or that makes the
+**               caller wait (polar_wait). Only SQL the application runs
+**               itself can call them; pl_refuse_unsafe_call also refuses
+**               them in CHECK constraints, which SQLite 3.40 still allows.
+**   INNOCUOUS   the checks (authorize; polar_list, polar_actions,
+**               polar_query: SQLITE_VTAB_INNOCUOUS in vtab_query.c) and the
+**               pure readers of connection state (polar_now(), polar_limit
+**               (name); polar_status in status.c; polar_context, the
+**               current check's context facts). They write nothing, read
+**               only polarlite's tables and the tables its polar_bind
+**               bindings name (data the file's author already has), and
+**               their work is bounded by the limits (limits.c), so a view
+**               may call them even with PRAGMA trusted_schema=OFF: an
+**               application can put `WHERE authorize(...)` in a view.
+**   default     readers with no place in a schema: polar_policy, polar_sql
+**               (explainability), polar_test (runs every test of the
+**               policy), polar_unread (scans every fact table). Views may
+**               call them only while trusted_schema is on.
+**   DETERMINISTIC  none: every answer depends on stored facts, the policy
+**               or the clock, which change between statements, so SQLite
+**               must not put a check in an index or a generated column, or
+**               reuse one answer across statements. */
 #define PL_WRITE (SQLITE_UTF8|SQLITE_DIRECTONLY)
 #define PL_READ  (SQLITE_UTF8)
+#define PL_SAFE  (SQLITE_UTF8|SQLITE_INNOCUOUS)
 static const struct {
   const char *zName; int nArg; int flags;
   void (*xFunc)(sqlite3_context*, int, sqlite3_value**);
 } aFunc[] = {
   { "polar_load",    1, PL_WRITE, polarLoadFunc },
   { "polar_load",    2, PL_WRITE, polarLoadFunc },
-  { "authorize",     3, PL_READ,  authorizeFunc },
-  { "authorize",     4, PL_READ,  authorizeFunc },
+  { "authorize",     3, PL_SAFE,  authorizeFunc },
+  { "authorize",     4, PL_SAFE,  authorizeFunc },
   { "polar_insert", -1, PL_WRITE, polarInsertFunc },
   { "polar_delete", -1, PL_WRITE, polarDeleteFunc },
   { "polar_batch",   1, PL_WRITE, polarBatchFunc },
   { "polar_sql",    -1, PL_READ,  polarSqlFunc },
-  { "polar_now",     0, PL_READ|SQLITE_INNOCUOUS, polarNowFunc },
-  { "polar_now",     1, SQLITE_UTF8|SQLITE_DIRECTONLY, polarNowFunc },
-  { "polar_wait",    2, PL_READ,  pl_wait_func },
+  { "polar_now",     0, PL_SAFE,  polarNowFunc },
+  { "polar_now",     1, PL_WRITE, polarNowFunc },
+  { "polar_wait",    2, PL_WRITE, polarWaitFunc },
   { "polar_bind",    2, PL_WRITE, pl_bind_func },
-  { "polar_limit",   1, PL_READ|SQLITE_INNOCUOUS, pl_limit_func },
+  { "polar_limit",   1, PL_SAFE,  pl_limit_func },
   { "polar_limit",   2, PL_WRITE, pl_limit_func },
 };
 
