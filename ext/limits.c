@@ -40,7 +40,10 @@
 ** SQLITE_INTERRUPT; the check then fails with the limit's message. A
 ** read-only statement interrupted this way rolls nothing back, so the
 ** caller's transaction is untouched. An application that installs its own
-** progress handler replaces polarlite's, and with it the step budget.
+** progress handler replaces polarlite's, and with it the step budget. A
+** SQLite built with SQLITE_OMIT_PROGRESS_CALLBACK (better-sqlite3 bundles
+** one) has no progress handler: there steps reads as no limit and cannot
+** be set.
 */
 #include "pl_ext.h"
 #include <string.h>
@@ -122,7 +125,21 @@ static int budget_progress(void *pArg){
   return 0;
 }
 
+/* Does this SQLite call progress handlers? Loaded into one built without
+** them, the API routine is missing. */
+static int budget_available(void){
+#ifdef SQLITE_CORE
+  return 1;
+#else
+  return sqlite3_api->progress_handler!=0;
+#endif
+}
+
 void pl_budget_install(PlConn *c){
+  if( !budget_available() ){
+    c->lim.a[PL_LIMIT_STEPS] = aLimit[PL_LIMIT_STEPS].iMax;
+    return;
+  }
   c->nGrain = budget_grain(c);
   sqlite3_progress_handler(c->db, c->nGrain, budget_progress, c);
 }
@@ -174,6 +191,13 @@ void pl_limit_func(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   if( sqlite3_value_type(argv[1])!=SQLITE_INTEGER ){
     zErr = sqlite3_mprintf("polar_limit: the value of '%s' must be an integer "
                            "(0: no limit; negative: leave it)", aLimit[id].zName);
+    pl_result_error(ctx, zErr ? SQLITE_ERROR : SQLITE_NOMEM, zErr);
+    return;
+  }
+  if( id==PL_LIMIT_STEPS && !budget_available() && sqlite3_value_int64(argv[1])>0
+   && sqlite3_value_int64(argv[1])<aLimit[id].iMax ){
+    zErr = sqlite3_mprintf("polar_limit: this SQLite is built without progress "
+        "callbacks (SQLITE_OMIT_PROGRESS_CALLBACK), so it cannot stop a check after N steps");
     pl_result_error(ctx, zErr ? SQLITE_ERROR : SQLITE_NOMEM, zErr);
     return;
   }
