@@ -554,8 +554,10 @@ static void polarWaitFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 **               pure readers of connection state (polar_now(), polar_limit
 **               (name); polar_status in status.c; polar_context, the
 **               current check's context facts). They write nothing, read
-**               only polarlite's tables and the tables its polar_bind
-**               bindings name (data the file's author already has), and
+**               only polarlite's tables and the tables polar_bind bindings
+**               name, all in the main database (bind.c refuses a binding
+**               that reads a temp or attached table), so nothing the
+**               file's author does not already have; and
 **               their work is bounded by the limits (limits.c), so a view
 **               may call them even with PRAGMA trusted_schema=OFF: an
 **               application can put `WHERE authorize(...)` in a view.

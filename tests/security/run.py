@@ -22,8 +22,10 @@
    writer is refused, and afterwards the facts, the policy version and the
    limits are what they were; a view calling authorize still works, with
    trusted_schema on and off (authorize is SQLITE_INNOCUOUS).
-3. polar_bind refuses statements that are not one read-only SELECT, and
-   SELECTs that call functions only top-level SQL may call.
+3. polar_bind refuses statements that are not one read-only SELECT,
+   SELECTs that call functions only top-level SQL may call, and SELECTs
+   that read a table outside the main database (an attached database or
+   the connection's temp tables), as SQLite refuses them in views.
 Prints one line per failure and "N passed, M failed"; exits 1 on failure.
 """
 import glob, json, os, re, sqlite3, sys, tempfile
@@ -334,8 +336,15 @@ def test_bind_readonly():
     db.execute("SELECT polar_load(?, 'p.polar')", (POLICY,))
     db.execute("CREATE TABLE repos(id, org)")
     db.execute("INSERT INTO repos VALUES('anvil', 'acme')")
+    db.execute("ATTACH ':memory:' AS aux")
+    db.execute("CREATE TABLE aux.secrets(id, org)")
+    db.execute("CREATE TEMP TABLE scratch(id, org)")
     sig = "has_relation(Repo:_, String:parent, Org:_)"
     refused = [
+        "SELECT id, org FROM aux.secrets",
+        "SELECT id, org FROM secrets",
+        "SELECT id, org FROM scratch",
+        "SELECT id, org FROM repos WHERE id NOT IN (SELECT id FROM aux.secrets)",
         "DELETE FROM repos",
         "DELETE FROM repos RETURNING id, org",
         "INSERT INTO repos VALUES('x', 'y') RETURNING id, org",
