@@ -553,14 +553,14 @@ static void polarWaitFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 **               polar_query: SQLITE_VTAB_INNOCUOUS in vtab_query.c) and the
 **               pure readers of connection state (polar_now(), polar_limit
 **               (name); polar_status in status.c; polar_context, the
-**               current check's context facts). They write nothing, read
-**               only polarlite's tables and the tables polar_bind bindings
-**               name, all in the main database (bind.c refuses a binding
-**               that reads a temp or attached table), so nothing the
-**               file's author does not already have; and
-**               their work is bounded by the limits (limits.c), so a view
-**               may call them even with PRAGMA trusted_schema=OFF: an
-**               application can put `WHERE authorize(...)` in a view.
+**               current check's context facts). They write nothing; they
+**               read only polarlite's tables and the tables polar_bind
+**               bindings name, all in the main database (bind.c refuses a
+**               binding that reads a temp or attached table), so nothing
+**               the file's author does not already have; and their work
+**               is bounded by the limits (limits.c). So a view may call
+**               them even with PRAGMA trusted_schema=OFF: an application
+**               can put `WHERE authorize(...)` in a view.
 **   default     readers with no place in a schema: polar_policy, polar_sql
 **               (explainability), polar_test (runs every test of the
 **               policy), polar_unread (scans every fact table). Views may
