@@ -49,6 +49,11 @@ def main():
         db = sqlite3.connect(sys.argv[2])
         db.enable_load_extension(True)
         db.load_extension("./polarlite")
+        if not db.execute("SELECT 1 FROM sqlite_schema WHERE name='polar_meta'").fetchone():
+            # killed before the sidecar created its tables: nothing applied,
+            # nothing to check
+            print("log_offset=None (no polarlite tables yet)")
+            return 0
         meta = dict(db.execute("SELECT key, value FROM polar_meta"))
         off = meta.get("log_offset")
         bad = []

@@ -251,7 +251,7 @@ test_crash_exactly_once() {
     kill -9 "$SC_PID" 2>/dev/null && kills=$((kills + 1))
     wait "$SC_PID" 2>/dev/null
     off=$(meta "$db" log_offset)
-    if [ -n "$off" ] && [ "$off" -lt $n ]; then mid=$((mid + 1)); fi
+    if [[ "$off" =~ ^[0-9]+$ ]] && [ "$off" -lt $n ]; then mid=$((mid + 1)); fi
     /usr/bin/python3 tests/sidecar/logdata.py verify "$db" >"$T/verify.out" \
       || fail "after kill $i: $(cat "$T/verify.out")"
   done
