@@ -191,12 +191,13 @@ def test_recover_lost_position_and_publish():
     n = int(re.search(r'^polarlite_snapshots_total (\d+)', metrics, re.M).group(1))
     assert n >= 2, 'A published %d snapshots' % n
     assert_in('polarlite_snapshot_age_seconds ', metrics, 'snapshot age in /metrics')
-    assert_in('polarlite_snapshot_errors_total 0', metrics, 'no failed publish')
+    failed = [l for l in a.log().splitlines() if 'snapshot_publish_failed' in l]
+    assert 'polarlite_snapshot_errors_total 0' in metrics and not failed, \
+        'A failed to publish: %s' % failed
     # A stops publishing before C reads: s3rver (unlike S3) serves an object
     # that is being overwritten half written, and with --snapshot-keep 2 at
     # 300 ms a snapshot may be pruned while C still downloads it
     assert_eq(a.stop(), 0, 'A exit status')
-    assert 'snapshot_publish_failed' not in a.log(), a.log()
     assert_eq(len(S3.keys('lost/snapshots/')), 4, 'snapshots kept (2 x .db/.json)')
 
     c = H.Sidecar(c.db, kafka(mock, 'lost') + ['--snapshots', url], ENV)
