@@ -418,7 +418,8 @@ int pl_store_delete_key(sqlite3*, PlStmtCache*, const void *pKey, int nKey,
                         int *pnDel, char **pzErr);
 
 /*============================================================== json.c ===
-** Oso fact JSON, decoded with jsmn. */
+** Oso fact JSON: a one-pass decoder for the common shape of a batch, and
+** a general one (grammar check, then jsmn) that names every error. */
 typedef struct PlJsonFact {
   const char *zPred; int nPred;
   int nArg;
@@ -426,9 +427,15 @@ typedef struct PlJsonFact {
   const char *azId[PL_MAX_ARGS];   int anId[PL_MAX_ARGS];   /* NULL = null */
 } PlJsonFact;
 typedef struct PlJsonChange { int bInsert; PlJsonFact *aFact; int nFact; } PlJsonChange;
-/* Decode a batch body. Strings are unescaped into pArena. */
+/* Decode a batch body. Strings that need no unescaping point into zJson
+** (keep it while the result is used); the others, and the predicates
+** (NUL-terminated), are copied into pArena. */
 int pl_json_batch(PlArena*, const char *zJson, int nJson,
                   PlJsonChange **paChange, int *pnChange, char **pzErr);
+/* The same through the general decoder only (pl_json_batch tries a faster
+** one first, for the common shape): for tests that compare the two. */
+int pl_json_batch_general(PlArena*, const char *zJson, int nJson,
+                          PlJsonChange **paChange, int *pnChange, char **pzErr);
 /* Decode a JSON array of facts (context facts). */
 int pl_json_facts(PlArena*, const char *zJson, int nJson,
                   PlJsonFact **paFact, int *pnFact, char **pzErr);
