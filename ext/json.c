@@ -784,7 +784,7 @@ static int fast_facts(JsonFast *p, PlJsonChange *pCh){
   if( !fast_is(p, ']') ){
     do{
       if( n>=p->nScratch ){
-        int nNew = p->nScratch ? p->nScratch*2 : 64;
+        int nNew = p->nScratch ? p->nScratch*2 : 16;
         PlJsonFact *aNew = sqlite3_realloc64(p->aScratch, sizeof(PlJsonFact)*(size_t)nNew);
         if( aNew==0 ) return -1;
         p->aScratch = aNew;

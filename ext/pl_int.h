@@ -364,6 +364,16 @@ void pl_cache_clear(PlStmtCache*);          /* finalizes everything */
 ** and the key is missing, returns SQLITE_OK with *ppStmt = NULL). */
 int pl_cache_get(PlStmtCache*, const char *zKey, const char *zSql,
                  sqlite3_stmt **ppStmt, char **pzErr);
+/* What store.c learnt about the schema (may a write to the fact tables be
+** stopped halfway by a trigger or foreign key?), valid while the schema
+** versions of main and temp are those recorded. Kept with the statements,
+** one per connection; zeroed when the cache is cleared. */
+typedef struct PlWriteGuard {
+  int bKnown;
+  sqlite3_int64 iMainVersion, iTempVersion;
+  int bMayAbort;
+} PlWriteGuard;
+PlWriteGuard *pl_cache_guard(PlStmtCache*);
 
 /*============================================================= store.c ===
 ** Schema (created by pl_store_init / pl_store_ensure_tables):

@@ -585,9 +585,27 @@ typedef struct StoreFact {
   int bDone;                          /* inserts: written */
 } StoreFact;
 
+/* Step a cached one-integer statement; its value in *pV. */
+static int store_read_int(PlStmtCache *pCache, const char *zSql,
+                          sqlite3_int64 *pV, char **pzErr){
+  sqlite3_stmt *pStmt = 0;
+  int rc = pl_cache_get(pCache, zSql, zSql, &pStmt, pzErr);
+  if( rc!=SQLITE_OK ) return rc;
+  if( sqlite3_step(pStmt)==SQLITE_ROW ){
+    *pV = sqlite3_column_int64(pStmt, 0);
+  }else{
+    rc = SQLITE_ERROR;
+    *pzErr = sqlite3_mprintf("reading the schema: %s",
+                             sqlite3_errmsg(sqlite3_db_handle(pStmt)));
+  }
+  sqlite3_reset(pStmt);
+  return rc;
+}
+
 /* 1 if writing the fact tables could fail halfway for a reason other than
 ** the database's own (a trigger on a fact table, in main or temp, or a table
-** whose foreign key names one), 0 if not; <0 and *pzErr on error. */
+** whose foreign key names one), 0 if not; <0 and *pzErr on error. The
+** answer is kept until the schema version of main or temp changes. */
 static int store_writes_may_abort(PlStmtCache *pCache, char **pzErr){
   static const char zSql[] =
     "SELECT EXISTS(SELECT 1 FROM main.sqlite_schema"
@@ -595,16 +613,21 @@ static int store_writes_may_abort(PlStmtCache *pCache, char **pzErr){
     "     OR (type='table' AND lower(sql) LIKE '%references%polar\\_f\\_%' ESCAPE '\\'))"
     " OR EXISTS(SELECT 1 FROM temp.sqlite_schema"
     "  WHERE type='trigger' AND tbl_name LIKE 'polar\\_f\\_%' ESCAPE '\\')";
-  sqlite3_stmt *pStmt = 0;
-  int rc = pl_cache_get(pCache, "batch:guard", zSql, &pStmt, pzErr), b = -1;
+  PlWriteGuard *g = pl_cache_guard(pCache);
+  sqlite3_int64 iMain = 0, iTemp = 0, v = 0;
+  int rc = store_read_int(pCache, "PRAGMA main.schema_version", &iMain, pzErr);
+  if( rc==SQLITE_OK ) rc = store_read_int(pCache, "PRAGMA temp.schema_version", &iTemp, pzErr);
   if( rc!=SQLITE_OK ) return -1;
-  if( sqlite3_step(pStmt)==SQLITE_ROW ) b = sqlite3_column_int(pStmt, 0)!=0;
-  if( b<0 ){
-    *pzErr = sqlite3_mprintf("reading the schema: %s",
-                             sqlite3_errmsg(sqlite3_db_handle(pStmt)));
+  if( g->bKnown && g->iMainVersion==iMain && g->iTempVersion==iTemp ){
+    return g->bMayAbort;
   }
-  sqlite3_reset(pStmt);
-  return b;
+  rc = store_read_int(pCache, zSql, &v, pzErr);
+  if( rc!=SQLITE_OK ) return -1;
+  g->bKnown = 1;
+  g->iMainVersion = iMain;
+  g->iTempVersion = iTemp;
+  g->bMayAbort = v!=0;
+  return g->bMayAbort;
 }
 
 /* Check fact j of changeset pCh (batch[i]) into *pOut; arguments are

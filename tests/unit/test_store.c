@@ -597,6 +597,12 @@ END_TEST
 START_TEST(batch_trigger_guard){
   char *zErr = 0;
   int n = -1;
+  /* a batch in a transaction before the trigger exists: no savepoint, and
+  ** the answer is kept until the schema changes */
+  ck_assert_int_eq(sqlite3_exec(db, "BEGIN", 0, 0, 0), SQLITE_OK);
+  ck_assert_int_eq(batch("[{\"inserts\": [{\"predicate\": \"tag\", \"args\": "
+                         "[{\"type\": \"String\", \"id\": \"early\"}]}]}]", &n, &zErr), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_exec(db, "DELETE FROM polar_f_tag_1; COMMIT", 0, 0, 0), SQLITE_OK);
   ck_assert_int_eq(sqlite3_exec(db, "CREATE TEMP TRIGGER no_boom BEFORE INSERT ON "
                    "main.polar_f_tag_1 WHEN new.a1='String:boom' BEGIN "
                    "SELECT RAISE(ABORT, 'boom refused'); END", 0, 0, 0), SQLITE_OK);
