@@ -402,7 +402,11 @@ int pl_store_delete(sqlite3*, PlStmtCache*, const PlPolicy*,
                     const char *zPred, int nArg, const PlValue *aVal,
                     int *pnDel, char **pzErr);
 /* Apply an Oso batch body (JSON array of {"inserts":[..]}/{"deletes":[..]})
-** atomically inside a SAVEPOINT; *pnChanged = facts inserted + deleted. */
+** atomically: checked whole before anything is written, so a refused batch
+** changed nothing; the writes are guarded by a SAVEPOINT when something
+** other than the database could stop them halfway (see store.c); an error
+** of the database itself may roll the caller's transaction back, as SQLite
+** does. *pnChanged = facts inserted + deleted. */
 int pl_store_batch(sqlite3*, PlStmtCache*, const PlPolicy*,
                    const char *zJson, int nJson, int *pnChanged, char **pzErr);
 /* (appended by store.c) SQLITE_OK if the policy reads zPred with nArg

@@ -15,8 +15,9 @@
 ** "User;", ';' being ':'+1) and an Integer wildcard is typeof()='integer'.
 **
 ** Statements come from the connection's PlStmtCache under keys such as
-** "ins:has_role:3" and "del:has_role:3:vt_" (one per pattern shape), and are
-** reset after use so that no statement holds the database open.
+** "ins:has_role:3:64" (64 rows per statement) and "del:has_role:3:vt_" (one
+** per pattern shape), and are reset after use so that no statement holds
+** the database open.
 */
 #include "pl_int.h"
 #include <string.h>
