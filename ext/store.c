@@ -400,11 +400,14 @@ static int store_insert_rows(sqlite3 *db, PlStmtCache *pCache,
                              const char *zPred, int nArg,
                              const StoreArg *const *apRow, int nRow,
                              int *pnNew, char **pzErr){
-  int rc = SQLITE_OK, iRow = 0;
+  int rc = SQLITE_OK, iRow = 0, nMax = STORE_ROWS_MAX;
+  /* an application may have lowered the number of parameters allowed */
+  int nVar = sqlite3_limit(db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+  while( nMax>1 && nMax*nArg>nVar ) nMax /= 2;
   *pnNew = 0;
   while( rc==SQLITE_OK && iRow<nRow ){
     sqlite3_stmt *pStmt = 0;
-    int nChunk = STORE_ROWS_MAX, r, k, iParam = 1;
+    int nChunk = nMax, r, k, iParam = 1;
     while( nChunk>nRow-iRow ) nChunk /= 2;
     rc = store_insert_stmt(db, pCache, zPred, nArg, nChunk, &pStmt, pzErr);
     for(r=0; rc==SQLITE_OK && r<nChunk; r++){

@@ -587,6 +587,13 @@ START_TEST(batch_chunks){
   assert_sql("SELECT group_concat(a1) FROM polar_f_tag_1", "String:t7");
   ck_assert_int_eq(batch(zJson, &n, &zErr), SQLITE_OK);
   ck_assert_int_eq(n, 0 + 199 + 200 + 1);     /* the owners were all there */
+  /* fewer rows per statement where the application lowered the number of
+  ** parameters a statement may have */
+  sqlite3_limit(db, SQLITE_LIMIT_VARIABLE_NUMBER, 7);
+  ck_assert_int_eq(sqlite3_exec(db, "DELETE FROM polar_f_owner_2", 0, 0, 0), SQLITE_OK);
+  ck_assert_int_eq(batch(zJson, &n, &zErr), SQLITE_OK);
+  ck_assert_int_eq(n, 127 + 199 + 200 + 1);
+  assert_sql("SELECT count(*) FROM polar_f_owner_2", "127");
   sqlite3_free(zJson);
 }
 END_TEST
