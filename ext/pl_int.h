@@ -364,6 +364,16 @@ void pl_cache_clear(PlStmtCache*);          /* finalizes everything */
 ** and the key is missing, returns SQLITE_OK with *ppStmt = NULL). */
 int pl_cache_get(PlStmtCache*, const char *zKey, const char *zSql,
                  sqlite3_stmt **ppStmt, char **pzErr);
+/* What store.c learnt about the schema (may a write to the fact tables be
+** stopped halfway by a trigger or foreign key?), valid while the schema
+** versions of main and temp are those recorded. Kept with the statements,
+** one per connection; zeroed when the cache is cleared. */
+typedef struct PlWriteGuard {
+  int bKnown;
+  sqlite3_int64 iMainVersion, iTempVersion;
+  int bMayAbort;
+} PlWriteGuard;
+PlWriteGuard *pl_cache_guard(PlStmtCache*);
 
 /*============================================================= store.c ===
 ** Schema (created by pl_store_init / pl_store_ensure_tables):
@@ -392,7 +402,11 @@ int pl_store_delete(sqlite3*, PlStmtCache*, const PlPolicy*,
                     const char *zPred, int nArg, const PlValue *aVal,
                     int *pnDel, char **pzErr);
 /* Apply an Oso batch body (JSON array of {"inserts":[..]}/{"deletes":[..]})
-** atomically inside a SAVEPOINT; *pnChanged = facts inserted + deleted. */
+** atomically: checked whole before anything is written, so a refused batch
+** changed nothing; the writes are guarded by a SAVEPOINT when something
+** other than the database could stop them halfway (see store.c); an error
+** of the database itself may roll the caller's transaction back, as SQLite
+** does. *pnChanged = facts inserted + deleted. */
 int pl_store_batch(sqlite3*, PlStmtCache*, const PlPolicy*,
                    const char *zJson, int nJson, int *pnChanged, char **pzErr);
 /* (appended by store.c) SQLITE_OK if the policy reads zPred with nArg
@@ -418,7 +432,8 @@ int pl_store_delete_key(sqlite3*, PlStmtCache*, const void *pKey, int nKey,
                         int *pnDel, char **pzErr);
 
 /*============================================================== json.c ===
-** Oso fact JSON, decoded with jsmn. */
+** Oso fact JSON: a one-pass decoder for the common shape of a batch, and
+** a general one (grammar check, then jsmn) that names every error. */
 typedef struct PlJsonFact {
   const char *zPred; int nPred;
   int nArg;
@@ -426,9 +441,15 @@ typedef struct PlJsonFact {
   const char *azId[PL_MAX_ARGS];   int anId[PL_MAX_ARGS];   /* NULL = null */
 } PlJsonFact;
 typedef struct PlJsonChange { int bInsert; PlJsonFact *aFact; int nFact; } PlJsonChange;
-/* Decode a batch body. Strings are unescaped into pArena. */
+/* Decode a batch body. Strings that need no unescaping point into zJson
+** (keep it while the result is used); the others, and the predicates
+** (NUL-terminated), are copied into pArena. */
 int pl_json_batch(PlArena*, const char *zJson, int nJson,
                   PlJsonChange **paChange, int *pnChange, char **pzErr);
+/* The same through the general decoder only (pl_json_batch tries a faster
+** one first, for the common shape): for tests that compare the two. */
+int pl_json_batch_general(PlArena*, const char *zJson, int nJson,
+                          PlJsonChange **paChange, int *pnChange, char **pzErr);
 /* Decode a JSON array of facts (context facts). */
 int pl_json_facts(PlArena*, const char *zJson, int nJson,
                   PlJsonFact **paFact, int *pnFact, char **pzErr);

@@ -35,6 +35,7 @@ typedef struct Build {
 static int type_add(PlPolicy *p, const char *zName, int eKind, const PlBlock *pB){
   int i = p->nType++;
   p->aType[i].zName = zName;
+  p->aType[i].nName = (int)strlen(zName);
   p->aType[i].eKind = eKind;
   p->aType[i].pBlock = pB;
   return i;
@@ -44,7 +45,7 @@ int pl_policy_find_type(const PlPolicy *p, const char *z, int n){
   int i;
   if( n<0 ) n = (int)strlen(z);
   for(i=0; i<p->nType; i++){
-    if( (int)strlen(p->aType[i].zName)==n && memcmp(p->aType[i].zName, z, (size_t)n)==0 ){
+    if( p->aType[i].nName==n && memcmp(p->aType[i].zName, z, (size_t)n)==0 ){
       return i;
     }
   }

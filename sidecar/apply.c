@@ -6,8 +6,12 @@
 ** and a handful of prepared statements. A batch message is applied with
 ** `SELECT polar_batch(?)` and a policy message with `SELECT polar_load(?, ?)`
 ** — the engine's own write path, which type-checks every fact and is atomic
-** per call. Each message also runs inside its own SAVEPOINT so that the
-** message, and nothing else, is undone when it fails. The engine reports
+** per call. A batch the engine refuses has changed nothing (it checks the
+** whole batch before writing any of it, and guards the writes itself when
+** a trigger could stop them halfway), so a batch message needs no SAVEPOINT
+** of its own: one would copy every page the message touches to its journal
+** first, which cost as much as the inserts. A policy message runs inside
+** its own SAVEPOINT, undone alone when it fails. The engine reports
 ** bad input as SQLITE_ERROR (or TOOBIG/MISMATCH/RANGE/CONSTRAINT); every
 ** other code means the database itself is in trouble, and then the group is
 ** abandoned rather than a good message being recorded as rejected.
@@ -288,6 +292,14 @@ int apply_begin(Applier *A, char *zErr, size_t nErr){
   return 0;
 }
 
+/* The first byte of the message that is not JSON whitespace, or 0. */
+static char first_byte(const ApplyMsg *m){
+  size_t i = 0;
+  while( m->pData && i<m->nData && (m->pData[i]==' ' || m->pData[i]=='\t'
+                                    || m->pData[i]=='\n' || m->pData[i]=='\r') ) i++;
+  return m->pData && i<m->nData ? m->pData[i] : 0;
+}
+
 /* Apply the body of one message; returns an SQLite code, reason in zReason. */
 static int apply_body(Applier *A, const ApplyMsg *m, int *pnFacts, char *zReason,
                       size_t nReason){
@@ -394,21 +406,21 @@ static void advance(Applier *A, const ApplyMsg *m){
 
 int apply_message(Applier *A, const ApplyMsg *m, int bRecord, int *pnFacts,
                   char *zReason, size_t nReason){
-  int rc;
+  int rc, bSavepoint;
   *pnFacts = 0;
   zReason[0] = 0;
   if( A->groupPos.bHave && m->iPartition==A->groupPos.iPartition
    && m->iOffset<=A->groupPos.iOffset ){
     return APPLY_SKIPPED;           /* already in the database */
   }
-  rc = run(A->pSavepoint);
-  if( rc ){
+  bSavepoint = first_byte(m)!='[';  /* a batch is all or nothing by itself */
+  if( bSavepoint && (rc = run(A->pSavepoint))!=0 ){
     snprintf(zReason, nReason, "SAVEPOINT failed: %s", sqlite3_errmsg(A->db));
     return APPLY_FATAL;
   }
   rc = apply_body(A, m, pnFacts, zReason, nReason);
   if( rc==SQLITE_OK ){
-    rc = run(A->pRelease);
+    rc = bSavepoint ? run(A->pRelease) : 0;
     if( rc ){
       snprintf(zReason, nReason, "RELEASE failed: %s", sqlite3_errmsg(A->db));
       return APPLY_FATAL;
@@ -424,7 +436,7 @@ int apply_message(Applier *A, const ApplyMsg *m, int bRecord, int *pnFacts,
     ** transaction back): nothing of this group may be kept */
     return APPLY_FATAL;
   }
-  if( run(A->pRollbackTo) || run(A->pRelease) ){
+  if( bSavepoint && (run(A->pRollbackTo) || run(A->pRelease)) ){
     snprintf(zReason, nReason, "ROLLBACK TO failed: %s", sqlite3_errmsg(A->db));
     return APPLY_FATAL;
   }

@@ -7,12 +7,13 @@
 ** database holds either the whole group and its position or neither:
 **
 **   apply_begin(A)
-**   apply_message(A, &m1) ... apply_message(A, &mN)   each in a SAVEPOINT
+**   apply_message(A, &m1) ... apply_message(A, &mN)   each all or nothing
 **   apply_commit(A, iHighWatermark)                    position + COMMIT
 **
 ** A message the engine refuses (malformed JSON, unknown predicate or type,
 ** wrong arity, an id over 384 bytes, a batch that would half-apply, a policy
-** that fails validation) is rolled back alone and recorded in
+** that fails validation) changes nothing (a refused batch has written
+** nothing; a policy message runs in a SAVEPOINT) and is recorded in
 ** main.polar_rejected; the group goes on. Anything else (I/O error, disk
 ** full, corruption) is fatal for the group: apply_rollback() and stop.
 **
