@@ -171,9 +171,12 @@ int apply_open(const char *zPath, Applier **ppA, char *zErr, size_t nErr){
   /* a group of thousands of facts dirties pages of every fact table and
   ** its indexes: keep them in memory until COMMIT instead of spilling */
   if( rc==SQLITE_OK ) rc = sqlite3_exec(A->db, "PRAGMA cache_size=-131072", 0, 0, &zMsg);
-  /* checkpoints run on their own connection (checkpoint.c), never inside
-  ** a COMMIT of the apply loop */
-  if( rc==SQLITE_OK ) rc = sqlite3_exec(A->db, "PRAGMA wal_autocheckpoint=0", 0, 0, &zMsg);
+  /* checkpoints run on their own connection (checkpoint.c). But the WAL
+  ** only starts over when a writer begins after a checkpoint copied all of
+  ** it, which back-to-back commits (a backlog) never allow: past 16 MB of
+  ** WAL, this connection copies what the thread has not yet copied right
+  ** after its COMMIT, so that its next transaction can restart the WAL */
+  if( rc==SQLITE_OK ) rc = sqlite3_exec(A->db, "PRAGMA wal_autocheckpoint=4096", 0, 0, &zMsg);
   /* polar_meta and polar_policy, when the file is new */
   if( rc==SQLITE_OK ) rc = pl_store_init(A->db, &zMsg);
   if( rc==SQLITE_OK ) rc = sqlite3_exec(A->db, zSchema, 0, 0, &zMsg);

@@ -268,6 +268,40 @@ test_crash_exactly_once() {
   stop_mock
 }
 
+# Checkpoints keep the WAL bounded: a backlog applied one message per
+# transaction, with a reader running, must not grow the WAL by everything
+# written (the checkpoint connection once never opened the WAL, so every
+# checkpoint was a silent no-op; and back-to-back commits never let the WAL
+# start over), and the database file must receive the pages.
+test_wal_bounded() {
+  start_mock walb || return
+  local db=$T/w.db n=20000 wal reader
+  publish walb policy $POLICY >/dev/null
+  /usr/bin/python3 tests/sidecar/logdata.py write $n "$T/walb.jsonl"
+  publish walb -X compression.type=lz4 lines "$T/walb.jsonl" >/dev/null || fail "publish lines"
+  start_sidecar "$db" walb --group-messages 1
+  expect "the policy applied" "$(wait_token "$db" 0:0)" 1
+  /usr/bin/python3 tests/sidecar/reader.py "$db" 8 >"$T/walb-reader.out" 7>&- &
+  reader=$!
+  PIDS+=("$reader")
+  local max=0
+  for _ in $(seq 600); do
+    wal=$(stat -c %s "$db-wal" 2>/dev/null || echo 0)
+    [ "$wal" -gt "$max" ] && max=$wal
+    [ "$(meta "$db" log_offset)" = "$n" ] && break
+    sleep 0.1
+  done
+  expect "applied the backlog" "$(meta "$db" log_offset)" $n
+  [ "$max" -lt $((64 * 1024 * 1024)) ] || fail "the WAL grew to $max bytes applying $n small messages"
+  sleep 1
+  [ "$(stat -c %s "$db")" -gt 200000 ] || fail "no checkpoint reached the database file ($(stat -c %s "$db") bytes)"
+  wait "$reader"
+  expect_match "the reader never failed" "$(cat "$T/walb-reader.out")" '^reads=[1-9][0-9]* errors=0$'
+  echo "    (WAL at most $((max / 1048576)) MB, database file $(( $(stat -c %s "$db") / 1024 )) KB)"
+  stop_sidecar
+  stop_mock
+}
+
 # SIGTERM mid-stream finishes the open transaction and exits 0.
 test_sigterm() {
   start_mock term || return
@@ -481,7 +515,7 @@ test_dev() {
 }
 
 ALL="publish_apply_authorize status rejected halt_on_reject policy_message crash_exactly_once
-     sigterm broker_faults position_lost operations publish_args tools dev"
+     wal_bounded sigterm broker_faults position_lost operations publish_args tools dev"
 pass=0
 failn=0
 for t in ${@:-$ALL}; do
