@@ -20,7 +20,7 @@ SIDECAR_HDR := $(wildcard sidecar/*.h)
 SIDECAR_LIBS := -lsqlite3 -lrdkafka -lcurl -lmicrohttpd -lcrypto -lpthread -lm
 
 .PHONY: all test unit sqltest corpus lang sidecartest snapshottest sanitize demo demo-sidecar clean deps bench
-.PHONY: fuzz fuzz-smoke valgrind securitytest soak
+.PHONY: fuzz fuzz-smoke valgrind securitytest mockbroker soak
 all: polarlite.so libpolarlite.a polarlite
 
 polarlite.so: $(SO_OBJ)
@@ -67,9 +67,18 @@ lang: polarlite.so
 sidecartest: all
 	tests/sidecar/run.sh
 
-# Snapshots against s3rver on loopback and file:// storage.
-snapshottest: all
+# Snapshots against s3rver on loopback and file:// storage, and the
+# sidecar's snapshot modes against s3rver and the mock broker.
+snapshottest: all mockbroker
 	tests/snapshot/run.sh
+
+# librdkafka's Kafka-protocol mock cluster as a program, for the tests and
+# measurements (tests/sidecar/mockbroker.c); never built with $(SAN).
+MOCKBROKER := build/sidecartest/mockbroker
+mockbroker: $(MOCKBROKER)
+$(MOCKBROKER): tests/sidecar/mockbroker.c
+	mkdir -p $(dir $@)
+	cc -O2 -g $(WARN) -std=c11 -D_GNU_SOURCE -o $@ $< -lrdkafka
 
 # libFuzzer targets (tests/fuzz/, clang with ASan+UBSan, built in $(BUILD)/fuzz):
 # `make fuzz FUZZ_SECONDS=N` fuzzes each N seconds; fuzz-smoke replays the

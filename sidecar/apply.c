@@ -31,6 +31,8 @@ struct Applier {
   sqlite3_stmt *pMetaAdd;     /* polar_meta[key] += value */
   sqlite3_stmt *pMetaGet;     /* polar_meta[key] */
   sqlite3_stmt *pSavepoint, *pRelease, *pRollbackTo;
+  sqlite3_stmt *pDataVersion; /* PRAGMA data_version */
+  int64_t iDataVersion;       /* as of the last load_state() */
   ApplyPos pos;               /* committed position */
   ApplyTotals tot;            /* committed totals */
   /* the open group */
@@ -84,6 +86,7 @@ static const struct { size_t iOff; const char *zSql; } aStmt[] = {
   { offsetof(Applier, pSavepoint),  "SAVEPOINT polarlite_message" },
   { offsetof(Applier, pRelease),    "RELEASE polarlite_message" },
   { offsetof(Applier, pRollbackTo), "ROLLBACK TO polarlite_message" },
+  { offsetof(Applier, pDataVersion), "PRAGMA main.data_version" },
 };
 
 static sqlite3_stmt **stmt_slot(Applier *A, size_t i){
@@ -118,10 +121,23 @@ static int meta_put(sqlite3_stmt *pStmt, const char *zKey, int64_t v){
   return run(pStmt);
 }
 
+/* PRAGMA data_version: changes when another connection commits. */
+static int data_version(Applier *A, int64_t *pV){
+  int rc = sqlite3_step(A->pDataVersion);
+  if( rc==SQLITE_ROW ) *pV = sqlite3_column_int64(A->pDataVersion, 0);
+  sqlite3_reset(A->pDataVersion);
+  return rc==SQLITE_ROW ? 0 : rc;
+}
+
 /* Read the committed position and totals into A->pos / A->tot. */
 static int load_state(Applier *A, char *zErr, size_t nErr){
   int64_t v;
   int bHave, bTopic, rc;
+  rc = data_version(A, &A->iDataVersion);
+  if( rc ){
+    snprintf(zErr, nErr, "cannot read the log position: %s", sqlite3_errmsg(A->db));
+    return rc;
+  }
   memset(&A->pos, 0, sizeof(A->pos));
   memset(&A->tot, 0, sizeof(A->tot));
   rc = meta_get(A, "log_topic", 0, &bTopic, A->pos.zTopic, sizeof(A->pos.zTopic));
@@ -211,10 +227,60 @@ void apply_totals(Applier *A, ApplyTotals *pTot){ *pTot = A->tot; }
 
 int apply_group_size(Applier *A){ return A->nGroup; }
 
+int apply_is_empty(Applier *A){
+  sqlite3_stmt *pStmt = 0;
+  int bEmpty = 0;
+  if( A->pos.bHave || A->tot.iPolicyVersion>0 ) return 0;
+  if( sqlite3_prepare_v2(A->db, "SELECT fact_count FROM polar_status", -1, &pStmt, 0)==SQLITE_OK
+   && sqlite3_step(pStmt)==SQLITE_ROW ){
+    bEmpty = sqlite3_column_int64(pStmt, 0)==0;
+  }
+  sqlite3_finalize(pStmt);
+  return bEmpty;
+}
+
+int apply_reload(Applier *A, char *zErr, size_t nErr){
+  return load_state(A, zErr, nErr) ? APPLY_FATAL : APPLY_OK;
+}
+
+static int same_position(const ApplyPos *a, const ApplyPos *b){
+  if( a->bHave!=b->bHave ) return 0;
+  return !a->bHave || (a->iOffset==b->iOffset && a->iPartition==b->iPartition
+                       && strcmp(a->zTopic, b->zTopic)==0);
+}
+
+/* Another connection committed since we last looked (an application
+** writing facts, or `polarlite restore` installing a snapshot into the
+** live file): read the position again. APPLY_OK, APPLY_MOVED or
+** APPLY_FATAL. */
+static int reload_if_changed(Applier *A, char *zErr, size_t nErr){
+  int64_t v = 0;
+  ApplyPos old;
+  if( data_version(A, &v) ){
+    snprintf(zErr, nErr, "cannot read the log position: %s", sqlite3_errmsg(A->db));
+    return APPLY_FATAL;
+  }
+  if( v==A->iDataVersion ) return APPLY_OK;
+  old = A->pos;
+  if( load_state(A, zErr, nErr) ) return APPLY_FATAL;
+  return same_position(&old, &A->pos) ? APPLY_OK : APPLY_MOVED;
+}
+
+int apply_check_moved(Applier *A, char *zErr, size_t nErr){
+  return reload_if_changed(A, zErr, nErr);
+}
+
 int apply_begin(Applier *A, char *zErr, size_t nErr){
   int rc = sqlite3_exec(A->db, "BEGIN IMMEDIATE", 0, 0, 0);
   if( rc!=SQLITE_OK ){
     snprintf(zErr, nErr, "cannot start a transaction: %s", sqlite3_errmsg(A->db));
+    return APPLY_FATAL;
+  }
+  /* under the write lock, so nothing is applied on top of a position that
+  ** is no longer there */
+  rc = reload_if_changed(A, zErr, nErr);
+  if( rc!=APPLY_OK ){
+    sqlite3_exec(A->db, "ROLLBACK", 0, 0, 0);
     return rc;
   }
   A->bInTxn = 1;

@@ -25,10 +25,7 @@ for tool in kcat sqlite3 curl /usr/bin/python3; do
 done
 mkdir -p build/sidecartest
 MOCK=build/sidecartest/mockbroker
-if [ ! -x $MOCK ] || [ tests/sidecar/mockbroker.c -nt $MOCK ]; then
-  cc -O2 -g -Wall -Wextra -Werror -std=c11 -D_GNU_SOURCE -o $MOCK tests/sidecar/mockbroker.c -lrdkafka \
-    || { echo "cannot build the mock broker"; echo "0 passed, 1 failed"; exit 1; }
-fi
+make -s mockbroker >/dev/null || { echo "cannot build the mock broker"; echo "0 passed, 1 failed"; exit 1; }
 
 T=$(mktemp -d /tmp/polarlite-sidecartest.XXXXXX)
 PIDS=()
