@@ -289,7 +289,7 @@ test_wal_bounded() {
     sleep 0.1
   done
   expect "applied the backlog" "$(meta "$db" log_offset)" $n
-  [ "$max" -lt $((64 * 1024 * 1024)) ] || fail "the WAL grew to $max bytes applying $n small messages"
+  [ "$max" -lt $((128 * 1024 * 1024)) ] || fail "the WAL grew to $max bytes applying $n small messages"
   sleep 1
   [ "$(stat -c %s "$db")" -gt 200000 ] || fail "no checkpoint reached the database file ($(stat -c %s "$db") bytes)"
   wait "$reader"
