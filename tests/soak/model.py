@@ -263,7 +263,8 @@ class Log:
     """Every message published, in offset order, and the oracle state at
     any offset (replayed from the nearest checkpoint at or below it)."""
 
-    CHECKPOINT_EVERY = 20000
+    CHECKPOINT_EVERY = 10000     # a copy of the state every this many messages,
+    CHECKPOINTS_KEPT = 8         # the latest few (restores go back minutes, not hours)
 
     def __init__(self):
         self.ops = []
@@ -285,6 +286,8 @@ class Log:
             cur.apply(o, self.ops[o])
             if o % self.CHECKPOINT_EVERY == 0 and o not in self.checkpoints:
                 self.checkpoints[o] = cur.copy()
+                if len(self.checkpoints) > self.CHECKPOINTS_KEPT:
+                    del self.checkpoints[min(self.checkpoints)]
         self._cur = cur
         return cur
 

@@ -5,12 +5,14 @@
 
 Runs checks against DB until SIGTERM, from two connections of its own
 (alternating at random), as fast as it can, then prints one JSON line:
-  {"checks": N, "errors": N, "half": N, "first_errors": [...], "first_half": [...]}
+  {"checks": N, "errors": N, "half": N, "unpinned": N, "drift": N,
+   "first_errors": [...], "first_half": [...]}
 
-Every check is ONE statement, so it reads one committed state (SQLite's
-statement-level read snapshot: every authorize() inside the statement sees
-the same facts), and the log is built so that each message keeps these
-invariants (K = members per unit, from CONFIG):
+Every check is ONE statement that reads a table (polar_meta), so it holds
+one read transaction from its start and every authorize() inside it sees
+the same committed state (README.md, "One state per statement"); the log
+is built so that each message keeps these invariants (K = members per
+unit, from CONFIG):
 
   slot s      always exists once the preload is applied; its K members all
               read Repo:s<s>r, and all or none of them write it
@@ -27,7 +29,9 @@ invariants (K = members per unit, from CONFIG):
               200 slots; polar_status.fact_count equals the facts
 
 A violated invariant is a "half" observation (a reader saw part of a
-message); any SQLite error (including SQLITE_BUSY: readers use a 10 s busy
+message). 2% of the slot checks run without the polar_meta read: those
+that see more than one state are counted as "drift", not as errors. Any
+SQLite error (including SQLITE_BUSY: readers use a 10 s busy
 timeout, as any client would, and in WAL mode should never wait) is an
 "error". CONFIG is a JSON file the harness rewrites as the log grows
 ({"K":…, "slots":…, "groups_hi":…}).

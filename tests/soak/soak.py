@@ -169,15 +169,18 @@ class Soak:
             self.error('mock command %r: %s' % (cmd, reply))
 
     def log_start(self):
-        """The first offset the broker still holds."""
-        r = subprocess.run(['kcat', '-C', '-b', self.brokers, '-t', TOPIC, '-p', '0', '-o',
-                            'beginning', '-c', '1', '-e', '-q', '-f', '%o\\n'],
-                           capture_output=True, text=True, timeout=30)
-        try:
-            return int(r.stdout.split()[0])
-        except (IndexError, ValueError):
-            self.error('kcat could not read the log start: %s' % r.stderr.strip()[:200])
-            return 0
+        """The first offset the broker still holds (kcat reads one message;
+        retried, as injected request errors reach kcat too)."""
+        for _ in range(10):
+            r = subprocess.run(['kcat', '-C', '-b', self.brokers, '-t', TOPIC, '-p', '0', '-o',
+                                'beginning', '-c', '1', '-e', '-q', '-f', '%o\\n'],
+                               capture_output=True, text=True, timeout=30)
+            try:
+                return int(r.stdout.split()[0])
+            except (IndexError, ValueError):
+                time.sleep(1)
+        self.error('kcat could not read the log start: %s' % r.stderr.strip()[:200])
+        return 0
 
     # ------------------------------------------------- producer/publisher --
 
@@ -186,7 +189,8 @@ class Soak:
         self.producer = self.spawn([PRODUCER, self.brokers, TOPIC], stdin=subprocess.PIPE,
                                    stdout=subprocess.PIPE, stderr=self.prod_err, text=True,
                                    bufsize=1 << 16)
-        threading.Thread(target=self._deliveries, daemon=True).start()
+        self.delivery_thread = threading.Thread(target=self._deliveries, daemon=True)
+        self.delivery_thread.start()
 
     def _deliveries(self):
         pending = set()
@@ -282,7 +286,14 @@ class Soak:
                                                          self.sidecar_extra(name))
 
     def sidecar_extra(self, name):
-        return ['--snapshots', self.snapurl] if self.live_restore and name == 'r2' else []
+        """With the sidecar's snapshot modes: both restore from the store by
+        themselves (empty file, lost position), and the live one publishes."""
+        if not self.live_restore:
+            return []
+        if name == 'r2':
+            return ['--snapshots', self.snapurl]
+        return ['--snapshots', self.snapurl, '--snapshot-every', '%ds' % self.snap_every,
+                '--snapshot-keep', '30']
 
     def wait_applied(self, db, offset, timeout):
         c = self.connect(db)
@@ -436,9 +447,9 @@ class Soak:
         time.sleep(self.rnd.uniform(2, 8))
         self.mock_cmd('rtt 1 0')
 
-    def take_snapshot(self, db=None):
+    def take_snapshot(self, db=None, url=None):
         db = db or self.db
-        r = self.polarlite('snapshot', '--db', db, '--to', self.snapurl, '--keep', '8')
+        r = self.polarlite('snapshot', '--db', db, '--to', url or self.snapurl, '--keep', '30')
         m = re.search(r'log position 0:(\d+), policy version (\d+), (\d+) facts', r.stdout)
         if r.returncode != 0 or not m:
             self.error('polarlite snapshot failed (%d): %s' % (r.returncode, (r.stderr or r.stdout).strip()[:300]))
@@ -448,9 +459,29 @@ class Soak:
         if facts != len(st.facts) or pv != st.policy_version:
             self.error('snapshot at offset %d holds %d facts, policy version %d; the log says %d, %d'
                        % (off, facts, pv, len(st.facts), st.policy_version))
-        self.count['snapshots'] += 1
         self.event('snapshot of %s at offset %d (%d facts)' % (os.path.basename(db), off, facts))
         return off
+
+    def check_new_snapshots(self):
+        """Every manifest in the store, once: its facts and policy version
+        against the oracle at its offset."""
+        d = os.path.join(self.snapdir, 'snapshots')
+        for n in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+            if not n.endswith('.json') or n in self.seen_manifests:
+                continue
+            try:
+                m = json.load(open(os.path.join(d, n)))
+            except (OSError, ValueError):
+                continue            # being written or pruned
+            self.seen_manifests.add(n)
+            off = m['offset']
+            st = self.log.state_at(off)
+            if m['facts'] != len(st.facts) or m['policy_version'] != st.policy_version:
+                self.error('snapshot %s at offset %d holds %d facts, policy version %d; the log '
+                           'says %d, %d' % (n, off, m['facts'], m['policy_version'], len(st.facts),
+                                            st.policy_version))
+            self.count['snapshots'] += 1
+            self.event('snapshot %s checked: offset %d, %d facts' % (n, off, m['facts']))
 
     def snapshot_offsets(self):
         d = os.path.join(self.snapdir, 'snapshots')
@@ -468,8 +499,8 @@ class Soak:
         ok = [o for o in self.snapshot_offsets() if o < below and o + 1 >= lo + 2 * RATE]
         return self.rnd.choice(ok) if ok else None
 
-    def restore(self, db, offset, force, expect_ok=True):
-        args = ['restore', '--db', db, '--from', self.snapurl]
+    def restore(self, db, offset, force, expect_ok=True, url=None):
+        args = ['restore', '--db', db, '--from', url or self.snapurl]
         if offset is not None:
             args += ['--offset', str(offset)]
         if force:
@@ -484,6 +515,8 @@ class Soak:
     def restore_offline(self):
         """Stop the sidecar, refuse an older snapshot without --force, install
         it with --force, start again: the sidecar re-applies from there."""
+        if self.older_snapshot(self.position(self.db)) is None:
+            return False                # no snapshot to go back to yet: later
         p = self.sidecars['live']
         self.term(p, 'live')
         at = self.verify(self.db, 'stopped for a restore')
@@ -499,23 +532,29 @@ class Soak:
             if self.restore(self.db, target, force=True) == 0:
                 self.count['restores'] += 1
                 self.verify(self.db, 'after restore --force', want_offset=target)
-        self.sidecars['live'] = self.start_sidecar('live', self.db)
+        self.sidecars['live'] = self.start_sidecar('live', self.db, self.sidecar_extra('live'))
+        return True
+
+    def position(self, db):
+        c = self.connect(db)
+        try:
+            r = c.execute("SELECT value FROM polar_meta WHERE key='log_offset'").fetchone()
+            return -1 if r is None or r[0] is None else int(r[0])
+        finally:
+            c.close()
 
     def restore_live_back(self):
         """Restore an older snapshot (--force) into the file under the running
         sidecar: it must notice and re-apply from the snapshot's position."""
-        c = self.connect(self.db)
-        at = c.execute("SELECT value FROM polar_meta WHERE key='log_offset'").fetchone()[0]
-        c.close()
-        target = self.older_snapshot(at)
+        target = self.older_snapshot(self.position(self.db))
         if target is None:
-            self.note('live restore skipped: no older snapshot still covered by the log')
-            return
+            return False
         if self.restore(self.db, target, force=True) == 0:
             self.count['restores'] += 1
             self.count['live_restores'] += 1
         time.sleep(self.rnd.uniform(0.5, 3))
         self.verify_paused('live')
+        return True
 
     def restore_live_forward(self):
         """Hold the live sidecar (SIGSTOP, between transactions) while the
@@ -523,6 +562,8 @@ class Soak:
         file (newer: no --force); resume: the sidecar must carry on from
         the restored position, not apply again what it holds."""
         p = self.sidecars['live']
+        if self.sidecars.get('r2') is None:
+            return False
         for _ in range(50):
             os.kill(p.pid, signal.SIGSTOP)
             c = self.connect(self.db)
@@ -537,18 +578,19 @@ class Soak:
             finally:
                 c.close()
         else:
-            self.note('forward live restore skipped: the sidecar always held a transaction')
-            return
+            return False                # always inside a transaction: later
         try:
             c = self.connect(self.db)
             at = c.execute("SELECT value FROM polar_meta WHERE key='log_offset'").fetchone()[0]
             c.close()
             time.sleep(3)
-            off = self.take_snapshot(self.db2)
+            url2 = self.snapurl + '-replica'
+            os.makedirs(url2[len('file://'):], exist_ok=True)
+            off = self.take_snapshot(self.db2, url2)
             if off is None or off <= at:
-                self.note('forward live restore skipped: the replica was not ahead (%s <= %s)' % (off, at))
-                return
-            if self.restore(self.db, None, force=False) == 0:
+                self.event('the replica is not ahead (%s <= %s)' % (off, at))
+                return False
+            if self.restore(self.db, None, force=False, url=url2) == 0:
                 self.count['restores'] += 1
                 self.count['live_restores'] += 1
                 self.verify(self.db, 'after a forward restore under a paused sidecar', want_offset=off,
@@ -557,16 +599,19 @@ class Soak:
             os.kill(p.pid, signal.SIGCONT)
         time.sleep(self.rnd.uniform(0.5, 3))
         self.verify_paused('live')
+        return True
 
     def replica_join(self):
         """A second replica starts late, on an empty file, from a snapshot
         (the log no longer starts at 0 by then, or may not)."""
         lo = self.log_start()
         if self.live_restore:
-            self.sidecars['r2'] = self.start_sidecar('r2', self.db2, self.sidecar_extra('r2'))
-            self.count['auto_restores'] += 1
+            if not self.snapshot_offsets():
+                return False            # the live sidecar has not published one yet
             self.event('replica joins with --snapshots (log starts at %d)' % lo)
-            return
+            self.sidecars['r2'] = self.start_sidecar('r2', self.db2, self.sidecar_extra('r2'))
+            self.wait_auto_restore('empty_database')
+            return True
         if lo > 0:
             # without a snapshot the empty file cannot start: exit 3
             p = self.start_sidecar('r2', self.db2, random_groups=False)
@@ -584,13 +629,30 @@ class Soak:
             self.count['restores'] += 1
             self.verify(self.db2, 'replica restored')
         self.sidecars['r2'] = self.start_sidecar('r2', self.db2)
+        return True
+
+    def wait_auto_restore(self, reason):
+        """The replica's sidecar restores a snapshot by itself (--snapshots)."""
+        path = os.path.join(self.work, 'r2.sidecar.log')
+        before = open(path).read().count('event=snapshot_restored')
+        for _ in range(240):
+            text = open(path).read()
+            if text.count('event=snapshot_restored') > before:
+                self.count['auto_restores'] += 1
+                self.event('replica restored a snapshot by itself (%s)' % reason)
+                return
+            if self.sidecars['r2'].poll() is not None:
+                break
+            time.sleep(0.25)
+        self.error('the replica did not restore a snapshot by itself (%s): %s'
+                   % (reason, text.strip().splitlines()[-1][:300] if text.strip() else 'no log'))
 
     def replica_lost(self):
         """Stop the replica, pad the log until its position is gone, snapshot
         the live file; the replica must recover from the snapshot."""
         p = self.sidecars.get('r2')
         if p is None:
-            return
+            return False
         self.term(p, 'r2')
         self.sidecars['r2'] = None
         at = self.verify(self.db2, 'replica stopped')
@@ -605,11 +667,19 @@ class Soak:
         last = len(self.log.ops) - 1
         if not self.wait_applied(self.db, last, 120):
             self.error('the live sidecar did not apply the padding within 120 s')
-        self.take_snapshot()
         if self.live_restore:
+            # a snapshot after the padding, from the live sidecar's publisher
+            for _ in range(4 * self.snap_every):
+                self.check_new_snapshots()
+                if self.snapshot_offsets() and self.snapshot_offsets()[-1] >= last:
+                    break
+                time.sleep(0.5)
+            else:
+                self.error('no snapshot at or after offset %d within %d s' % (last, 2 * self.snap_every))
             self.sidecars['r2'] = self.start_sidecar('r2', self.db2, self.sidecar_extra('r2'))
-            self.count['auto_restores'] += 1
-            return
+            self.wait_auto_restore('position_lost')
+            return True
+        self.take_snapshot()
         p = self.start_sidecar('r2', self.db2, random_groups=False)
         try:
             rc = p.wait(timeout=60)
@@ -625,6 +695,7 @@ class Soak:
             self.count['restores'] += 1
             self.verify(self.db2, 'replica restored after losing its position')
         self.sidecars['r2'] = self.start_sidecar('r2', self.db2)
+        return True
 
     # --------------------------------------------------------------- run ---
 
@@ -634,6 +705,8 @@ class Soak:
         self.live_restore = os.environ.get('SOAK_LIVE_RESTORE', '1' if default_live else '0') == '1'
         self.pad = 0
         self.sidecars = {'live': None, 'r2': None}
+        self.seen_manifests = set()
+        self.snap_every = int(max(10, SECONDS / 40))
         print('soak: %d s, seed %d, %g messages/s, %d readers, %d live groups, live restores %s; '
               'work in %s' % (SECONDS, SEED, RATE, READERS, GROUPS,
                               'on' if self.live_restore else 'off (the sidecar has no --snapshots)',
@@ -649,7 +722,8 @@ class Soak:
         self.producer.stdin.flush()
         preload_end = len(self.log.ops) - 1
         self.write_config()
-        self.sidecars['live'] = self.start_sidecar('live', self.db, random_groups=False)
+        self.sidecars['live'] = self.start_sidecar('live', self.db, self.sidecar_extra('live'),
+                                                   random_groups=False)
         t = now()
         if not self.wait_applied(self.db, preload_end, 300):
             raise RuntimeError('the preload (%d messages) was not applied within 300 s' % preload_end)
@@ -673,11 +747,10 @@ class Soak:
         if self.live_restore:
             plan += [(0.45, self.restore_live_back), (0.62, self.restore_live_forward),
                      (0.85, self.restore_live_back)]
-        plan = sorted((self.t0 + f * SECONDS, f, a) for f, a in plan)
+        plan = sorted((self.t0 + f * SECONDS, f, a, 0) for f, a in plan)
         kill_end = self.t0 + SECONDS * 2 / 3
         t_end = self.t0 + SECONDS
-        snap_every = max(15, SECONDS / 20)
-        next_snap = now() + snap_every / 2
+        next_snap = now() + self.snap_every / 2
         next_fault = now() + self.rnd.uniform(3, 10)
         next_burst = now() + SECONDS / 7
         next_report = now() + 30
@@ -689,12 +762,19 @@ class Soak:
                     self.error('reader %d exited early: %s' % (i, open(r[1].name).read()[-300:]))
                     readers[i] = (subprocess.Popen(['true']), r[1])
             if plan and now() >= plan[0][0]:
-                _, f, action = plan.pop(0)
+                _, f, action, tries = plan.pop(0)
                 self.event('== %s' % action.__name__)
-                action()
+                if not action():
+                    # its precondition (a snapshot, the replica) is not there yet
+                    if tries < 8 and now() + 5 < t_end - 5:
+                        plan = sorted(plan + [(now() + 5, f, action, tries + 1)])
+                    else:
+                        self.note('%s skipped: no snapshot or replica to work with' % action.__name__)
             elif now() >= next_snap:
-                self.take_snapshot()
-                next_snap = now() + snap_every
+                if not self.live_restore:
+                    self.take_snapshot()        # else the live sidecar publishes them
+                self.check_new_snapshots()
+                next_snap = now() + self.snap_every
             elif now() >= next_burst:
                 with self.lock:
                     top = int(min(6000, RATE * SECONDS / 10))
@@ -729,6 +809,7 @@ class Soak:
                 self.error('the producer exited %d' % rc)
         except subprocess.TimeoutExpired:
             self.error('the producer did not deliver everything within 120 s')
+        self.delivery_thread.join(timeout=10)
         last = len(self.log.ops) - 1
         if self.delivered != last:
             self.error('delivered up to offset %d of %d' % (self.delivered, last))
@@ -754,6 +835,16 @@ class Soak:
         if self.sidecars.get('r2') is not None:
             self.verify(self.db2, 'final replica', want_offset=last)
         mismatches, sample = self.compare_answers(last)
+        # temporary files beside the databases (snapshot copies, downloads)
+        # left behind by kill -9 or failures
+        leftovers = [n for n in os.listdir(self.work)
+                     if re.match(r'(live|replica)\.db-(snapshot|restore|download)', n)]
+        if leftovers:
+            self.note('temporary files left beside the databases: %s' % ' '.join(sorted(leftovers)))
+        reseeks = open(os.path.join(self.work, 'live.sidecar.log')).read().count('event=position_moved')
+        if self.count['live_restores'] and reseeks < self.count['live_restores']:
+            self.error('%d restores under the running sidecar, %d position_moved events'
+                       % (self.count['live_restores'], reseeks))
 
         checks = sum(r['checks'] for r in reader_counts)
         rerrors = sum(r['errors'] for r in reader_counts)
@@ -780,14 +871,14 @@ class Soak:
         verdict = 'PASS' if not self.errors else 'FAIL'
         print('soak: %s seconds=%d seed=%d messages=%d facts_changed=%d facts_final=%d rejected=%d '
               'policies=%d kills=%d stops=%d outages=%d request_errors=%d rtt_spikes=%d bursts=%d '
-              'snapshots=%d restores=%d live_restores=%d refused_restores=%d position_lost=%d '
+              'snapshots=%d restores=%d live_restores=%d reseeks=%d refused_restores=%d position_lost=%d '
               'auto_restores=%d verifications=%d reader_checks=%d reader_errors=%d half_applied=%d '
               'answers_compared=%d answer_mismatches=%d max_rss_sidecar_mb=%.1f max_rss_reader_mb=%.1f '
               'rss_growth_mb=%.1f max_wal_mb=%.1f'
               % (verdict, round(now() - self.t0), SEED, last + 1, st.changed, len(st.facts),
                  len(st.rejected), st.policy_version, c['kills'], c['stops'], c['outages'],
                  c['request_errors'], c['rtt'], c['bursts'], c['snapshots'], c['restores'],
-                 c['live_restores'], c['refused'], c['position_lost'], c['auto_restores'],
+                 c['live_restores'], reseeks, c['refused'], c['position_lost'], c['auto_restores'],
                  c['verifications'], checks, rerrors, half, sample, mismatches,
                  self.max_rss('sidecar'), self.max_rss('reader'), growth, self.wal_max / 1048576.0),
               flush=True)
