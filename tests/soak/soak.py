@@ -706,7 +706,7 @@ class Soak:
         self.pad = 0
         self.sidecars = {'live': None, 'r2': None}
         self.seen_manifests = set()
-        self.snap_every = int(max(10, SECONDS / 40))
+        self.snap_every = 10            # seconds between snapshots
         print('soak: %d s, seed %d, %g messages/s, %d readers, %d live groups, live restores %s; '
               'work in %s' % (SECONDS, SEED, RATE, READERS, GROUPS,
                               'on' if self.live_restore else 'off (the sidecar has no --snapshots)',
