@@ -361,6 +361,10 @@ class Soak:
     # ----------------------------------------------------------- sampling --
 
     def sampler(self):
+        """Every 2 s: resident memory and open files of every sidecar and
+        reader, WAL sizes; also written to rss.tsv in the work directory."""
+        out = open(os.path.join(self.work, 'rss.tsv'), 'w')
+        out.write('t\tpid\trole\trss_kb\tfds\n')
         while not self.stop_sampling.is_set():
             t = now() - self.t0
             for pid in list(self.roles):
@@ -372,38 +376,52 @@ class Soak:
                     continue
                 if m:
                     self.samples.setdefault(pid, []).append((t, int(m.group(1)), fds))
+                    out.write('%.1f\t%d\t%s\t%s\t%d\n' % (t, pid, self.roles[pid], m.group(1), fds))
             wal = 0
             for db in (self.db, self.db2):
                 try:
-                    wal = max(wal, os.path.getsize(db + '-wal'))
+                    size = os.path.getsize(db + '-wal')
+                    out.write('%.1f\t0\twal:%s\t%d\t0\n' % (t, os.path.basename(db), size // 1024))
+                    wal = max(wal, size)
                 except OSError:
                     pass
+            out.flush()
             self.wal_now = wal
             self.wal_max = max(self.wal_max, wal)
             self.stop_sampling.wait(2)
 
     def memory_verdict(self):
-        """Per process alive long enough: resident memory after warm-up vs at
-        the end of its life."""
+        """Per process that lived at least MEMORY_MIN_SECONDS (life L): the
+        median resident memory over its last L/4 against the highest over
+        [L/4, L/2] (after warm-up: caches filled, a backlog or two seen).
+        A cache or queue that fills up and stays is not growth; memory that
+        keeps growing is. Also the slope over the second half, in MB/hour."""
         lines, worst = [], 0.0
         for pid, s in self.samples.items():
             role = self.roles.get(pid, '?')
             if not s or s[-1][0] - s[0][0] < MEMORY_MIN_SECONDS:
                 continue
-            start = s[0][0]
-            warm = [r for t, r, _ in s if start + 60 <= t <= start + 120]
-            last = [r for t, r, _ in s if t >= s[-1][0] - 60]
-            fd_warm = [f for t, _, f in s if start + 60 <= t <= start + 120]
-            growth = (max(last) - max(warm)) / 1024.0
+            t0, t1 = s[0][0], s[-1][0]
+            life = t1 - t0
+            base = [r for t, r, _ in s if t0 + life / 4 <= t <= t0 + life / 2]
+            tail = sorted(r for t, r, _ in s if t >= t1 - life / 4)
+            fds_base = max(f for t, _, f in s if t0 + life / 4 <= t <= t0 + life / 2)
+            growth = (tail[len(tail) // 2] - max(base)) / 1024.0
+            half = [(t, r) for t, r, _ in s if t >= t0 + life / 2]
+            mt = sum(t for t, _ in half) / len(half)
+            mr = sum(r for _, r in half) / len(half)
+            var = sum((t - mt) ** 2 for t, _ in half) or 1.0
+            slope = sum((t - mt) * (r - mr) for t, r in half) / var * 3600 / 1024.0
             worst = max(worst, growth)
-            lines.append('%s pid %d: %.1f MB after warm-up, %.1f MB at the end (%+.1f MB over '
-                         '%.0f s), fds %d -> %d' % (role, pid, max(warm) / 1024.0, max(last) / 1024.0,
-                                                    growth, s[-1][0] - start - 60, max(fd_warm), s[-1][2]))
+            lines.append('%s pid %d, %.0f s: %.1f MB after warm-up, %.1f MB at the end '
+                         '(%+.1f MB; second half %+.0f MB/hour; peak %.1f MB), fds %d -> %d'
+                         % (role, pid, life, max(base) / 1024.0, tail[len(tail) // 2] / 1024.0,
+                            growth, slope, max(r for _, r, _ in s) / 1024.0, fds_base, s[-1][2]))
             if growth > RSS_GROWTH_MB:
                 self.error('%s pid %d: resident memory grew %.1f MB after warm-up (bound %.0f MB)'
                            % (role, pid, growth, RSS_GROWTH_MB))
-            if s[-1][2] > max(fd_warm) + 4:
-                self.error('%s pid %d: open files grew from %d to %d' % (role, pid, max(fd_warm), s[-1][2]))
+            if s[-1][2] > fds_base + 4:
+                self.error('%s pid %d: open files grew from %d to %d' % (role, pid, fds_base, s[-1][2]))
         return lines, worst
 
     def max_rss(self, prefix):
