@@ -45,6 +45,11 @@ typedef struct PlArena PlArena;
 PlArena *pl_arena_new(void);                     /* NULL on OOM */
 void pl_arena_free(PlArena*);                    /* frees every allocation */
 void *pl_arena_alloc(PlArena*, size_t n);        /* zeroed; NULL on OOM */
+/* Cap the arena at nMax bytes: an allocation that would pass it fails
+** (NULL) and pl_arena_capped() then returns 1, telling the caller the
+** failure was the cap, not the system running out of memory. */
+void pl_arena_cap(PlArena*, size_t nMax);
+int pl_arena_capped(const PlArena*);
 char *pl_arena_strndup(PlArena*, const char *z, int n); /* NUL-terminated copy */
 /* Grow an arena array: returns a new zeroed array of nNew elements holding
 ** the first nOld elements of aOld (the old block stays in the arena). */
@@ -53,6 +58,35 @@ void *pl_arena_grow(PlArena*, void *aOld, int nOld, int nNew, size_t szElem);
 /* "file:line:col: message" allocated with sqlite3_mprintf */
 char *pl_errf(const char *zFile, int line, int col, const char *zFmt, ...)
   PL_PRINTF(4,5);
+
+/*============================================================ limits.c ===
+** Resource limits, per connection, in the manner of sqlite3_limit(): each
+** bounds one way a pathological policy or query could exhaust memory or
+** run without end. The SQL function polar_limit() reads and sets them
+** (pl_ext.h); the parser, the policy builder and the compiler take a
+** const PlLimits* (NULL: the defaults). */
+enum {
+  PL_LIMIT_POLICY_LENGTH,   /* bytes of policy source */
+  PL_LIMIT_RULES,           /* rules, as expanded (shorthand, `or`) */
+  PL_LIMIT_IN_LIST,         /* items in one list literal */
+  PL_LIMIT_NESTING,         /* parentheses, `not` and lists, nested */
+  PL_LIMIT_COMPILE_MEMORY,  /* bytes the compiler may use for one check */
+  PL_LIMIT_STEPS,           /* SQLite VM steps of one check or listing */
+  PL_LIMIT_N
+};
+typedef struct PlLimits { sqlite3_int64 a[PL_LIMIT_N]; } PlLimits;
+
+void pl_limits_init(PlLimits*);                  /* the defaults */
+/* The value of limit id (the default when pLim is NULL). */
+sqlite3_int64 pl_limit(const PlLimits *pLim, int id);
+int pl_limit_find(const char *zName);            /* -1 if unknown */
+const char *pl_limit_name(int id);
+/* Set limit id to v as polar_limit(name, v) does (v<0: unchanged; 0 or
+** more than the hard maximum: the hard maximum). Returns the old value. */
+sqlite3_int64 pl_limit_set(PlLimits*, int id, sqlite3_int64 v);
+/* "<zWhat>: exceeded the limit of N <unit>; raise it with
+** SELECT polar_limit('<name>', N)", sqlite3_mprintf'd (NULL on OOM). */
+char *pl_limit_error(const PlLimits*, int id, const char *zWhat);
 
 /*============================================================= lexer.c ==
 ** (private to the parser; no public interface besides pl_parse) */
@@ -199,9 +233,10 @@ typedef struct PlProgram {
 
 /* Parse a whole policy. All nodes are allocated in pArena. On a syntax
 ** error returns SQLITE_ERROR with "file:line:col: what was expected/found".
-** zFile is used in messages; NULL means "policy.polar". */
+** zFile is used in messages; NULL means "policy.polar". Limits: nesting
+** and in_list (the error names the limit). */
 int pl_parse(PlArena*, const char *zSrc, int nSrc, const char *zFile,
-             PlProgram **ppProg, char **pzErr);
+             const PlLimits*, PlProgram **ppProg, char **pzErr);
 
 /*=========================================================== desugar.c ===
 ** Validates resource blocks (section 9 / 4.2 / 4.3 of polar-reference.md)
@@ -250,9 +285,10 @@ typedef struct PlSig {              /* one accepted fact signature */
 } PlSig;
 
 /* Build a policy from source: parse, desugar, resolve types, infer types and
-** fact signatures. *ppPol owns its arena. */
+** fact signatures. *ppPol owns its arena. Limits: policy_length and rules
+** here, nesting and in_list in the parser. */
 int pl_policy_new(const char *zSrc, int nSrc, const char *zFile,
-                  PlPolicy **ppPol, char **pzErr);
+                  const PlLimits*, PlPolicy **ppPol, char **pzErr);
 void pl_policy_free(PlPolicy*);
 
 const char *pl_policy_src(const PlPolicy*, int *pnSrc);

@@ -661,7 +661,7 @@ static int apply_group(Sidecar *S, rd_kafka_message_t *km){
 }
 
 static int run_loop(Sidecar *S){
-  int64_t iLastCheckMs = now_ms();
+  int64_t iLastCheckMs = now_ms(), iLastMovedMs = iLastCheckMs;
   while( !gStop ){
     rd_kafka_message_t *km;
     int rc;
@@ -679,15 +679,18 @@ static int run_loop(Sidecar *S){
       /* idle: refresh the log end now and then, for lag and broker_up, and
       ** notice a position changed under us (a snapshot restored into the
       ** file) without waiting for the next message */
-      if( now_ms() - iLastCheckMs >= 1000 ){
+      if( now_ms() - iLastMovedMs >= 1000 ){
         char zErr[512];
-        int64_t lo, hi;
         rc = apply_check_moved(S->pApply, zErr, sizeof(zErr));
         if( rc==APPLY_MOVED ) return position_moved(S);
         if( rc ){
           fprintf(stderr, "polarlite sidecar: %s: %s\n", S->zDb, zErr);
           return SC_FAILED;
         }
+        iLastMovedMs = now_ms();
+      }
+      if( now_ms() - iLastCheckMs >= 5000 ){
+        int64_t lo, hi;
         reader_watermarks(S->pReader, &lo, &hi, 1000);
         iLastCheckMs = now_ms();
       }

@@ -44,7 +44,7 @@ static void setup(void){
     "{\"predicate\":\"is_public\",\"args\":[{\"type\":\"Repository\",\"id\":\"anvil\"},"
     "{\"type\":\"Boolean\",\"id\":\"true\"}]}]}]";
   if( sqlite3_open(":memory:", &db)!=SQLITE_OK ) FUZZ_FAIL("open");
-  if( pl_policy_new(zFuzzPolicy, (int)strlen(zFuzzPolicy), "fuzz.polar", &pPol, &zErr)
+  if( pl_policy_new(zFuzzPolicy, (int)strlen(zFuzzPolicy), "fuzz.polar", 0, &pPol, &zErr)
    || pl_store_init(db, &zErr) || pl_store_ensure_tables(db, pPol, &zErr) ){
     FUZZ_FAIL("setup: %s", zErr);
   }

@@ -22,7 +22,7 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-POLARLITE = os.path.join(ROOT, 'polarlite')
+POLARLITE = os.environ.get('POLARLITE') or os.path.join(ROOT, 'polarlite')   # make sanitize
 EXTENSION = os.path.join(ROOT, 'polarlite')          # sqlite3 adds .so
 POLICY = os.path.join(ROOT, 'sql', 'gitclub.polar')
 S3RVER = os.path.join(HERE, 'node_modules', '.bin', 's3rver')
@@ -67,7 +67,9 @@ class S3rver:
         self.proc = subprocess.Popen(
             [S3RVER, '-d', self.dir, '-a', '127.0.0.1', '-p', '0', '-s',
              '--service-endpoint', 'localhost', '--configure-bucket', BUCKET],
-            stdout=subprocess.PIPE, stderr=self.log, text=True)
+            stdout=subprocess.PIPE, stderr=self.log, text=True,
+            # Node is not ours: no sanitizer runtime preloaded into it (make sanitize)
+            env={k: v for k, v in os.environ.items() if k not in ('LD_PRELOAD', 'ASAN_OPTIONS')})
         _procs.append(self.proc)
         line = self.proc.stdout.readline()
         while line is not None and 'listening' not in line:

@@ -33,7 +33,7 @@ static PlStmtCache *pCache;
 static PlPolicy *policy(const char *zSrc){
   PlPolicy *p = 0;
   char *zErr = 0;
-  int rc = pl_policy_new(zSrc, -1, "t.polar", &p, &zErr);
+  int rc = pl_policy_new(zSrc, -1, "t.polar", 0, &p, &zErr);
   ck_assert_msg(rc==SQLITE_OK, "policy: %s", zErr ? zErr : "?");
   return p;
 }
