@@ -514,7 +514,8 @@ class Soak:
         """An offset of a snapshot older than `below` that the log can still
         continue from (with a margin), or None."""
         lo = self.log_start()
-        ok = [o for o in self.snapshot_offsets() if o < below and o + 1 >= lo + 2 * RATE]
+        margin = max(2 * RATE, (self.delivered - lo) / 4)   # the log start moves on meanwhile
+        ok = [o for o in self.snapshot_offsets() if o < below and o + 1 >= lo + margin]
         return self.rnd.choice(ok) if ok else None
 
     def restore(self, db, offset, force, expect_ok=True, url=None):
@@ -674,17 +675,23 @@ class Soak:
         self.term(p, 'r2')
         self.sidecars['r2'] = None
         at = self.verify(self.db2, 'replica stopped')
-        with self.lock:
-            self.pad = 250               # 250 x ~30 KB of barely compressible padding
-        for _ in range(120):
-            time.sleep(1)
+        # ~600 KB of barely compressible padding at a time, each applied by
+        # the live sidecar before the next: the log start moves past the
+        # stopped replica, never past the live one (the mock keeps ~5 MB)
+        for _ in range(40):
+            with self.lock:
+                self.pad = 20
+            while self.pad:
+                time.sleep(0.05)
+            last = len(self.log.ops) - 1
+            if not self.wait_applied(self.db, last, 120):
+                self.error('the live sidecar did not apply the padding within 120 s')
+                break
             if self.log_start() > at + 1:
                 break
         else:
             self.note('padding did not move the log start past the replica (%d)' % at)
         last = len(self.log.ops) - 1
-        if not self.wait_applied(self.db, last, 120):
-            self.error('the live sidecar did not apply the padding within 120 s')
         if self.live_restore:
             # a snapshot after the padding, from the live sidecar's publisher
             for _ in range(4 * self.snap_every):
