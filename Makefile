@@ -22,7 +22,7 @@ SIDECAR_HDR := $(wildcard sidecar/*.h)
 SIDECAR_LIBS := -lsqlite3 -lrdkafka -lcurl -lmicrohttpd -lcrypto -lpthread -lm
 
 .PHONY: all check test unit sqltest corpus lang sidecartest snapshottest sanitize demo demo-sidecar clean deps bench
-.PHONY: fuzz fuzz-smoke valgrind securitytest mockbroker
+.PHONY: fuzz fuzz-smoke valgrind securitytest mockbroker soak
 all: polarlite.so $(LIB) $(BIN)
 
 polarlite.so: $(SO_OBJ)
@@ -102,6 +102,13 @@ valgrind: polarlite.so $(UNIT_BIN)
 # The SQL surface against hostile values and hostile schemas (tests/security/).
 securitytest: polarlite.so
 	/usr/bin/python3 tests/security/run.py
+
+# Soak and fault test (tests/soak/): the sidecar applying a long log under
+# kill -9, broker outages, request errors and restores, readers hammering
+# authorize throughout. Not part of `make test`; SOAK_SECONDS=60 is a smoke run.
+SOAK_SECONDS ?= 1200
+soak: all
+	SOAK_SECONDS=$(SOAK_SECONDS) tests/soak/run.sh
 
 # check: every suite once, on the plain build (the quick run while working).
 # test: what CI runs (.ci/run): check, then the whole suite again under

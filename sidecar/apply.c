@@ -45,7 +45,14 @@ struct Applier {
   ApplyPos groupPos;
   int64_t iGroupTs;
   int64_t nGroupMsgs, nGroupFacts, nGroupRejected;
+  /* the WAL (see wal_restart) */
+  int nWalFrames;             /* frames in it after our last commit */
+  int64_t iWalRetryMs;        /* no emptying attempt before this time */
 };
+
+/* Past this many frames of WAL (64 MB at 4 KB pages), apply_commit has
+** it start over (wal_restart). */
+#define APPLY_WAL_FRAMES 16384
 
 static int64_t now_ms(void){
   struct timespec ts;
@@ -160,6 +167,37 @@ static int load_state(Applier *A, char *zErr, size_t nErr){
   return rc;
 }
 
+/* sqlite3_wal_hook: the size of the WAL after each commit of ours. */
+static int wal_hook(void *pArg, sqlite3 *db, const char *zDb, int nFrame){
+  (void)db; (void)zDb;
+  ((Applier*)pArg)->nWalFrames = nFrame;
+  return SQLITE_OK;
+}
+
+/* The WAL only starts over from its beginning when a transaction begins
+** after a checkpoint copied all of it and no reader still reads from it.
+** Commits back to back (a backlog), or readers that always overlap, never
+** leave that moment, and the WAL then grows by everything written. So once
+** it holds APPLY_WAL_FRAMES, right after a COMMIT, this connection runs a
+** RESTART checkpoint: the thread (checkpoint.c) has copied most of it
+** already; this copies the rest (and syncs the database file: tens of
+** milliseconds of apply, once per 64 MB written), waits up to 200 ms for
+** readers to finish the statements that still read from the WAL (new ones
+** read the database file), and the next transaction writes the WAL from
+** its beginning again. If a reader takes longer, apply goes on and tries
+** again a second later; if the thread's checkpoint is running (SQLite then
+** answers BUSY at once), at the next commit. */
+static void wal_restart(Applier *A){
+  int64_t t = now_ms();
+  int rc;
+  if( A->nWalFrames<APPLY_WAL_FRAMES || t<A->iWalRetryMs ) return;
+  sqlite3_busy_timeout(A->db, 200);
+  rc = sqlite3_wal_checkpoint_v2(A->db, "main", SQLITE_CHECKPOINT_RESTART, 0, 0);
+  sqlite3_busy_timeout(A->db, 10000);
+  if( rc==SQLITE_OK ) A->nWalFrames = 0;
+  else if( now_ms()-t>=100 ) A->iWalRetryMs = t + 1000;
+}
+
 int apply_open(const char *zPath, Applier **ppA, char *zErr, size_t nErr){
   Applier *A = calloc(1, sizeof(*A));
   sqlite3_stmt *pMode = 0;
@@ -191,9 +229,11 @@ int apply_open(const char *zPath, Applier **ppA, char *zErr, size_t nErr){
   /* a group of thousands of facts dirties pages of every fact table and
   ** its indexes: keep them in memory until COMMIT instead of spilling */
   if( rc==SQLITE_OK ) rc = sqlite3_exec(A->db, "PRAGMA cache_size=-131072", 0, 0, &zMsg);
-  /* checkpoints run on their own connection (checkpoint.c), never inside
-  ** a COMMIT of the apply loop */
+  /* checkpoints run on their own connection (checkpoint.c), not inside a
+  ** COMMIT of the apply loop; this connection only restarts a WAL grown
+  ** past APPLY_WAL_FRAMES, between two groups (wal_restart) */
   if( rc==SQLITE_OK ) rc = sqlite3_exec(A->db, "PRAGMA wal_autocheckpoint=0", 0, 0, &zMsg);
+  if( rc==SQLITE_OK ) sqlite3_wal_hook(A->db, wal_hook, A);
   /* polar_meta and polar_policy, when the file is new */
   if( rc==SQLITE_OK ) rc = pl_store_init(A->db, &zMsg);
   if( rc==SQLITE_OK ) rc = sqlite3_exec(A->db, zSchema, 0, 0, &zMsg);
@@ -494,6 +534,7 @@ int apply_commit(Applier *A, int64_t iHighWatermark, char *zErr, size_t nErr){
       A->tot.iPolicyVersion = (int)v;
     }
   }
+  wal_restart(A);
   return 0;
 }
 
