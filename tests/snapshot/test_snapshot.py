@@ -153,6 +153,55 @@ def test_retention():
     assert_eq(latest('keep')['offset'], 5, 'latest offset')
 
 
+def test_leftover_temp_files_swept():
+    """a snapshot or restore killed midway leaves its temporary file beside
+    the database; the next snapshot or restore removes it, unless a live
+    process holds it or it is younger than a minute."""
+    src, store = path('t_src.db'), path('t_store')
+    os.mkdir(store)
+    H.make_db(src, 200, offset=3)
+    old = time.time() - 300
+
+    def plant(name, age=old):
+        with open(name, 'wb') as f:
+            f.write(b'left over' * 1000)
+        os.utime(name, (age, age))
+        return name
+    gone = [plant(src + '-snapshot-AbC123'), plant(src + '-snapshot-AbC123-journal'),
+            plant(src + '-restore-xyz789')]
+    kept = [plant(src + '-snapshot-young1', time.time()),       # its owner may be starting
+            plant(src + '-snapshot-toolong1'),                   # not a name of ours
+            plant(src + '-restore-held12')]
+    holder = subprocess.Popen(['/usr/bin/python3', '-c',
+                               'import fcntl, sys, time\n'
+                               'f = open(sys.argv[1])\n'
+                               'fcntl.flock(f, fcntl.LOCK_EX)\n'
+                               'print("locked", flush=True)\n'
+                               'time.sleep(120)', kept[2]], stdout=subprocess.PIPE, text=True)
+    try:
+        assert_eq(holder.stdout.readline().strip(), 'locked', 'lock holder')
+        snapshot(src, 'file://' + store)
+        assert_eq([f for f in gone if os.path.exists(f)], [], 'left over files not removed')
+        assert_eq([f for f in kept if not os.path.exists(f)], [], 'files removed that were not left over')
+    finally:
+        holder.kill()
+        holder.wait()
+    restore(src, 'file://' + store)
+    assert not os.path.exists(kept[2]), 'a file whose holder died is removed'
+    # a real kill: whatever the killed snapshot left is swept by the next one
+    big = path('t_big.db')
+    H.make_db(big, 60000, offset=5)
+    p = subprocess.Popen([H.POLARLITE, 'snapshot', '--db', big, '--to', 'file://' + store],
+                         env=ENV, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    time.sleep(0.3)
+    p.kill()
+    p.wait()
+    for f in leftovers(big):
+        os.utime(os.path.join(W, f), (old, old))
+    snapshot(big, 'file://' + store)
+    assert_eq(leftovers(big), [], 'files left beside the database after the next snapshot')
+
+
 def test_restore_offset():
     """--offset N picks the newest snapshot at or below N."""
     src, dst = path('o_src.db'), path('o_dst.db')
