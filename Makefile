@@ -6,6 +6,8 @@ WARN    := -Wall -Wextra -Werror
 CFLAGS  += $(OPT) $(WARN) -std=c11 -D_GNU_SOURCE $(SAN)
 LDFLAGS += $(SAN)
 BUILD   ?= build
+LIB     ?= libpolarlite.a
+BIN     ?= polarlite
 
 EXT_SRC  := $(sort $(wildcard ext/*.c))
 EXT_HDR  := $(wildcard ext/*.h)
@@ -19,14 +21,14 @@ SIDECAR_OBJ := $(SIDECAR_SRC:sidecar/%.c=$(BUILD)/sidecar/%.o)
 SIDECAR_HDR := $(wildcard sidecar/*.h)
 SIDECAR_LIBS := -lsqlite3 -lrdkafka -lcurl -lmicrohttpd -lcrypto -lpthread -lm
 
-.PHONY: all test unit sqltest corpus lang sidecartest snapshottest sanitize demo demo-sidecar clean deps bench
-.PHONY: fuzz fuzz-smoke valgrind securitytest
-all: polarlite.so libpolarlite.a polarlite
+.PHONY: all check test unit sqltest corpus lang sidecartest snapshottest sanitize demo demo-sidecar clean deps bench
+.PHONY: fuzz fuzz-smoke valgrind securitytest mockbroker soak
+all: polarlite.so $(LIB) $(BIN)
 
 polarlite.so: $(SO_OBJ)
 	$(CC) -shared -o $@ $(SO_OBJ) $(LDFLAGS)
 
-libpolarlite.a: $(CORE_OBJ)
+$(LIB): $(CORE_OBJ)
 	rm -f $@ && ar rcs $@ $(CORE_OBJ)
 
 $(BUILD)/so/%.o: ext/%.c $(EXT_HDR) | $(BUILD)/so
@@ -35,12 +37,12 @@ $(BUILD)/so/%.o: ext/%.c $(EXT_HDR) | $(BUILD)/so
 $(BUILD)/core/%.o: ext/%.c $(EXT_HDR) | $(BUILD)/core
 	$(CC) $(CFLAGS) -DSQLITE_CORE -c -o $@ $<
 
-$(BUILD)/unit/%: tests/unit/%.c libpolarlite.a $(EXT_HDR) | $(BUILD)/unit
-	$(CC) $(CFLAGS) -DSQLITE_CORE -Iext -o $@ $< libpolarlite.a -lsqlite3 $$(pkg-config --libs check) $(LDFLAGS)
+$(BUILD)/unit/%: tests/unit/%.c $(LIB) $(EXT_HDR) | $(BUILD)/unit
+	$(CC) $(CFLAGS) -DSQLITE_CORE -Iext -o $@ $< $(LIB) -lsqlite3 $$(pkg-config --libs check) $(LDFLAGS)
 
 # The polarlite command (sidecar/): links the engine core, never a copy of it.
-polarlite: $(SIDECAR_OBJ) libpolarlite.a
-	$(CC) -o $@ $(SIDECAR_OBJ) libpolarlite.a $(SIDECAR_LIBS) $(LDFLAGS)
+$(BIN): $(SIDECAR_OBJ) $(LIB)
+	$(CC) -o $@ $(SIDECAR_OBJ) $(LIB) $(SIDECAR_LIBS) $(LDFLAGS)
 
 $(BUILD)/sidecar/%.o: sidecar/%.c $(SIDECAR_HDR) $(EXT_HDR) | $(BUILD)/sidecar
 	$(CC) $(CFLAGS) -DSQLITE_CORE -Iext -c -o $@ $<
@@ -67,9 +69,18 @@ lang: polarlite.so
 sidecartest: all
 	tests/sidecar/run.sh
 
-# Snapshots against s3rver on loopback and file:// storage.
-snapshottest: all
+# Snapshots against s3rver on loopback and file:// storage, and the
+# sidecar's snapshot modes against s3rver and the mock broker.
+snapshottest: all mockbroker
 	tests/snapshot/run.sh
+
+# librdkafka's Kafka-protocol mock cluster as a program, for the tests and
+# measurements (tests/sidecar/mockbroker.c); never built with $(SAN).
+MOCKBROKER := build/sidecartest/mockbroker
+mockbroker: $(MOCKBROKER)
+$(MOCKBROKER): tests/sidecar/mockbroker.c
+	mkdir -p $(dir $@)
+	cc -O2 -g $(WARN) -std=c11 -D_GNU_SOURCE -o $@ $< -lrdkafka
 
 # libFuzzer targets (tests/fuzz/, clang with ASan+UBSan, built in $(BUILD)/fuzz):
 # `make fuzz FUZZ_SECONDS=N` fuzzes each N seconds; fuzz-smoke replays the
@@ -92,17 +103,48 @@ valgrind: polarlite.so $(UNIT_BIN)
 securitytest: polarlite.so
 	/usr/bin/python3 tests/security/run.py
 
-test: deps
+# Soak and fault test (tests/soak/): the sidecar applying a long log under
+# kill -9, broker outages, request errors and restores, readers hammering
+# authorize throughout. Not part of `make test`; SOAK_SECONDS=60 is a smoke run.
+SOAK_SECONDS ?= 1200
+soak: all
+	SOAK_SECONDS=$(SOAK_SECONDS) tests/soak/run.sh
+
+# check: every suite once, on the plain build (the quick run while working).
+# test: what CI runs (.ci/run): check, then the whole suite again under
+# ASan/UBSan, then the unit and SQL suites under valgrind; any failure,
+# sanitizer report, memcheck error or leak fails it.
+check: deps
 	$(MAKE) all
 	$(MAKE) unit sqltest corpus lang sidecartest snapshottest fuzz-smoke securitytest
 
+test: check
+	$(MAKE) sanitize
+	$(MAKE) valgrind
+	$(MAKE) all
+
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+# First in place: the unit tests, and the SQL, corpus and security suites
+# with the instrumented extension in Debian's sqlite3 and python3 (libasan
+# preloaded; leaks are left to `make valgrind`). Then the sidecar and
+# snapshot suites run the instrumented polarlite command, built apart in
+# $(SANBUILD) (leak checking on), next to a plain polarlite.so for the
+# test's own sqlite3/python readers, so that no tool of the harness (curl,
+# kcat, node) runs with a sanitizer runtime preloaded. Any report fails.
+# Not here: tests/lang (Node) runs the corpus cases the Python run covers.
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SANMAKE  := $(MAKE) SAN="$(SANFLAGS)" OPT="-O1 -g"
+SANBUILD := build/san
 sanitize: deps
 	$(MAKE) clean
-	$(MAKE) SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" OPT="-O1 -g" all unit
+	$(SANMAKE) all unit
 	LD_PRELOAD=$$($(CC) -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0 \
-	  $(MAKE) SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" OPT="-O1 -g" sqltest corpus
+	  $(SANMAKE) sqltest corpus securitytest
 	$(MAKE) clean
+	$(SANMAKE) BUILD=$(SANBUILD) LIB=$(SANBUILD)/libpolarlite.a BIN=$(SANBUILD)/polarlite \
+	  $(SANBUILD)/polarlite
+	POLARLITE=$(CURDIR)/$(SANBUILD)/polarlite $(MAKE) sidecartest snapshottest
+	rm -rf $(SANBUILD)
 
 demo: deps all
 	scripts/demo.sh

@@ -20,6 +20,9 @@ struct PlChunk {
 
 struct PlArena {
   PlChunk *pHead;
+  size_t nBytes;        /* bytes obtained from sqlite3_malloc64 so far */
+  size_t nMax;          /* cap on nBytes (0: none) */
+  int bCapped;          /* an allocation failed on the cap */
 };
 
 PlArena *pl_arena_new(void){
@@ -47,8 +50,13 @@ void *pl_arena_alloc(PlArena *p, size_t n){
   if( n==0 ) n = 16;
   if( c==0 || c->nUsed + n > c->nSize ){
     size_t nSize = n > PL_ARENA_CHUNK ? n : PL_ARENA_CHUNK;
+    if( p->nMax && p->nBytes + PL_HDR + nSize > p->nMax ){
+      p->bCapped = 1;
+      return 0;
+    }
     c = sqlite3_malloc64(PL_HDR + nSize);
     if( c==0 ) return 0;
+    p->nBytes += PL_HDR + nSize;
     c->nUsed = 0;
     c->nSize = nSize;
     c->pNext = p->pHead;
@@ -59,6 +67,9 @@ void *pl_arena_alloc(PlArena *p, size_t n){
   memset(pRet, 0, n);
   return pRet;
 }
+
+void pl_arena_cap(PlArena *p, size_t nMax){ p->nMax = nMax; }
+int pl_arena_capped(const PlArena *p){ return p->bCapped; }
 
 char *pl_arena_strndup(PlArena *p, const char *z, int n){
   char *zOut;

@@ -116,15 +116,19 @@ static int bind_check_policy(const PlPolicy *pPol, const BindSpec *p, const char
   return rc;
 }
 
-/* A binding's SELECT runs inside every check, so it is held to the rule
+/* A binding's SELECT runs inside every check, so it is held to the rules
 ** SQLite applies to views and triggers: it may not call a DIRECTONLY
 ** function (polar_insert, polar_delete, load_extension, ...), which
-** sqlite3_stmt_readonly() does not see. Bindings are read back from
+** sqlite3_stmt_readonly() does not see, and it may read only tables of the
+** main database (a view in a file cannot reach the tables of a database
+** its reader attached, nor the reader's temp tables; checks, which views
+** may call, must not open that door). Bindings are read back from
 ** main.polar_binding, which whoever wrote the file controls, so this is
-** checked whenever a binding is attached, not only in polar_bind. The
-** functions are found in the statement's EXPLAIN listing (P4 "name(nArg)")
-** and looked up in pragma_function_list. */
-static int bind_check_functions(sqlite3 *db, const char *zSql, char **pzErr){
+** checked whenever a binding is attached, not only in polar_bind. Both are
+** found in the statement's EXPLAIN listing: functions as P4 "name(nArg)",
+** looked up in pragma_function_list; tables as OpenRead/ReopenIdx, whose
+** P3 is the database (0: main). */
+static int bind_check_explain(sqlite3 *db, const char *zSql, char **pzErr){
   sqlite3_stmt *pEx = 0, *pFn = 0;
   char *zEx = sqlite3_mprintf("EXPLAIN %s", zSql);
   int rc = zEx ? sqlite3_prepare_v2(db, zEx, -1, &pEx, 0) : SQLITE_NOMEM;
@@ -134,9 +138,18 @@ static int bind_check_functions(sqlite3 *db, const char *zSql, char **pzErr){
                             "WHERE name=?1 AND narg=?2 AND (flags & ?3)!=0", -1, &pFn, 0);
   }
   while( rc==SQLITE_OK && sqlite3_step(pEx)==SQLITE_ROW ){
+    const char *zOp = (const char*)sqlite3_column_text(pEx, 1);
     const char *z = (const char*)sqlite3_column_text(pEx, 5);
     const char *zOpen = z ? strchr(z, '(') : 0;
     const char *zEnd = zOpen ? zOpen + 1 : 0;
+    if( zOp && (strcmp(zOp, "OpenRead")==0 || strcmp(zOp, "ReopenIdx")==0)
+     && sqlite3_column_int(pEx, 4)!=0 ){
+      *pzErr = sqlite3_mprintf("polar_bind: the SELECT reads a table outside the main "
+          "database (temp or attached); like a view, a binding may read only the "
+          "database that holds it");
+      rc = SQLITE_ERROR;
+      break;
+    }
     if( zEnd && *zEnd=='-' ) zEnd++;
     if( zEnd==0 || *zEnd<'0' || *zEnd>'9' ) continue;
     while( *zEnd>='0' && *zEnd<='9' ) zEnd++;
@@ -188,7 +201,7 @@ static int bind_check_sql(sqlite3 *db, const BindSpec *p, const char *zSql, char
     rc = SQLITE_ERROR;
   }
   sqlite3_finalize(pStmt);
-  if( rc==SQLITE_OK ) rc = bind_check_functions(db, zSql, pzErr);
+  if( rc==SQLITE_OK ) rc = bind_check_explain(db, zSql, pzErr);
   return rc;
 }
 

@@ -1673,7 +1673,7 @@ static int cte_call(Solve *S, Frame *f, int iLit, const char *zKey, int bExist){
 
 /*----------------------------------------------------------------- api --*/
 
-int pl_compile(const PlPolicy *p, const char *zPred, int nArg,
+int pl_compile(const PlPolicy *p, const PlLimits *pLim, const char *zPred, int nArg,
                const PlGoalArg *aArg, int bRows, int bContext,
                char **pzSql, char **pzErr){
   Ctx x;
@@ -1690,6 +1690,9 @@ int pl_compile(const PlPolicy *p, const char *zPred, int nArg,
   x.bContext = bContext;
   x.A = pl_arena_new();
   if( x.A==0 ) return SQLITE_NOMEM;
+  if( pl_limit(pLim, PL_LIMIT_COMPILE_MEMORY) < (sqlite3_int64)(SIZE_MAX/2) ){
+    pl_arena_cap(x.A, (size_t)pl_limit(pLim, PL_LIMIT_COMPILE_MEMORY));
+  }
   iPred = pl_policy_find_pred(p, zPred, nArg);
   solve_init(&S, 0, &x, bRows);
   if( iPred>=0 ){
@@ -1753,6 +1756,15 @@ int pl_compile(const PlPolicy *p, const char *zPred, int nArg,
     }
     zSql = sqlite3_str_finish(s);
     if( zSql==0 ) x.rc = SQLITE_NOMEM;
+  }
+  if( x.rc==SQLITE_NOMEM && pl_arena_capped(x.A) ){
+    /* not the system's memory: the compile_memory limit */
+    char *zWhat = sqlite3_mprintf("%s: compiling %s/%d for this call needs too much "
+                                  "memory", p->zFile, zPred, nArg);
+    sqlite3_free(x.zErr);
+    x.zErr = zWhat ? pl_limit_error(pLim, PL_LIMIT_COMPILE_MEMORY, zWhat) : 0;
+    if( x.zErr ) x.rc = SQLITE_ERROR;
+    sqlite3_free(zWhat);
   }
   pl_arena_free(x.A);
   if( x.rc!=SQLITE_OK ){

@@ -72,7 +72,7 @@ static int load_stored_policy(PlConn *c, int iVersion, char **pzErr){
   if( sqlite3_step(pStmt)==SQLITE_ROW ){
     rc = pl_policy_new((const char*)sqlite3_column_text(pStmt, 0),
                        sqlite3_column_bytes(pStmt, 0),
-                       (const char*)sqlite3_column_text(pStmt, 1), &pPol, pzErr);
+                       (const char*)sqlite3_column_text(pStmt, 1), &c->lim, &pPol, pzErr);
     if( rc==SQLITE_OK ) rc = pl_bind_attach(c->db, pPol, pzErr);
     if( rc!=SQLITE_OK ){ pl_policy_free(pPol); pPol = 0; }
   }else{
@@ -162,8 +162,8 @@ int pl_conn_load(PlConn *c, const char *zSrc, int nSrc, const char *zFile,
   PlPolicy *pPol = 0;
   int rc, iVersion = 0;
   *piVersion = 0;
-  rc = pl_policy_new(zSrc, nSrc, zFile, &pPol, pzErr);
-  if( rc==SQLITE_OK && bRunTests ) rc = pl_tests_check(pPol, pzErr);
+  rc = pl_policy_new(zSrc, nSrc, zFile, &c->lim, &pPol, pzErr);
+  if( rc==SQLITE_OK && bRunTests ) rc = pl_tests_check(pPol, &c->lim, pzErr);
   if( rc==SQLITE_OK ) rc = pl_bind_attach(c->db, pPol, pzErr);
   if( rc!=SQLITE_OK ){ pl_policy_free(pPol); return rc; }
   rc = sqlite3_exec(c->db, "SAVEPOINT polar_load", 0, 0, 0);
@@ -247,7 +247,7 @@ int pl_check_stmt(PlConn *c, const char *zPred, int nArg, PlGoalArg *aGoal,
   char *zBody = 0, *zSql;
   int rc = pl_cache_get(c->pCache, zKey, 0, ppStmt, pzErr);
   if( rc!=SQLITE_OK || *ppStmt ) return rc;
-  rc = pl_compile(c->pPol, zPred, nArg, aGoal, bRows, bContext, &zBody, pzErr);
+  rc = pl_compile(c->pPol, &c->lim, zPred, nArg, aGoal, bRows, bContext, &zBody, pzErr);
   if( rc!=SQLITE_OK ) return rc;
   if( bRows ){
     /* A LIMIT on the compound itself, not a WHERE on a wrapping subquery:
@@ -323,11 +323,13 @@ static int authorize_run(PlConn *c, sqlite3_value **argv, const char *zCtx, int 
                          int *pbAllowed, char **pzSql, char **pzErr){
   PlValue aVal[3];
   PlGoalArg aGoal[3];
+  PlBudget b;
   sqlite3_stmt *pStmt = 0;
   const PlPolicy *pPol;
   char zKey[4 + 3*(8+PL_MAX_TYPES/64*18)];
   int rc, i, nTry, nKey;
   static const char *azWhat[] = { "actor", "action", "resource" };
+  memset(&b, 0, sizeof(b));
   for(nTry=0; nTry<2; nTry++){
     rc = nTry ? pl_conn_refresh(c, 1, pzErr) : pl_conn_require_policy(c, &pPol, pzErr);
     if( rc!=SQLITE_OK ) return rc;
@@ -343,7 +345,7 @@ static int authorize_run(PlConn *c, sqlite3_value **argv, const char *zCtx, int 
       if( !pl_goal_key(zKey, (int)sizeof(zKey), &nKey, c, &aGoal[i]) ) return SQLITE_INTERNAL;
     }
     if( pzSql ){
-      return pl_compile(c->pPol, "allow", 3, aGoal, 0, zCtx!=0, pzSql, pzErr);
+      return pl_compile(c->pPol, &c->lim, "allow", 3, aGoal, 0, zCtx!=0, pzSql, pzErr);
     }
     rc = pl_check_stmt(c, "allow", 3, aGoal, 0, zCtx!=0, zKey, &pStmt, pzErr);
     if( rc!=SQLITE_OK ) return rc;
@@ -361,11 +363,11 @@ static int authorize_run(PlConn *c, sqlite3_value **argv, const char *zCtx, int 
       rc = pl_context_set(c, zCtx, nCtx, pzErr);
       if( rc!=SQLITE_OK ){ sqlite3_reset(pStmt); return rc; }
     }
-    rc = sqlite3_step(pStmt);
+    rc = pl_budget_step(c, &b, pStmt, "authorize", pzErr);
     if( rc==SQLITE_ROW ){
       *pbAllowed = sqlite3_column_int(pStmt, 0);
       rc = SQLITE_OK;
-    }else{
+    }else if( *pzErr==0 ){
       *pzErr = sqlite3_mprintf("authorize: %s", sqlite3_errmsg(c->db));
     }
     sqlite3_reset(pStmt);
@@ -552,27 +554,67 @@ static void conn_free(void *p){
   sqlite3_free(c);
 }
 
-/* Writers are DIRECTONLY: a view or trigger in a schema somebody else wrote
-** must not be able to change policy or facts through us. Checks are
-** side-effect free but depend on the database, so not DETERMINISTIC. */
+/* polar_wait sleeps: only the application may make a statement wait, so
+** it is DIRECTONLY and, like the writers, refused inside a statement that
+** writes (a CHECK constraint somebody else wrote). */
+static void polarWaitFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  if( pl_refuse_unsafe_call(ctx, "polar_wait") ) return;
+  pl_wait_func(ctx, argc, argv);
+}
+
+/* Flags are security decisions. A database file can come from somebody
+** else, and its views, triggers and CHECK constraints run with the rights
+** of whoever opens it.
+**
+**   DIRECTONLY  everything that writes policy or facts (polar_load,
+**               polar_insert, polar_delete, polar_batch, polar_bind, the
+**               polar_facts table: SQLITE_VTAB_DIRECTONLY in vtab_facts.c),
+**               that changes the connection (polar_now(N), polar_limit(name,
+**               N): a view must not lift the step budget), or that makes the
+**               caller wait (polar_wait). Only SQL the application runs
+**               itself can call them; pl_refuse_unsafe_call also refuses
+**               them in CHECK constraints, which SQLite 3.40 still allows.
+**   INNOCUOUS   the checks (authorize; polar_list, polar_actions,
+**               polar_query: SQLITE_VTAB_INNOCUOUS in vtab_query.c) and the
+**               pure readers of connection state (polar_now(), polar_limit
+**               (name); polar_status in status.c; polar_context, the
+**               current check's context facts). They write nothing; they
+**               read only polarlite's tables and the tables polar_bind
+**               bindings name, all in the main database (bind.c refuses a
+**               binding that reads a temp or attached table), so nothing
+**               the file's author does not already have; and their work
+**               is bounded by the limits (limits.c). So a view may call
+**               them even with PRAGMA trusted_schema=OFF: an application
+**               can put `WHERE authorize(...)` in a view.
+**   default     readers with no place in a schema: polar_policy, polar_sql
+**               (explainability), polar_test (runs every test of the
+**               policy), polar_unread (scans every fact table). Views may
+**               call them only while trusted_schema is on.
+**   DETERMINISTIC  none: every answer depends on stored facts, the policy
+**               or the clock, which change between statements, so SQLite
+**               must not put a check in an index or a generated column, or
+**               reuse one answer across statements. */
 #define PL_WRITE (SQLITE_UTF8|SQLITE_DIRECTONLY)
 #define PL_READ  (SQLITE_UTF8)
+#define PL_SAFE  (SQLITE_UTF8|SQLITE_INNOCUOUS)
 static const struct {
   const char *zName; int nArg; int flags;
   void (*xFunc)(sqlite3_context*, int, sqlite3_value**);
 } aFunc[] = {
   { "polar_load",    1, PL_WRITE, polarLoadFunc },
   { "polar_load",    2, PL_WRITE, polarLoadFunc },
-  { "authorize",     3, PL_READ,  authorizeFunc },
-  { "authorize",     4, PL_READ,  authorizeFunc },
+  { "authorize",     3, PL_SAFE,  authorizeFunc },
+  { "authorize",     4, PL_SAFE,  authorizeFunc },
   { "polar_insert", -1, PL_WRITE, polarInsertFunc },
   { "polar_delete", -1, PL_WRITE, polarDeleteFunc },
   { "polar_batch",   1, PL_WRITE, polarBatchFunc },
   { "polar_sql",    -1, PL_READ,  polarSqlFunc },
-  { "polar_now",     0, PL_READ|SQLITE_INNOCUOUS, polarNowFunc },
-  { "polar_now",     1, SQLITE_UTF8|SQLITE_DIRECTONLY, polarNowFunc },
-  { "polar_wait",    2, PL_READ,  pl_wait_func },
+  { "polar_now",     0, PL_SAFE,  polarNowFunc },
+  { "polar_now",     1, PL_WRITE, polarNowFunc },
+  { "polar_wait",    2, PL_WRITE, polarWaitFunc },
   { "polar_bind",    2, PL_WRITE, pl_bind_func },
+  { "polar_limit",   1, PL_SAFE,  pl_limit_func },
+  { "polar_limit",   2, PL_WRITE, pl_limit_func },
 };
 
 int pl_conn_open(sqlite3 *db, PlConn **ppConn, char **pzErrMsg){
@@ -584,6 +626,7 @@ int pl_conn_open(sqlite3 *db, PlConn **ppConn, char **pzErrMsg){
   if( c==0 ) return SQLITE_NOMEM;
   memset(c, 0, sizeof(*c));
   c->db = db;
+  pl_limits_init(&c->lim);
   c->pCache = pl_cache_new(db);
   if( c->pCache==0 ){ sqlite3_free(c); return SQLITE_NOMEM; }
   /* this registration owns c: SQLite calls conn_free when the connection
@@ -601,6 +644,7 @@ int pl_conn_open(sqlite3 *db, PlConn **ppConn, char **pzErrMsg){
   }
   if( rc==SQLITE_OK ) rc = pl_modules_register(db, c, pzErrMsg);
   if( rc==SQLITE_OK ) rc = pl_unread_register(db, c);
+  if( rc==SQLITE_OK ) pl_budget_install(c);
   if( rc==SQLITE_OK ) *ppConn = c;
   return rc;
 }

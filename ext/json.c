@@ -583,8 +583,8 @@ static void json_path_init(JsonPath *pPath, const char *zTop){
   pPath->iChange = pPath->iFact = pPath->iArg = -1;
 }
 
-int pl_json_batch(PlArena *pArena, const char *zJson, int nJson,
-                  PlJsonChange **paChange, int *pnChange, char **pzErr){
+int pl_json_batch_general(PlArena *pArena, const char *zJson, int nJson,
+                          PlJsonChange **paChange, int *pnChange, char **pzErr){
   JsonDoc doc;
   JsonPath path;
   PlJsonChange *aChange = 0;
@@ -639,6 +639,231 @@ int pl_json_batch(PlArena *pArena, const char *zJson, int nJson,
 batch_done:
   sqlite3_free(doc.aTok);
   return rc;
+}
+
+/*------------------------------------------------------------ fast path -*/
+/*
+** A batch body is usually the plain shape: changesets of facts whose
+** strings hold no escapes, ids given as strings or null. json_fast() decodes
+** exactly that in one pass over the text, with no tokens and no copies
+** (strings point into the text; a predicate is copied once per run of facts
+** that share it, NUL-terminated). It accepts only documents the general
+** decoder below accepts, and builds the same result; at anything else (an
+** escape, a number or true/false as an id, a duplicate or unknown key, a
+** syntax error, a wrong shape) it gives up, and the general decoder, which
+** checks the grammar first and names the error, decodes the text again.
+*/
+typedef struct JsonFast {
+  PlArena *pArena;
+  PlJsonFact *aScratch;    /* the facts of the changeset being read */
+  int nScratch;
+  const char *z;
+  int n, i;
+  const char *zPredRaw;    /* the last predicate as written, and its copy */
+  int nPredRaw;
+  const char *zPred;
+} JsonFast;
+
+#define JSON_FAST_NO SQLITE_DONE    /* "not this shape: ask the general decoder" */
+
+/* Skip whitespace; 1 if z[i] is then c (and step over it). */
+static inline int fast_is(JsonFast *p, char c){
+  while( p->i<p->n && json_is_ws(p->z[p->i]) ) p->i++;
+  if( p->i<p->n && p->z[p->i]==c ){ p->i++; return 1; }
+  return 0;
+}
+
+/* A string with no escape and no control character: *pz points into the
+** text. 0 if the next value is not such a string. */
+static int fast_string(JsonFast *p, const char **pz, int *pn){
+  const char *z = p->z;
+  int i;
+  if( !fast_is(p, '"') ) return 0;
+  for(i=p->i; i<p->n; i++){
+    unsigned char c = (unsigned char)z[i];
+    if( c=='"' ){
+      *pz = z + p->i;
+      *pn = i - p->i;
+      p->i = i + 1;
+      return 1;
+    }
+    if( c=='\\' || c<0x20 ) break;
+  }
+  p->i--;                       /* back to the quote: this is no plain string */
+  return 0;
+}
+
+/* One of the keys zA, zB (written with their quotes, e.g. "\"id\"", and
+** no escapes) then ':'; which one in *pk. */
+#define FAST_KEY(p, zA, zB, pk) fast_key(p, zA, (int)sizeof(zA)-1, zB, (int)sizeof(zB)-1, pk)
+static int fast_key(JsonFast *p, const char *zA, int nA, const char *zB, int nB,
+                    int *pk){
+  const char *z;
+  int nLeft;
+  if( !fast_is(p, '"') ) return 0;
+  p->i--;
+  z = p->z + p->i;
+  nLeft = p->n - p->i;
+  if( nLeft>=nA && memcmp(z, zA, (size_t)nA)==0 ){
+    *pk = 0;
+    p->i += nA;
+  }else if( nLeft>=nB && memcmp(z, zB, (size_t)nB)==0 ){
+    *pk = 1;
+    p->i += nB;
+  }else{
+    return 0;
+  }
+  return fast_is(p, ':');
+}
+
+/* A string (*pz set) or null (*pz NULL). */
+static int fast_string_or_null(JsonFast *p, const char **pz, int *pn){
+  if( fast_string(p, pz, pn) ) return 1;
+  if( p->n - p->i>=4 && memcmp(p->z + p->i, "null", 4)==0 ){
+    p->i += 4;
+    *pz = 0;
+    *pn = 0;
+    return 1;
+  }
+  return 0;
+}
+
+/* {"type": T, "id": I}, keys in either order, a missing one null. */
+static int fast_arg(JsonFast *p, PlJsonFact *pF, int k){
+  int bSeen[2] = {0, 0}, w;
+  if( !fast_is(p, '{') ) return 0;
+  if( fast_is(p, '}') ) return 1;
+  do{
+    if( !FAST_KEY(p, "\"type\"", "\"id\"", &w) || bSeen[w] ) return 0;
+    bSeen[w] = 1;
+    if( w==0 ){
+      if( !fast_string_or_null(p, &pF->azType[k], &pF->anType[k]) ) return 0;
+    }else{
+      if( !fast_string_or_null(p, &pF->azId[k], &pF->anId[k]) ) return 0;
+    }
+  }while( fast_is(p, ',') );
+  return fast_is(p, '}');
+}
+
+/* {"predicate": P, "args": [...]}, keys in either order. */
+static int fast_fact(JsonFast *p, PlJsonFact *pF){
+  int bSeen[2] = {0, 0}, w;
+  if( !fast_is(p, '{') ) return 0;
+  do{
+    if( !FAST_KEY(p, "\"predicate\"", "\"args\"", &w) || bSeen[w] ) return 0;
+    bSeen[w] = 1;
+    if( w==0 ){
+      const char *z;
+      int n;
+      if( !fast_string(p, &z, &n) || n==0 ) return 0;
+      if( n!=p->nPredRaw || memcmp(z, p->zPredRaw, (size_t)n)!=0 ){
+        p->zPred = pl_arena_strndup(p->pArena, z, n);
+        if( p->zPred==0 ) return -1;
+        p->zPredRaw = z;
+        p->nPredRaw = n;
+      }
+      pF->zPred = p->zPred;
+      pF->nPred = n;
+    }else{
+      if( !fast_is(p, '[') || fast_is(p, ']') ) return 0;
+      do{
+        if( pF->nArg>=PL_MAX_ARGS || !fast_arg(p, pF, pF->nArg) ) return 0;
+        pF->nArg++;
+      }while( fast_is(p, ',') );
+      if( !fast_is(p, ']') ) return 0;
+    }
+  }while( fast_is(p, ',') );
+  return bSeen[0] && bSeen[1] && fast_is(p, '}');
+}
+
+/* The facts of one changeset ('[' already read): gathered in p->aScratch
+** (grown with sqlite3_realloc64, reused), then copied into the arena. 1 on
+** success, 0 if not the shape, -1 out of memory. */
+static int fast_facts(JsonFast *p, PlJsonChange *pCh){
+  int n = 0, r;
+  if( !fast_is(p, ']') ){
+    do{
+      if( n>=p->nScratch ){
+        int nNew = p->nScratch ? p->nScratch*2 : 16;
+        PlJsonFact *aNew = sqlite3_realloc64(p->aScratch, sizeof(PlJsonFact)*(size_t)nNew);
+        if( aNew==0 ) return -1;
+        p->aScratch = aNew;
+        p->nScratch = nNew;
+      }
+      memset(&p->aScratch[n], 0, sizeof(PlJsonFact));
+      r = fast_fact(p, &p->aScratch[n]);
+      if( r<=0 ) return r;
+      n++;
+    }while( fast_is(p, ',') );
+    if( !fast_is(p, ']') ) return 0;
+  }
+  pCh->aFact = pl_arena_alloc(p->pArena, sizeof(PlJsonFact)*(size_t)(n+1));
+  if( pCh->aFact==0 ) return -1;
+  if( n>0 ) memcpy(pCh->aFact, p->aScratch, sizeof(PlJsonFact)*(size_t)n);
+  pCh->nFact = n;
+  return 1;
+}
+
+static int json_fast_run(JsonFast *p, PlJsonChange **paChange, int *pnChange);
+
+static int json_fast(PlArena *pArena, const char *z, int n,
+                     PlJsonChange **paChange, int *pnChange){
+  JsonFast x;
+  int rc;
+  memset(&x, 0, sizeof(x));
+  x.pArena = pArena;
+  x.z = z;
+  x.n = n;
+  rc = json_fast_run(&x, paChange, pnChange);
+  sqlite3_free(x.aScratch);
+  return rc;
+}
+
+static int json_fast_run(JsonFast *p, PlJsonChange **paChange, int *pnChange){
+  PlArena *pArena = p->pArena;
+  const char *z = p->z;
+  int n = p->n;
+  PlJsonChange *aChange = 0;
+  int nChange = 0, nAlloc = 0, r = 1, w;
+  if( !fast_is(p, '[') ) return JSON_FAST_NO;
+  if( !fast_is(p, ']') ){
+    do{
+      if( nChange>=nAlloc ){
+        int nNew = nAlloc ? nAlloc*2 : 4;
+        PlJsonChange *aNew = pl_arena_grow(pArena, aChange, nChange, nNew+1,
+                                           sizeof(PlJsonChange));
+        if( aNew==0 ) return SQLITE_NOMEM;
+        aChange = aNew;
+        nAlloc = nNew;
+      }
+      if( !fast_is(p, '{') || !FAST_KEY(p, "\"inserts\"", "\"deletes\"", &w)
+       || !fast_is(p, '[') ) return JSON_FAST_NO;
+      aChange[nChange].bInsert = w==0;
+      r = fast_facts(p, &aChange[nChange]);
+      if( r<0 ) return SQLITE_NOMEM;
+      if( r==0 || !fast_is(p, '}') ) return JSON_FAST_NO;
+      nChange++;
+    }while( fast_is(p, ',') );
+    if( !fast_is(p, ']') ) return JSON_FAST_NO;
+  }
+  while( p->i<n && json_is_ws(z[p->i]) ) p->i++;
+  if( p->i!=n ) return JSON_FAST_NO;
+  if( aChange==0 ){
+    aChange = pl_arena_alloc(pArena, sizeof(PlJsonChange));
+    if( aChange==0 ) return SQLITE_NOMEM;
+  }
+  *paChange = aChange;
+  *pnChange = nChange;
+  return SQLITE_OK;
+}
+
+int pl_json_batch(PlArena *pArena, const char *zJson, int nJson,
+                  PlJsonChange **paChange, int *pnChange, char **pzErr){
+  int rc;
+  if( nJson<0 ) nJson = (int)strlen(zJson);
+  rc = json_fast(pArena, zJson, nJson, paChange, pnChange);
+  if( rc!=JSON_FAST_NO ) return rc;
+  return pl_json_batch_general(pArena, zJson, nJson, paChange, pnChange, pzErr);
 }
 
 int pl_json_facts(PlArena *pArena, const char *zJson, int nJson,

@@ -8,10 +8,11 @@
 ** first error wins and no loop can spin after an error: every loop either
 ** consumes a token or stops.
 **
-** Resilience: recursion (parentheses, `not`, nested lists) is capped at
-** PL_MAX_DEPTH levels, and chains of `and`/`or` are built as balanced
-** trees, so no input can exhaust the stack of this parser or of the passes
-** that walk its tree. Everything is allocated in the caller's arena.
+** Resilience: recursion (parentheses, `not`, nested lists) is capped by
+** the nesting limit (limits.c; at most 1000 levels), and chains of
+** `and`/`or` are built as balanced trees, so no input can exhaust the stack
+** of this parser or of the passes that walk its tree. A list literal holds
+** at most in_list items. Everything is allocated in the caller's arena.
 **
 ** OSS-only syntax (attribute lookup, `new`, `cut`, arithmetic, ...) is
 ** recognised where it would appear and rejected with a message naming it.
@@ -19,8 +20,6 @@
 #include "pl_lex.h"
 #include <stdarg.h>
 #include <string.h>
-
-#define PL_MAX_DEPTH 200
 
 typedef struct PlParser {
   PlArena *pArena;
@@ -30,6 +29,7 @@ typedef struct PlParser {
   int rc;                      /* sticky: SQLITE_OK, SQLITE_ERROR, NOMEM */
   char *zErr;                  /* sqlite3_mprintf'd message */
   int nDepth;
+  const PlLimits *pLim;        /* nesting, in_list */
   int bShorthand;              /* parsing a shorthand rule body */
   PlProgram *pProg;
   int nBlockAlloc, nRuleAlloc, nDeclAlloc, nFixAlloc, nTestAlloc;
@@ -135,11 +135,19 @@ static PlToken *ps_expect(PlParser *p, int eType, const char *zExpected){
   return ps_next(p);
 }
 
+/* Report limit id (nesting, in_list) as exceeded at pos. */
+static void ps_limit(PlParser *p, PlPos pos, int id, const char *zWhat){
+  char *z = pl_limit_error(p->pLim, id, zWhat);
+  if( z==0 ){ ps_nomem(p); return; }
+  ps_error(p, pos, "%s", z);
+  sqlite3_free(z);
+}
+
 static int ps_enter(PlParser *p, PlPos pos){
   if( p->rc ) return 1;
-  if( ++p->nDepth > PL_MAX_DEPTH ){
-    ps_error(p, pos, "nesting too deep (more than %d levels of parentheses, "
-             "'not' or lists)", PL_MAX_DEPTH);
+  if( ++p->nDepth > pl_limit(p->pLim, PL_LIMIT_NESTING) ){
+    ps_limit(p, pos, PL_LIMIT_NESTING,
+             "nesting too deep (parentheses, 'not' and lists)");
     return 1;
   }
   return 0;
@@ -313,6 +321,10 @@ static void ps_list(PlParser *p, PlTerm *pT){
   while( p->rc==SQLITE_OK && !ps_is(p, 0, PL_TK_RSQ) ){
     if( ps_is(p, 0, PL_TK_STAR) ){
       ps_oss(p, ps_tok(p, 0)->pos, "a rest variable ('*x')", "");
+      break;
+    }
+    if( pT->nItem >= pl_limit(p->pLim, PL_LIMIT_IN_LIST) ){
+      ps_limit(p, ps_tok(p, 0)->pos, PL_LIMIT_IN_LIST, "too many items in this list");
       break;
     }
     if( ps_reserve(p, &pT->aItem, pT->nItem, &nAlloc, sizeof(PlTerm)) ) break;
@@ -1360,7 +1372,7 @@ static void ps_item(PlParser *p){
 }
 
 int pl_parse(PlArena *pArena, const char *zSrc, int nSrc, const char *zFile,
-             PlProgram **ppProg, char **pzErr){
+             const PlLimits *pLim, PlProgram **ppProg, char **pzErr){
   PlParser p;
   int rc;
   if( pzErr ) *pzErr = 0;
@@ -1368,6 +1380,7 @@ int pl_parse(PlArena *pArena, const char *zSrc, int nSrc, const char *zFile,
   memset(&p, 0, sizeof(p));
   p.pArena = pArena;
   p.zFile = zFile;
+  p.pLim = pLim;
   rc = pl_lex(pArena, zSrc, nSrc, &p.aTok, &p.nTok);
   if( rc!=SQLITE_OK || p.nTok==0 ){
     sqlite3_free(p.aTok);

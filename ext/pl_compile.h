@@ -25,8 +25,9 @@ typedef struct PlGoalArg {
 **          caller that drops repeats itself (polar_list's cursor).
 ** bContext: fact tables also read the per-call polar_context table.
 ** *pzSql is sqlite3_malloc'd. A predicate with no rules and no facts
-** compiles to a statement that yields nothing. */
-int pl_compile(const PlPolicy*, const char *zPred, int nArg,
+** compiles to a statement that yields nothing. The compiler's memory is
+** capped by the compile_memory limit of pLim (NULL: the default). */
+int pl_compile(const PlPolicy*, const PlLimits *pLim, const char *zPred, int nArg,
                const PlGoalArg *aArg, int bRows, int bContext,
                char **pzSql, char **pzErr);
 

@@ -6,8 +6,20 @@
 #define PL_EXT_H
 #include "pl_compile.h"
 
+/* The step budget of one call of a check or table-valued function
+** (limits.c). Zero it before the call's first pl_budget_step. */
+typedef struct PlBudget {
+  sqlite3_int64 nSteps;      /* VM steps of the finished sqlite3_step calls */
+  unsigned iVmStart;         /* the statement's step counter when this step began */
+  int nCalls;                /* progress callbacks during this step */
+  int bOver;                 /* the budget ran out */
+} PlBudget;
+
 struct PlConn {
   sqlite3 *db;
+  PlLimits lim;              /* polar_limit() */
+  PlBudget *pBudget;         /* budget of the check stepping now, or NULL */
+  int nGrain;                /* steps between progress callbacks */
   PlStmtCache *pCache;
   PlPolicy *pPol;            /* current policy, or NULL */
   int iVersion;              /* its version (0: none) */
@@ -44,6 +56,15 @@ int pl_check_stmt(PlConn*, const char *zPred, int nArg, PlGoalArg *aGoal,
                   sqlite3_stmt **ppStmt, char **pzErr);
 sqlite3_int64 pl_conn_now(PlConn*);
 
+/* limits.c: polar_limit, and the step budget of checks. */
+void pl_limit_func(sqlite3_context*, int, sqlite3_value**);
+void pl_budget_install(PlConn*);   /* (re)install the progress handler */
+/* sqlite3_step(pStmt) counted against b. Returns what sqlite3_step
+** returned or, once the steps limit is spent, SQLITE_ERROR with *pzErr
+** "<zWho>: exceeded the limit of N steps; raise it with ...". */
+int pl_budget_step(PlConn*, PlBudget *b, sqlite3_stmt*, const char *zWho,
+                   char **pzErr);
+
 /* bind.c: polar_bind. pl_bind_attach reads main.polar_binding into pPol
 ** (error if a binding no longer fits the policy). */
 int pl_bind_attach(sqlite3*, PlPolicy*, char **pzErr);
@@ -63,9 +84,10 @@ void pl_context_clear(PlConn*);
 int pl_status_register(sqlite3*, PlConn*);
 void pl_wait_func(sqlite3_context*, int, sqlite3_value**);
 
-/* tests.c: a policy's test blocks. pl_tests_check runs them and fails with
-** a message naming the first failing test and assertion. */
-int pl_tests_check(const PlPolicy*, char **pzErr);
+/* tests.c: a policy's test blocks. pl_tests_check runs them (each test's
+** connection under the limits pLim, NULL: the defaults) and fails with a
+** message naming the first failing test and assertion. */
+int pl_tests_check(const PlPolicy*, const PlLimits*, char **pzErr);
 int pl_tests_register(sqlite3*, PlConn*);
 
 #endif

@@ -45,6 +45,11 @@ typedef struct PlArena PlArena;
 PlArena *pl_arena_new(void);                     /* NULL on OOM */
 void pl_arena_free(PlArena*);                    /* frees every allocation */
 void *pl_arena_alloc(PlArena*, size_t n);        /* zeroed; NULL on OOM */
+/* Cap the arena at nMax bytes: an allocation that would pass it fails
+** (NULL) and pl_arena_capped() then returns 1, telling the caller the
+** failure was the cap, not the system running out of memory. */
+void pl_arena_cap(PlArena*, size_t nMax);
+int pl_arena_capped(const PlArena*);
 char *pl_arena_strndup(PlArena*, const char *z, int n); /* NUL-terminated copy */
 /* Grow an arena array: returns a new zeroed array of nNew elements holding
 ** the first nOld elements of aOld (the old block stays in the arena). */
@@ -53,6 +58,35 @@ void *pl_arena_grow(PlArena*, void *aOld, int nOld, int nNew, size_t szElem);
 /* "file:line:col: message" allocated with sqlite3_mprintf */
 char *pl_errf(const char *zFile, int line, int col, const char *zFmt, ...)
   PL_PRINTF(4,5);
+
+/*============================================================ limits.c ===
+** Resource limits, per connection, in the manner of sqlite3_limit(): each
+** bounds one way a pathological policy or query could exhaust memory or
+** run without end. The SQL function polar_limit() reads and sets them
+** (pl_ext.h); the parser, the policy builder and the compiler take a
+** const PlLimits* (NULL: the defaults). */
+enum {
+  PL_LIMIT_POLICY_LENGTH,   /* bytes of policy source */
+  PL_LIMIT_RULES,           /* rules, as expanded (shorthand, `or`) */
+  PL_LIMIT_IN_LIST,         /* items in one list literal */
+  PL_LIMIT_NESTING,         /* parentheses, `not` and lists, nested */
+  PL_LIMIT_COMPILE_MEMORY,  /* bytes the compiler may use for one check */
+  PL_LIMIT_STEPS,           /* SQLite VM steps of one check or listing */
+  PL_LIMIT_N
+};
+typedef struct PlLimits { sqlite3_int64 a[PL_LIMIT_N]; } PlLimits;
+
+void pl_limits_init(PlLimits*);                  /* the defaults */
+/* The value of limit id (the default when pLim is NULL). */
+sqlite3_int64 pl_limit(const PlLimits *pLim, int id);
+int pl_limit_find(const char *zName);            /* -1 if unknown */
+const char *pl_limit_name(int id);
+/* Set limit id to v as polar_limit(name, v) does (v<0: unchanged; 0 or
+** more than the hard maximum: the hard maximum). Returns the old value. */
+sqlite3_int64 pl_limit_set(PlLimits*, int id, sqlite3_int64 v);
+/* "<zWhat>: exceeded the limit of N <unit>; raise it with
+** SELECT polar_limit('<name>', N)", sqlite3_mprintf'd (NULL on OOM). */
+char *pl_limit_error(const PlLimits*, int id, const char *zWhat);
 
 /*============================================================= lexer.c ==
 ** (private to the parser; no public interface besides pl_parse) */
@@ -199,9 +233,10 @@ typedef struct PlProgram {
 
 /* Parse a whole policy. All nodes are allocated in pArena. On a syntax
 ** error returns SQLITE_ERROR with "file:line:col: what was expected/found".
-** zFile is used in messages; NULL means "policy.polar". */
+** zFile is used in messages; NULL means "policy.polar". Limits: nesting
+** and in_list (the error names the limit). */
 int pl_parse(PlArena*, const char *zSrc, int nSrc, const char *zFile,
-             PlProgram **ppProg, char **pzErr);
+             const PlLimits*, PlProgram **ppProg, char **pzErr);
 
 /*=========================================================== desugar.c ===
 ** Validates resource blocks (section 9 / 4.2 / 4.3 of polar-reference.md)
@@ -250,9 +285,10 @@ typedef struct PlSig {              /* one accepted fact signature */
 } PlSig;
 
 /* Build a policy from source: parse, desugar, resolve types, infer types and
-** fact signatures. *ppPol owns its arena. */
+** fact signatures. *ppPol owns its arena. Limits: policy_length and rules
+** here, nesting and in_list in the parser. */
 int pl_policy_new(const char *zSrc, int nSrc, const char *zFile,
-                  PlPolicy **ppPol, char **pzErr);
+                  const PlLimits*, PlPolicy **ppPol, char **pzErr);
 void pl_policy_free(PlPolicy*);
 
 const char *pl_policy_src(const PlPolicy*, int *pnSrc);
@@ -331,6 +367,16 @@ void pl_cache_clear(PlStmtCache*);          /* finalizes everything */
 ** private copy. */
 int pl_cache_get(PlStmtCache*, const char *zKey, const char *zSql,
                  sqlite3_stmt **ppStmt, char **pzErr);
+/* What store.c learnt about the schema (may a write to the fact tables be
+** stopped halfway by a trigger or foreign key?), valid while the schema
+** versions of main and temp are those recorded. Kept with the statements,
+** one per connection; zeroed when the cache is cleared. */
+typedef struct PlWriteGuard {
+  int bKnown;
+  sqlite3_int64 iMainVersion, iTempVersion;
+  int bMayAbort;
+} PlWriteGuard;
+PlWriteGuard *pl_cache_guard(PlStmtCache*);
 
 /*============================================================= store.c ===
 ** Schema (created by pl_store_init / pl_store_ensure_tables):
@@ -359,7 +405,11 @@ int pl_store_delete(sqlite3*, PlStmtCache*, const PlPolicy*,
                     const char *zPred, int nArg, const PlValue *aVal,
                     int *pnDel, char **pzErr);
 /* Apply an Oso batch body (JSON array of {"inserts":[..]}/{"deletes":[..]})
-** atomically inside a SAVEPOINT; *pnChanged = facts inserted + deleted. */
+** atomically: checked whole before anything is written, so a refused batch
+** changed nothing; the writes are guarded by a SAVEPOINT when something
+** other than the database could stop them halfway (see store.c); an error
+** of the database itself may roll the caller's transaction back, as SQLite
+** does. *pnChanged = facts inserted + deleted. */
 int pl_store_batch(sqlite3*, PlStmtCache*, const PlPolicy*,
                    const char *zJson, int nJson, int *pnChanged, char **pzErr);
 /* (appended by store.c) SQLITE_OK if the policy reads zPred with nArg
@@ -385,7 +435,8 @@ int pl_store_delete_key(sqlite3*, PlStmtCache*, const void *pKey, int nKey,
                         int *pnDel, char **pzErr);
 
 /*============================================================== json.c ===
-** Oso fact JSON, decoded with jsmn. */
+** Oso fact JSON: a one-pass decoder for the common shape of a batch, and
+** a general one (grammar check, then jsmn) that names every error. */
 typedef struct PlJsonFact {
   const char *zPred; int nPred;
   int nArg;
@@ -393,9 +444,15 @@ typedef struct PlJsonFact {
   const char *azId[PL_MAX_ARGS];   int anId[PL_MAX_ARGS];   /* NULL = null */
 } PlJsonFact;
 typedef struct PlJsonChange { int bInsert; PlJsonFact *aFact; int nFact; } PlJsonChange;
-/* Decode a batch body. Strings are unescaped into pArena. */
+/* Decode a batch body. Strings that need no unescaping point into zJson
+** (keep it while the result is used); the others, and the predicates
+** (NUL-terminated), are copied into pArena. */
 int pl_json_batch(PlArena*, const char *zJson, int nJson,
                   PlJsonChange **paChange, int *pnChange, char **pzErr);
+/* The same through the general decoder only (pl_json_batch tries a faster
+** one first, for the common shape): for tests that compare the two. */
+int pl_json_batch_general(PlArena*, const char *zJson, int nJson,
+                          PlJsonChange **paChange, int *pnChange, char **pzErr);
 /* Decode a JSON array of facts (context facts). */
 int pl_json_facts(PlArena*, const char *zJson, int nJson,
                   PlJsonFact **paFact, int *pnFact, char **pzErr);

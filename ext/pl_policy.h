@@ -15,6 +15,7 @@ enum { PL_TK_PRIM = 1, PL_TK_ABSTRACT, PL_TK_ACTOR, PL_TK_RESOURCE };
 
 typedef struct PlTypeInfo {
   const char *zName;
+  int nName;            /* strlen(zName): lookups compare it first */
   int eKind;
   PlTypeSet sub;        /* concrete types a parameter of this type accepts */
   const PlBlock *pBlock;/* declaring block, or NULL */

@@ -21,6 +21,7 @@
 
 typedef struct Build {
   PlPolicy *p;
+  const PlLimits *pLim;
   char *zErr;
   int rc;
 } Build;
@@ -34,6 +35,7 @@ typedef struct Build {
 static int type_add(PlPolicy *p, const char *zName, int eKind, const PlBlock *pB){
   int i = p->nType++;
   p->aType[i].zName = zName;
+  p->aType[i].nName = (int)strlen(zName);
   p->aType[i].eKind = eKind;
   p->aType[i].pBlock = pB;
   return i;
@@ -43,7 +45,7 @@ int pl_policy_find_type(const PlPolicy *p, const char *z, int n){
   int i;
   if( n<0 ) n = (int)strlen(z);
   for(i=0; i<p->nType; i++){
-    if( (int)strlen(p->aType[i].zName)==n && memcmp(p->aType[i].zName, z, (size_t)n)==0 ){
+    if( p->aType[i].nName==n && memcmp(p->aType[i].zName, z, (size_t)n)==0 ){
       return i;
     }
   }
@@ -407,7 +409,23 @@ static void add_atom(CB *cb, const PlExpr *e){
 typedef struct Conj { const PlExpr **a; int n; } Conj;
 typedef struct Dnf { Conj *a; int n; } Dnf;
 
-#define PL_MAX_DNF 4096
+/* The rules limit counts every alternative (a clause): report it at the
+** rule that passes it. */
+static void rules_over(Build *B, PlPos pos){
+  char *z;
+  if( B->rc ) return;
+  z = pl_limit_error(B->pLim, PL_LIMIT_RULES, "too many rules (a shorthand rule "
+                     "counts as the rules it expands to, an `or` as one rule per "
+                     "alternative)");
+  if( z==0 ){ B->rc = SQLITE_NOMEM; return; }
+  P_ERR(B, pos, "%s", z);
+  sqlite3_free(z);
+}
+
+/* Alternatives a rule body may still add under the rules limit. */
+static sqlite3_int64 rules_left(Build *B){
+  return pl_limit(B->pLim, PL_LIMIT_RULES) - B->p->nClause;
+}
 
 static Dnf to_dnf(Build *B, const PlExpr *e){
   Dnf d = {0,0};
@@ -416,8 +434,8 @@ static Dnf to_dnf(Build *B, const PlExpr *e){
   if( e->eKind==PL_EXPR_OR ){
     Dnf l = to_dnf(B, e->pLeft), r = to_dnf(B, e->pRight);
     if( B->rc ) return d;
+    if( (sqlite3_int64)l.n + r.n > rules_left(B) ){ rules_over(B, e->pos); return d; }
     d.n = l.n + r.n;
-    if( d.n>PL_MAX_DNF ){ P_ERR(B, e->pos, "rule body has too many alternatives"); return d; }
     d.a = pl_arena_alloc(A, sizeof(Conj)*(size_t)d.n);
     if( d.a==0 ){ B->rc = SQLITE_NOMEM; return d; }
     memcpy(d.a, l.a, sizeof(Conj)*(size_t)l.n);
@@ -428,9 +446,7 @@ static Dnf to_dnf(Build *B, const PlExpr *e){
     Dnf l = to_dnf(B, e->pLeft), r = to_dnf(B, e->pRight);
     int i, j, k = 0;
     if( B->rc ) return d;
-    if( (sqlite3_int64)l.n*r.n>PL_MAX_DNF ){
-      P_ERR(B, e->pos, "rule body has too many alternatives"); return d;
-    }
+    if( (sqlite3_int64)l.n*r.n > rules_left(B) ){ rules_over(B, e->pos); return d; }
     d.n = l.n*r.n;
     d.a = pl_arena_alloc(A, sizeof(Conj)*(size_t)(d.n ? d.n : 1));
     if( d.a==0 ){ B->rc = SQLITE_NOMEM; return d; }
@@ -465,6 +481,7 @@ static void add_clause(Build *B, const PlRule *r, const Conj *conj){
   CB cb;
   int iPred = pred_get(B, r->zPred, r->nParam, r->pos), k;
   if( iPred<0 ) return;
+  if( rules_left(B)<1 ){ rules_over(B, r->pos); return; }
   if( (p->nClause & (p->nClause-1))==0 ){
     PlClause *a = pl_arena_grow(p->pArena, p->aClause, p->nClause, p->nClause ? p->nClause*2 : 16, sizeof(PlClause));
     if( a==0 ){ B->rc = SQLITE_NOMEM; return; }
@@ -828,26 +845,46 @@ static void build_sigs(Build *B){
 
 /*---------------------------------------------------------------- api ----*/
 
+/* Where the policy passes the policy_length limit, for the message. */
+static PlPos length_pos(const char *zSrc, sqlite3_int64 nMax){
+  PlPos pos = {1, 1};
+  sqlite3_int64 i;
+  for(i=0; i<nMax; i++){
+    if( zSrc[i]=='\n' ){ pos.line++; pos.col = 1; }else{ pos.col++; }
+  }
+  return pos;
+}
+
 int pl_policy_new(const char *zSrc, int nSrc, const char *zFile,
-                  PlPolicy **ppPol, char **pzErr){
+                  const PlLimits *pLim, PlPolicy **ppPol, char **pzErr){
   Build B;
   PlArena *A;
   PlPolicy *p;
   *ppPol = 0;
   *pzErr = 0;
+  if( nSrc<0 ) nSrc = (int)strlen(zSrc);
+  if( nSrc > pl_limit(pLim, PL_LIMIT_POLICY_LENGTH) ){
+    PlPos pos = length_pos(zSrc, pl_limit(pLim, PL_LIMIT_POLICY_LENGTH));
+    char *zWhat = sqlite3_mprintf("the policy is %d bytes long", nSrc);
+    char *z = zWhat ? pl_limit_error(pLim, PL_LIMIT_POLICY_LENGTH, zWhat) : 0;
+    *pzErr = z ? pl_errf(zFile, pos.line, pos.col, "%s", z) : 0;
+    sqlite3_free(zWhat);
+    sqlite3_free(z);
+    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
   A = pl_arena_new();
   if( A==0 ) return SQLITE_NOMEM;
   p = pl_arena_alloc(A, sizeof(PlPolicy));
   if( p==0 ){ pl_arena_free(A); return SQLITE_NOMEM; }
   p->pArena = A;
-  if( nSrc<0 ) nSrc = (int)strlen(zSrc);
   p->zSrc = pl_arena_strndup(A, zSrc, nSrc);
   p->nSrc = nSrc;
   p->zFile = pl_arena_strndup(A, zFile ? zFile : "policy.polar", -1);
   if( p->zSrc==0 || p->zFile==0 ){ pl_arena_free(A); return SQLITE_NOMEM; }
   memset(&B, 0, sizeof(B));
   B.p = p;
-  B.rc = pl_parse(A, p->zSrc, nSrc, p->zFile, &p->pProg, &B.zErr);
+  B.pLim = pLim;
+  B.rc = pl_parse(A, p->zSrc, nSrc, p->zFile, pLim, &p->pProg, &B.zErr);
   if( B.rc==SQLITE_OK ) B.rc = pl_desugar(A, p->pProg, &B.zErr);
   if( B.rc==SQLITE_OK ) build_types(&B);
   if( B.rc==SQLITE_OK ) build_clauses(&B);

@@ -13,14 +13,19 @@
 **   lag_ms                      applied_at - last_message_ts
 **   log_high_watermark          the log end offset the sidecar last saw
 **   rejected_count              messages recorded in polar_rejected
+**   snapshot_created_at         set by a snapshot restore: when the snapshot
+**                               the file came from was taken (unix ms)
 ** Columns: policy_version, applied_partition, applied_offset, applied_at,
 ** fact_count, rejected_count, last_message_at, lag_ms, lag_messages
 ** (lag_messages = log end - applied_offset - 1, as the sidecar last saw
-** the log). Columns about the log are NULL until a sidecar has applied one.
+** the log), snapshot_created_at, snapshot_age_ms (now - snapshot_created_at:
+** how stale a fallback node is). Columns about the log are NULL until a
+** sidecar has applied one; the snapshot columns until a restore.
 */
 #include "pl_ext.h"
 #include <string.h>
 #include <stdio.h>
+#include <time.h>
 
 static sqlite3_int64 meta_int(sqlite3 *db, const char *zKey, sqlite3_int64 iDefault){
   sqlite3_stmt *pStmt = 0;
@@ -58,8 +63,15 @@ static sqlite3_int64 fact_count(sqlite3 *db){
   return n;
 }
 
+/* Unix time in milliseconds. */
+static sqlite3_int64 now_ms(void){
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (sqlite3_int64)ts.tv_sec*1000 + ts.tv_nsec/1000000;
+}
+
 typedef struct StVtab { sqlite3_vtab base; PlConn *c; } StVtab;
-#define ST_NCOL 9
+#define ST_NCOL 11
 typedef struct StCursor { sqlite3_vtab_cursor base; int bEof; sqlite3_int64 a[ST_NCOL]; } StCursor;
 
 static int stConnect(sqlite3 *db, void *pAux, int argc, const char *const*argv,
@@ -67,7 +79,8 @@ static int stConnect(sqlite3 *db, void *pAux, int argc, const char *const*argv,
   StVtab *v;
   int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(policy_version, applied_partition, "
                                 "applied_offset, applied_at, fact_count, rejected_count, "
-                                "last_message_at, lag_ms, lag_messages)");
+                                "last_message_at, lag_ms, lag_messages, snapshot_created_at, "
+                                "snapshot_age_ms)");
   (void)argc; (void)argv; (void)pzErr;
   if( rc!=SQLITE_OK ) return rc;
   v = sqlite3_malloc64(sizeof(*v));
@@ -118,6 +131,12 @@ static int stFilter(sqlite3_vtab_cursor *cur, int i, const char *z, int n, sqlit
   if( c->a[2]>=0 ){
     sqlite3_int64 hi = meta_int(db, "log_high_watermark", -1);
     if( hi>=0 ) c->a[8] = hi > c->a[2]+1 ? hi - c->a[2] - 1 : 0;
+  }
+  c->a[9] = meta_int(db, "snapshot_created_at", -1);
+  c->a[10] = -1;
+  if( c->a[9]>0 ){
+    sqlite3_int64 now = now_ms();
+    c->a[10] = now > c->a[9] ? now - c->a[9] : 0;
   }
   return SQLITE_OK;
 }

@@ -18,6 +18,7 @@ struct PlStmtCache {
   sqlite3 *db;
   PlCacheEntry *a;
   int nSlot, nUsed;
+  PlWriteGuard guard;
 };
 
 static unsigned cache_hash(const char *z){
@@ -46,7 +47,10 @@ void pl_cache_clear(PlStmtCache *p){
   sqlite3_free(p->a);
   p->a = 0;
   p->nSlot = p->nUsed = 0;
+  memset(&p->guard, 0, sizeof(p->guard));
 }
+
+PlWriteGuard *pl_cache_guard(PlStmtCache *p){ return &p->guard; }
 
 void pl_cache_free(PlStmtCache *p){
   if( p==0 ) return;

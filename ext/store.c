@@ -15,8 +15,9 @@
 ** "User;", ';' being ':'+1) and an Integer wildcard is typeof()='integer'.
 **
 ** Statements come from the connection's PlStmtCache under keys such as
-** "ins:has_role:3" and "del:has_role:3:vt_" (one per pattern shape), and are
-** reset after use so that no statement holds the database open.
+** "ins:has_role:3:64" (64 rows per statement) and "del:has_role:3:vt_" (one
+** per pattern shape), and are reset after use so that no statement holds
+** the database open.
 */
 #include "pl_int.h"
 #include <string.h>
@@ -265,6 +266,24 @@ int pl_store_check_types(const PlPolicy *pPol, const char *zPred,
 }
 
 /*------------------------------------------------------------- writes ----*/
+/*
+** Inserts are checked first and written afterwards, many rows per
+** statement: "INSERT OR IGNORE INTO t VALUES(?,?,?),(?,?,?),..." with a
+** power of two of rows up to STORE_ROWS_MAX, so that the statement's fixed
+** cost (cursors opened and closed, the halt) is paid once per chunk rather
+** than once per fact. A single fact (polar_insert, polar_facts) is a chunk
+** of one. Values are bound SQLITE_STATIC from their storage encoding
+** (StoreArg), which the caller keeps until the chunk has been stepped.
+*/
+#define STORE_ROWS_MAX 64
+
+/* One argument of a checked fact in storage encoding: text z[0..n), or the
+** Integer i when z is NULL. */
+typedef struct StoreArg {
+  const char *z;
+  int n;
+  sqlite3_int64 i;
+} StoreArg;
 
 /* A statement-cache key "<zKind>:<pred>:<n><zShape>" in aBuf when it fits,
 ** else sqlite3_mprintf'd (the caller frees it if it is not aBuf). Keys are
@@ -287,7 +306,7 @@ static void store_key_free(char *zKey, char *aBuf){
 }
 
 /* Step a write statement to completion, then reset it and drop its
-** bindings: they may point into the caller's stack (store_bind). */
+** bindings: they may point into the caller's stack or arena. */
 static int store_step(sqlite3 *db, sqlite3_stmt *pStmt, char **pzErr){
   int rc = sqlite3_step(pStmt);
   if( rc==SQLITE_DONE ){
@@ -327,16 +346,11 @@ static int store_bind_err(sqlite3 *db, sqlite3_stmt *pStmt, int rc,
   return rc;
 }
 
-int pl_store_insert(sqlite3 *db, PlStmtCache *pCache, const PlPolicy *pPol,
-                    const char *zPred, int nArg, const PlValue *aVal,
-                    int *pbNew, char **pzErr){
-  char aEnc[PL_MAX_ARGS][PL_VALUE_ENC_MAX];   /* bound SQLITE_STATIC */
-  char aKey[128], *zKey;
-  sqlite3_stmt *pStmt = 0;
-  int rc, k;
-  *pbNew = 0;
-  rc = pl_store_check_pred(pPol, zPred, nArg, pzErr);
-  if( rc!=SQLITE_OK ) return rc;
+/* The checks every stored fact passes after its predicate's: a value in
+** every position, types that fit one of the predicate's signatures. */
+static int store_check_values(const PlPolicy *pPol, const char *zPred,
+                              int nArg, const PlValue *aVal, char **pzErr){
+  int k;
   for(k=0; k<nArg; k++){
     if( aVal[k].bWild ){
       *pzErr = sqlite3_mprintf("argument %d is a wildcard; a stored fact needs "
@@ -344,26 +358,83 @@ int pl_store_insert(sqlite3 *db, PlStmtCache *pCache, const PlPolicy *pPol,
       return SQLITE_ERROR;
     }
   }
-  rc = pl_store_check_types(pPol, zPred, nArg, aVal, pzErr);
-  if( rc!=SQLITE_OK ) return rc;
+  return pl_store_check_types(pPol, zPred, nArg, aVal, pzErr);
+}
 
-  zKey = store_key(aKey, (int)sizeof(aKey), "ins", zPred, nArg, "");
+/* The cached "INSERT OR IGNORE ... VALUES" of nRow rows into zPred/nArg. */
+static int store_insert_stmt(sqlite3 *db, PlStmtCache *pCache,
+                             const char *zPred, int nArg, int nRow,
+                             sqlite3_stmt **ppStmt, char **pzErr){
+  char aKey[128], aShape[8], *zKey;
+  int rc, k, r;
+  sqlite3_snprintf((int)sizeof(aShape), aShape, ":%d", nRow);
+  zKey = store_key(aKey, (int)sizeof(aKey), "ins", zPred, nArg, aShape);
   if( zKey==0 ) return SQLITE_NOMEM;
-  rc = pl_cache_get(pCache, zKey, 0, &pStmt, pzErr);
-  if( rc==SQLITE_OK && pStmt==0 ){
+  rc = pl_cache_get(pCache, zKey, 0, ppStmt, pzErr);
+  if( rc==SQLITE_OK && *ppStmt==0 ){
     char *zTab = pl_store_table_name(zPred, nArg);
     sqlite3_str *pSql = sqlite3_str_new(db);
     char *zSql;
-    sqlite3_str_appendf(pSql, "INSERT OR IGNORE INTO main.\"%w\" VALUES(", zTab);
-    for(k=1; k<=nArg; k++) sqlite3_str_appendf(pSql, "%s?%d", k>1 ? "," : "", k);
-    sqlite3_str_appendall(pSql, ")");
+    sqlite3_str_appendf(pSql, "INSERT OR IGNORE INTO main.\"%w\" VALUES", zTab);
+    for(r=0; r<nRow; r++){
+      sqlite3_str_appendall(pSql, r ? ",(" : "(");
+      for(k=1; k<=nArg; k++){
+        sqlite3_str_appendf(pSql, "%s?%d", k>1 ? "," : "", r*nArg + k);
+      }
+      sqlite3_str_appendall(pSql, ")");
+    }
     zSql = sqlite3_str_finish(pSql);
-    rc = (zTab && zSql) ? pl_cache_get(pCache, zKey, zSql, &pStmt, pzErr)
+    rc = (zTab && zSql) ? pl_cache_get(pCache, zKey, zSql, ppStmt, pzErr)
                         : SQLITE_NOMEM;
     sqlite3_free(zTab);
     sqlite3_free(zSql);
   }
   store_key_free(zKey, aKey);
+  return rc;
+}
+
+/* Write checked rows apRow[0..nRow) of zPred/nArg (nArg StoreArgs each),
+** STORE_ROWS_MAX at a time, then the rest in falling powers of two.
+** *pnNew = rows that were not stored yet. */
+static int store_insert_rows(sqlite3 *db, PlStmtCache *pCache,
+                             const char *zPred, int nArg,
+                             const StoreArg *const *apRow, int nRow,
+                             int *pnNew, char **pzErr){
+  int rc = SQLITE_OK, iRow = 0, nMax = STORE_ROWS_MAX;
+  /* an application may have lowered the number of parameters allowed */
+  int nVar = sqlite3_limit(db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+  while( nMax>1 && nMax*nArg>nVar ) nMax /= 2;
+  *pnNew = 0;
+  while( rc==SQLITE_OK && iRow<nRow ){
+    sqlite3_stmt *pStmt = 0;
+    int nChunk = nMax, r, k, iParam = 1;
+    while( nChunk>nRow-iRow ) nChunk /= 2;
+    rc = store_insert_stmt(db, pCache, zPred, nArg, nChunk, &pStmt, pzErr);
+    for(r=0; rc==SQLITE_OK && r<nChunk; r++){
+      const StoreArg *a = apRow[iRow + r];
+      for(k=0; rc==SQLITE_OK && k<nArg; k++, iParam++){
+        rc = a[k].z ? sqlite3_bind_text(pStmt, iParam, a[k].z, a[k].n, SQLITE_STATIC)
+                    : sqlite3_bind_int64(pStmt, iParam, a[k].i);
+      }
+      if( rc!=SQLITE_OK ) return store_bind_err(db, pStmt, rc, pzErr);
+    }
+    if( rc==SQLITE_OK ) rc = store_step(db, pStmt, pzErr);
+    if( rc==SQLITE_OK ) *pnNew += sqlite3_changes(db);
+    iRow += nChunk;
+  }
+  return rc;
+}
+
+int pl_store_insert(sqlite3 *db, PlStmtCache *pCache, const PlPolicy *pPol,
+                    const char *zPred, int nArg, const PlValue *aVal,
+                    int *pbNew, char **pzErr){
+  char aEnc[PL_MAX_ARGS][PL_VALUE_ENC_MAX];   /* bound SQLITE_STATIC */
+  sqlite3_stmt *pStmt = 0;
+  int rc, k;
+  *pbNew = 0;
+  rc = pl_store_check_pred(pPol, zPred, nArg, pzErr);
+  if( rc==SQLITE_OK ) rc = store_check_values(pPol, zPred, nArg, aVal, pzErr);
+  if( rc==SQLITE_OK ) rc = store_insert_stmt(db, pCache, zPred, nArg, 1, &pStmt, pzErr);
   if( rc!=SQLITE_OK ) return rc;
   for(k=0; k<nArg; k++){
     rc = store_bind(pPol, pStmt, k+1, &aVal[k], aEnc[k], PL_VALUE_ENC_MAX);
@@ -374,19 +445,16 @@ int pl_store_insert(sqlite3 *db, PlStmtCache *pCache, const PlPolicy *pPol,
   return rc;
 }
 
-int pl_store_delete(sqlite3 *db, PlStmtCache *pCache, const PlPolicy *pPol,
-                    const char *zPred, int nArg, const PlValue *aVal,
-                    int *pnDel, char **pzErr){
-  char aEnc[PL_MAX_ARGS][PL_VALUE_ENC_MAX];   /* bound SQLITE_STATIC */
-  char aKey[128], *zKey;
-  char zShape[PL_MAX_ARGS+2];     /* ":" then one letter per argument */
-  sqlite3_stmt *pStmt = 0;
-  int rc, k, iParam;
-  *pnDel = 0;
-  rc = pl_store_check_pred(pPol, zPred, nArg, pzErr);
+/* The predicate check of a delete pattern. A predicate the policy no
+** longer reads may still have facts stored under an older policy: those can
+** be deleted, so its table existing is enough, and then *pbTyped = 0 (no
+** signature to check the pattern against). */
+static int store_check_delete_pred(sqlite3 *db, const PlPolicy *pPol,
+                                   const char *zPred, int nArg, int *pbTyped,
+                                   char **pzErr){
+  int rc = pl_store_check_pred(pPol, zPred, nArg, pzErr);
+  *pbTyped = rc==SQLITE_OK;
   if( rc!=SQLITE_OK ){
-    /* A predicate the policy no longer reads may still have facts stored
-    ** under an older policy: those can be deleted. */
     char *zTab, *zErr2 = 0;
     int bExists;
     if( pPol==0 || nArg<1 || nArg>PL_MAX_ARGS ) return rc;
@@ -397,12 +465,22 @@ int pl_store_delete(sqlite3 *db, PlStmtCache *pCache, const PlPolicy *pPol,
     if( bExists==0 ) return rc;
     sqlite3_free(*pzErr);
     *pzErr = zErr2;
-    if( bExists<0 ) return SQLITE_ERROR;
-  }else{
-    rc = pl_store_check_types(pPol, zPred, nArg, aVal, pzErr);
-    if( rc!=SQLITE_OK ) return rc;
+    return bExists<0 ? SQLITE_ERROR : SQLITE_OK;
   }
+  return SQLITE_OK;
+}
 
+/* Delete every stored fact matching the checked pattern aVal. */
+static int store_delete_rows(sqlite3 *db, PlStmtCache *pCache,
+                             const PlPolicy *pPol, const char *zPred,
+                             int nArg, const PlValue *aVal, int *pnDel,
+                             char **pzErr){
+  char aEnc[PL_MAX_ARGS][PL_VALUE_ENC_MAX];   /* bound SQLITE_STATIC */
+  char aKey[128], *zKey;
+  char zShape[PL_MAX_ARGS+2];     /* ":" then one letter per argument */
+  sqlite3_stmt *pStmt = 0;
+  int rc, k, iParam;
+  *pnDel = 0;
   /* One statement per pattern shape: v value, t typed wildcard (a range on
   ** the text encoding), i Integer wildcard, _ any value. */
   zShape[0] = ':';
@@ -472,13 +550,166 @@ int pl_store_delete(sqlite3 *db, PlStmtCache *pCache, const PlPolicy *pPol,
   return rc;
 }
 
+int pl_store_delete(sqlite3 *db, PlStmtCache *pCache, const PlPolicy *pPol,
+                    const char *zPred, int nArg, const PlValue *aVal,
+                    int *pnDel, char **pzErr){
+  int bTyped = 0;
+  int rc = store_check_delete_pred(db, pPol, zPred, nArg, &bTyped, pzErr);
+  *pnDel = 0;
+  if( rc==SQLITE_OK && bTyped ) rc = pl_store_check_types(pPol, zPred, nArg, aVal, pzErr);
+  if( rc!=SQLITE_OK ) return rc;
+  return store_delete_rows(db, pCache, pPol, zPred, nArg, aVal, pnDel, pzErr);
+}
+
 /*------------------------------------------------------------- batch -----*/
+/*
+** A batch is checked whole before anything is written: the JSON, every
+** predicate, value and signature. A batch that fails a check has changed
+** nothing. Then the changesets are written in order; the inserts of one
+** changeset go to their tables many rows per statement (store_insert_rows).
+**
+** The writes run inside a SAVEPOINT when they could fail halfway for a
+** reason other than the database itself: outside a transaction (the
+** savepoint is then the transaction), or when a trigger or a foreign key
+** refers to a fact table (store_writes_may_abort). Otherwise they need
+** none, as a single SQLite statement needs no statement journal: the only
+** errors left are the database's own (I/O, disk full, out of memory,
+** interrupt), after which SQLite rolls the transaction back. A savepoint is
+** not free: every page a batch touches is first copied to the savepoint's
+** journal, which on a file database costs as much as the inserts. Should
+** an unexpected error still stop unguarded writes after some were made,
+** the transaction is rolled back, so a batch never stays half applied.
+*/
+
+/* One checked fact of a batch: its arguments in storage encoding (inserts)
+** or as a pattern (deletes). */
+typedef struct StoreFact {
+  StoreArg a[PL_MAX_ARGS];            /* inserts */
+  PlValue aVal[PL_MAX_ARGS];          /* deletes */
+  int bDone;                          /* inserts: written */
+} StoreFact;
+
+/* Step a cached one-integer statement; its value in *pV. */
+static int store_read_int(PlStmtCache *pCache, const char *zSql,
+                          sqlite3_int64 *pV, char **pzErr){
+  sqlite3_stmt *pStmt = 0;
+  int rc = pl_cache_get(pCache, zSql, zSql, &pStmt, pzErr);
+  if( rc!=SQLITE_OK ) return rc;
+  if( sqlite3_step(pStmt)==SQLITE_ROW ){
+    *pV = sqlite3_column_int64(pStmt, 0);
+  }else{
+    rc = SQLITE_ERROR;
+    *pzErr = sqlite3_mprintf("reading the schema: %s",
+                             sqlite3_errmsg(sqlite3_db_handle(pStmt)));
+  }
+  sqlite3_reset(pStmt);
+  return rc;
+}
+
+/* 1 if writing the fact tables could fail halfway for a reason other than
+** the database's own (a trigger on a fact table, in main or temp, or a table
+** whose foreign key names one), 0 if not; <0 and *pzErr on error. The
+** answer is kept until the schema version of main or temp changes. */
+static int store_writes_may_abort(PlStmtCache *pCache, char **pzErr){
+  static const char zSql[] =
+    "SELECT EXISTS(SELECT 1 FROM main.sqlite_schema"
+    "  WHERE (type='trigger' AND tbl_name LIKE 'polar\\_f\\_%' ESCAPE '\\')"
+    "     OR (type='table' AND lower(sql) LIKE '%references%polar\\_f\\_%' ESCAPE '\\'))"
+    " OR EXISTS(SELECT 1 FROM temp.sqlite_schema"
+    "  WHERE type='trigger' AND tbl_name LIKE 'polar\\_f\\_%' ESCAPE '\\')";
+  PlWriteGuard *g = pl_cache_guard(pCache);
+  sqlite3_int64 iMain = 0, iTemp = 0, v = 0;
+  int rc = store_read_int(pCache, "PRAGMA main.schema_version", &iMain, pzErr);
+  if( rc==SQLITE_OK ) rc = store_read_int(pCache, "PRAGMA temp.schema_version", &iTemp, pzErr);
+  if( rc!=SQLITE_OK ) return -1;
+  if( g->bKnown && g->iMainVersion==iMain && g->iTempVersion==iTemp ){
+    return g->bMayAbort;
+  }
+  rc = store_read_int(pCache, zSql, &v, pzErr);
+  if( rc!=SQLITE_OK ) return -1;
+  g->bKnown = 1;
+  g->iMainVersion = iMain;
+  g->iTempVersion = iTemp;
+  g->bMayAbort = v!=0;
+  return g->bMayAbort;
+}
+
+/* Check fact j of changeset pCh (batch[i]) into *pOut; arguments are
+** encoded into pArena. */
+static int store_check_fact(sqlite3 *db, const PlPolicy *pPol, PlArena *pArena,
+                            const PlJsonChange *pCh, int j, StoreFact *pOut,
+                            char **pzErr){
+  static const char *const azWhat[PL_MAX_ARGS] = {
+    "argument 1", "argument 2", "argument 3", "argument 4", "argument 5"
+  };
+  const PlJsonFact *pF = &pCh->aFact[j];
+  int rc, k, bTyped = 1;
+  if( pCh->bInsert ){
+    rc = pl_store_check_pred(pPol, pF->zPred, pF->nArg, pzErr);
+  }else{
+    rc = store_check_delete_pred(db, pPol, pF->zPred, pF->nArg, &bTyped, pzErr);
+  }
+  for(k=0; rc==SQLITE_OK && k<pF->nArg; k++){
+    rc = pl_value_from_wire(pPol, pF->azType[k], pF->anType[k], pF->azId[k],
+                            pF->anId[k], !pCh->bInsert, azWhat[k],
+                            &pOut->aVal[k], pzErr);
+  }
+  if( rc!=SQLITE_OK ) return rc;
+  if( !pCh->bInsert ){
+    return bTyped ? pl_store_check_types(pPol, pF->zPred, pF->nArg, pOut->aVal, pzErr)
+                  : SQLITE_OK;
+  }
+  rc = store_check_values(pPol, pF->zPred, pF->nArg, pOut->aVal, pzErr);
+  for(k=0; rc==SQLITE_OK && k<pF->nArg; k++){
+    const PlValue *v = &pOut->aVal[k];
+    StoreArg *a = &pOut->a[k];
+    if( v->iType==PL_TYPE_INTEGER ){
+      a->z = 0;
+      a->i = v->i;
+    }else{
+      size_t nMax = strlen(pl_value_type_name(pPol, v->iType)) + 1 + (size_t)v->n;
+      char *z = pl_arena_alloc(pArena, nMax);
+      if( z==0 ) return SQLITE_NOMEM;
+      rc = pl_value_encode(pPol, v, z, (int)nMax, &a->n);
+      a->z = z;
+    }
+  }
+  return rc;
+}
+
+/* Write the inserts of one checked changeset, table by table. */
+static int store_write_inserts(sqlite3 *db, PlStmtCache *pCache,
+                               const PlJsonChange *pCh, StoreFact *aFact,
+                               const StoreArg **apRow, int *pnChanged,
+                               int *piFirst, char **pzErr){
+  int j, rc = SQLITE_OK;
+  for(j=0; rc==SQLITE_OK && j<pCh->nFact; j++){
+    const PlJsonFact *pF = &pCh->aFact[j];
+    int nRow = 0, j2, nNew = 0;
+    if( aFact[j].bDone ) continue;
+    for(j2=j; j2<pCh->nFact; j2++){     /* every fact of this table */
+      const PlJsonFact *p2 = &pCh->aFact[j2];
+      if( aFact[j2].bDone || p2->nArg!=pF->nArg
+       || (p2->zPred!=pF->zPred && strcmp(p2->zPred, pF->zPred)!=0) ) continue;
+      aFact[j2].bDone = 1;
+      apRow[nRow++] = aFact[j2].a;
+    }
+    *piFirst = j;
+    rc = store_insert_rows(db, pCache, pF->zPred, pF->nArg, apRow, nRow,
+                           &nNew, pzErr);
+    *pnChanged += nNew;
+  }
+  return rc;
+}
 
 int pl_store_batch(sqlite3 *db, PlStmtCache *pCache, const PlPolicy *pPol,
                    const char *zJson, int nJson, int *pnChanged, char **pzErr){
   PlArena *pArena;
   PlJsonChange *aChange = 0;
-  int nChange = 0, i, j, k, rc, nChanged = 0;
+  StoreFact **aaFact = 0;
+  const StoreArg **apRow = 0;
+  int nChange = 0, i, j, rc, nChanged = 0, nMaxFact = 0, bGuard = 0;
+  sqlite3_int64 nTotalBefore = sqlite3_total_changes64(db);
   char *zErr = 0;
   *pnChanged = 0;
   if( pPol==0 ){
@@ -490,47 +721,17 @@ int pl_store_batch(sqlite3 *db, PlStmtCache *pCache, const PlPolicy *pPol,
   if( pArena==0 ) return SQLITE_NOMEM;
   rc = pl_json_batch(pArena, zJson, nJson, &aChange, &nChange, pzErr);
   if( rc!=SQLITE_OK ) goto batch_done;
-  rc = store_exec(db, "SAVEPOINT polar_batch", pzErr);
-  if( rc!=SQLITE_OK ) goto batch_done;
 
+  /* 1. check everything */
+  aaFact = pl_arena_alloc(pArena, sizeof(StoreFact*)*(size_t)(nChange+1));
+  if( aaFact==0 ){ rc = SQLITE_NOMEM; goto batch_done; }
   for(i=0; rc==SQLITE_OK && i<nChange; i++){
     const PlJsonChange *pCh = &aChange[i];
+    if( pCh->nFact>nMaxFact ) nMaxFact = pCh->nFact;
+    aaFact[i] = pl_arena_alloc(pArena, sizeof(StoreFact)*(size_t)(pCh->nFact+1));
+    if( aaFact[i]==0 ){ rc = SQLITE_NOMEM; break; }
     for(j=0; rc==SQLITE_OK && j<pCh->nFact; j++){
-      const PlJsonFact *pF = &pCh->aFact[j];
-      PlValue aVal[PL_MAX_ARGS];
-      int n = 0;
-      rc = pl_store_check_pred(pPol, pF->zPred, pF->nArg, &zErr);
-      if( rc!=SQLITE_OK && !pCh->bInsert ){
-        /* deletes may target a table left by an older policy */
-        char *zTab = pl_store_table_name(pF->zPred, pF->nArg);
-        char *zErr2 = 0;
-        if( zTab && pF->nArg>=1 && pF->nArg<=PL_MAX_ARGS
-         && store_table_exists(db, zTab, &zErr2)>0 ){
-          sqlite3_free(zErr);
-          zErr = 0;
-          rc = SQLITE_OK;
-        }
-        sqlite3_free(zErr2);
-        sqlite3_free(zTab);
-      }
-      for(k=0; rc==SQLITE_OK && k<pF->nArg; k++){
-        static const char *const azWhat[PL_MAX_ARGS] = {
-          "argument 1", "argument 2", "argument 3", "argument 4", "argument 5"
-        };
-        rc = pl_value_from_wire(pPol, pF->azType[k], pF->anType[k],
-                                pF->azId[k], pF->anId[k], !pCh->bInsert,
-                                azWhat[k], &aVal[k], &zErr);
-      }
-      if( rc==SQLITE_OK ){
-        if( pCh->bInsert ){
-          rc = pl_store_insert(db, pCache, pPol, pF->zPred, pF->nArg, aVal,
-                               &n, &zErr);
-        }else{
-          rc = pl_store_delete(db, pCache, pPol, pF->zPred, pF->nArg, aVal,
-                               &n, &zErr);
-        }
-        nChanged += n;
-      }
+      rc = store_check_fact(db, pPol, pArena, pCh, j, &aaFact[i][j], &zErr);
       if( rc!=SQLITE_OK ){
         *pzErr = sqlite3_mprintf("batch[%d].%s[%d]: %s", i,
                                  pCh->bInsert ? "inserts" : "deletes", j,
@@ -541,16 +742,71 @@ int pl_store_batch(sqlite3 *db, PlStmtCache *pCache, const PlPolicy *pPol,
     }
   }
   if( rc==SQLITE_OK ){
-    rc = store_exec(db, "RELEASE polar_batch", pzErr);
+    apRow = pl_arena_alloc(pArena, sizeof(StoreArg*)*(size_t)(nMaxFact+1));
+    if( apRow==0 ) rc = SQLITE_NOMEM;
   }
+  if( rc==SQLITE_OK && nMaxFact==0 ) goto batch_done;   /* nothing to write */
+  if( rc==SQLITE_OK ){
+    bGuard = sqlite3_get_autocommit(db);
+    if( !bGuard ){
+      bGuard = store_writes_may_abort(pCache, pzErr);
+      if( bGuard<0 ) rc = SQLITE_ERROR;
+    }
+  }
+  if( rc==SQLITE_OK && bGuard ) rc = store_exec(db, "SAVEPOINT polar_batch", pzErr);
   if( rc!=SQLITE_OK ){
-    /* nothing of a failed batch stays */
-    sqlite3_exec(db, "ROLLBACK TO polar_batch; RELEASE polar_batch", 0, 0, 0);
-  }else{
-    *pnChanged = nChanged;
+    bGuard = 0;
+    goto batch_done;
+  }
+
+  /* 2. write, changeset by changeset */
+  for(i=0; rc==SQLITE_OK && i<nChange; i++){
+    const PlJsonChange *pCh = &aChange[i];
+    j = 0;
+    if( pCh->bInsert ){
+      rc = store_write_inserts(db, pCache, pCh, aaFact[i], apRow, &nChanged,
+                               &j, &zErr);
+    }else{
+      for(j=0; rc==SQLITE_OK && j<pCh->nFact; j++){
+        const PlJsonFact *pF = &pCh->aFact[j];
+        int n = 0;
+        rc = store_delete_rows(db, pCache, pPol, pF->zPred, pF->nArg,
+                               aaFact[i][j].aVal, &n, &zErr);
+        nChanged += n;
+      }
+      j--;
+    }
+    if( rc!=SQLITE_OK ){
+      *pzErr = sqlite3_mprintf("batch[%d].%s[%d]: %s", i,
+                               pCh->bInsert ? "inserts" : "deletes", j,
+                               zErr ? zErr : sqlite3_errstr(rc));
+      sqlite3_free(zErr);
+      zErr = 0;
+    }
+  }
+
+  if( bGuard ){
+    if( rc==SQLITE_OK ){
+      rc = store_exec(db, "RELEASE polar_batch", pzErr);
+    }
+    if( rc!=SQLITE_OK ){
+      /* nothing of a failed batch stays */
+      sqlite3_exec(db, "ROLLBACK TO polar_batch; RELEASE polar_batch", 0, 0, 0);
+    }
+  }else if( rc!=SQLITE_OK && !sqlite3_get_autocommit(db)
+         && (sqlite3_total_changes64(db)!=nTotalBefore
+             || ((rc&0xff)!=SQLITE_BUSY && (rc&0xff)!=SQLITE_LOCKED
+                           && (rc&0xff)!=SQLITE_READONLY)) ){
+    /* unguarded writes stopped halfway (SQLite has not already rolled the
+    ** transaction back): a half-applied batch must not stay */
+    char *zMsg = sqlite3_mprintf("%s (the transaction was rolled back: the "
+                                 "batch was partly written)", *pzErr);
+    sqlite3_exec(db, "ROLLBACK", 0, 0, 0);
+    if( zMsg ){ sqlite3_free(*pzErr); *pzErr = zMsg; }
   }
 
 batch_done:
+  if( rc==SQLITE_OK ) *pnChanged = nChanged;
   pl_arena_free(pArena);
   return rc;
 }

@@ -49,6 +49,7 @@ typedef int (*TestReport)(void *pArg, const PlTest*, const char *zAssert,
 /* The state of one running test. */
 typedef struct TestRun {
   const PlPolicy *pPol;
+  const PlLimits *pLim;  /* the limits of the connection that asked */
   const PlTest *pTest;
   const char *zFile;     /* policy file name for messages (NULL: default) */
   char *zName;           /* the test name as a Polar string: "name" */
@@ -235,6 +236,8 @@ static int test_open(TestRun *r, char **pzErr){
   }
   rc = pl_conn_open(r->db, &c, pzErr);
   if( rc==SQLITE_OK ){
+    if( r->pLim ) c->lim = *r->pLim;
+    pl_budget_install(c);
     zSrc = pl_policy_src(r->pPol, &nSrc);
     rc = pl_conn_load(c, zSrc, nSrc, pl_policy_file(r->pPol), 0, &iVersion, pzErr);
   }
@@ -536,14 +539,16 @@ assert_done:
 /* Run one test and report each assertion. Returns SQLITE_OK, a hard error
 ** (with *pzErr set unless it is SQLITE_NOMEM), or the first non-OK code
 ** xReport returned. */
-static int tests_run_one(const PlPolicy *pPol, const PlTest *pTest,
-                         TestReport xReport, void *pArg, char **pzErr){
+static int tests_run_one(const PlPolicy *pPol, const PlLimits *pLim,
+                         const PlTest *pTest, TestReport xReport, void *pArg,
+                         char **pzErr){
   TestRun r;
   char *zMsg = 0, *zText = 0;
   int rc, i;
 
   memset(&r, 0, sizeof(r));
   r.pPol = pPol;
+  r.pLim = pLim;
   r.pTest = pTest;
   r.zFile = pl_policy_file(pPol);
   r.zName = text_string(pTest->zName);
@@ -575,12 +580,12 @@ run_done:
 }
 
 /* Run every test of pPol, stopping when xReport returns non-OK. */
-static int tests_run_all(const PlPolicy *pPol, TestReport xReport, void *pArg,
-                         char **pzErr){
+static int tests_run_all(const PlPolicy *pPol, const PlLimits *pLim,
+                         TestReport xReport, void *pArg, char **pzErr){
   const PlProgram *pProg = pPol->pProg;
   int i, rc = SQLITE_OK;
   for(i=0; rc==SQLITE_OK && pProg && i<pProg->nTest; i++){
-    rc = tests_run_one(pPol, &pProg->aTest[i], xReport, pArg, pzErr);
+    rc = tests_run_one(pPol, pLim, &pProg->aTest[i], xReport, pArg, pzErr);
   }
   return rc;
 }
@@ -600,9 +605,9 @@ static int check_report(void *pArg, const PlTest *pTest, const char *zAssert,
   return SQLITE_ERROR;
 }
 
-int pl_tests_check(const PlPolicy *pPol, char **pzErr){
+int pl_tests_check(const PlPolicy *pPol, const PlLimits *pLim, char **pzErr){
   char *zFirst = 0;
-  int rc = tests_run_all(pPol, check_report, &zFirst, pzErr);
+  int rc = tests_run_all(pPol, pLim, check_report, &zFirst, pzErr);
   if( zFirst ){
     if( *pzErr==0 ) *pzErr = zFirst; else sqlite3_free(zFirst);
   }
@@ -768,7 +773,7 @@ static int testvtFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr
   (void)idxNum; (void)idxStr; (void)argc; (void)argv;
   cursor_clear(pCur);
   rc = pl_conn_require_policy(pTab->c, &pPol, &zErr);
-  if( rc==SQLITE_OK ) rc = tests_run_all(pPol, cursor_report, pCur, &zErr);
+  if( rc==SQLITE_OK ) rc = tests_run_all(pPol, &pTab->c->lim, cursor_report, pCur, &zErr);
   if( rc!=SQLITE_OK ){
     cursor_clear(pCur);
     sqlite3_free(pTab->base.zErrMsg);

@@ -43,11 +43,10 @@ const char *pl_value_type_name(const PlPolicy *pPol, int iType){
 
 /* Type id of the name z[0..n): built-ins first, then declared types. */
 static int value_find_type(const PlPolicy *pPol, const char *z, int n){
+  static const int anBuiltin[] = { 6, 7, 7, 5, 8 };   /* strlen(azBuiltin[i]) */
   int i;
   for(i=0; i<N_BUILTIN; i++){
-    if( (int)strlen(azBuiltin[i])==n && memcmp(azBuiltin[i], z, (size_t)n)==0 ){
-      return i;
-    }
+    if( anBuiltin[i]==n && memcmp(azBuiltin[i], z, (size_t)n)==0 ) return i;
   }
   return pPol ? pl_policy_find_type(pPol, z, n) : -1;
 }

@@ -56,6 +56,7 @@ typedef struct QCursor {
   char *azIn[PL_MAX_ARGS];          /* their user spelling */
   int bStar;                /* list: a wildcard answer was found -> one '*' row */
   QSeen seen;               /* list: values returned so far */
+  PlBudget budget;          /* steps of this scan (the steps limit) */
 } QCursor;
 
 static unsigned q_seen_hash(int eType, const char *z, int n){
@@ -401,19 +402,29 @@ static int q_is_wild(sqlite3_stmt *pStmt, int iCol){
   return n>0 && z[n-1]==':' && memchr(z, ':', (size_t)n)==z+n-1;
 }
 
+/* Step the cursor's statement under the scan's step budget; an error
+** goes to the table's message. */
+static int q_step(QCursor *c){
+  QVtab *v = (QVtab*)c->base.pVtab;
+  static const char *azName[] = { 0, "polar_list", "polar_actions", "polar_query" };
+  char *zErr = 0;
+  int rc = pl_budget_step(v->pAux->c, &c->budget, c->pStmt, azName[v->pAux->eKind], &zErr);
+  if( rc!=SQLITE_ROW && rc!=SQLITE_DONE ){
+    sqlite3_free(v->base.zErrMsg);
+    v->base.zErrMsg = zErr ? zErr : sqlite3_mprintf("%s", sqlite3_errmsg(v->pAux->c->db));
+  }
+  return rc;
+}
+
 static int qNext(sqlite3_vtab_cursor *cur){
   QCursor *c = (QCursor*)cur;
   QVtab *v = (QVtab*)cur->pVtab;
   int rc;
   if( c->bStar ){ c->bEof = 1; return SQLITE_OK; }
   for(;;){
-    rc = sqlite3_step(c->pStmt);
+    rc = q_step(c);
     if( rc==SQLITE_DONE ){ c->bEof = 1; return SQLITE_OK; }
-    if( rc!=SQLITE_ROW ){
-      sqlite3_free(v->base.zErrMsg);
-      v->base.zErrMsg = sqlite3_mprintf("%s", sqlite3_errmsg(sqlite3_db_handle(c->pStmt)));
-      return rc;
-    }
+    if( rc!=SQLITE_ROW ) return rc;
     c->iRow++;
     if( v->pAux->eKind==Q_ACTIONS && q_is_wild(c->pStmt, 0) ) continue;
     if( v->pAux->eKind==Q_LIST ){
@@ -430,7 +441,7 @@ static int qNext(sqlite3_vtab_cursor *cur){
 ** is then reset to be stepped for the ids. */
 static int q_list_star(QCursor *c){
   int rc;
-  while( (rc = sqlite3_step(c->pStmt))==SQLITE_ROW ){
+  while( (rc = q_step(c))==SQLITE_ROW ){
     if( q_is_wild(c->pStmt, 0) ){ c->bStar = 1; break; }
   }
   if( rc!=SQLITE_ROW && rc!=SQLITE_DONE ) return rc;
@@ -454,6 +465,7 @@ static int qFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   q_reset(c);
   c->bEof = 0;
   c->iRow = 0;
+  memset(&c->budget, 0, sizeof(c->budget));
   if( v->pAux->eKind==Q_QUERY ){
     /* arguments must be q1..qn without gaps */
     int n = 0;
@@ -588,7 +600,7 @@ int pl_query_sql(PlConn *c, const char *zKind, int argc, sqlite3_value **argv,
   QGoal g;
   int rc = q_goal(c, eKind, argc, argv, &g, pzErr);
   if( rc!=SQLITE_OK ) return rc;
-  return pl_compile(c->pPol, g.zPred, g.nArg, g.aGoal, 1, 0, pzSql, pzErr);
+  return pl_compile(c->pPol, &c->lim, g.zPred, g.nArg, g.aGoal, 1, 0, pzSql, pzErr);
 }
 
 /*------------------------------------------------------- polar_context --*/

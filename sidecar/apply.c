@@ -6,8 +6,12 @@
 ** and a handful of prepared statements. A batch message is applied with
 ** `SELECT polar_batch(?)` and a policy message with `SELECT polar_load(?, ?)`
 ** — the engine's own write path, which type-checks every fact and is atomic
-** per call. Each message also runs inside its own SAVEPOINT so that the
-** message, and nothing else, is undone when it fails. The engine reports
+** per call. A batch the engine refuses has changed nothing (it checks the
+** whole batch before writing any of it, and guards the writes itself when
+** a trigger could stop them halfway), so a batch message needs no SAVEPOINT
+** of its own: one would copy every page the message touches to its journal
+** first, which cost as much as the inserts. A policy message runs inside
+** its own SAVEPOINT, undone alone when it fails. The engine reports
 ** bad input as SQLITE_ERROR (or TOOBIG/MISMATCH/RANGE/CONSTRAINT); every
 ** other code means the database itself is in trouble, and then the group is
 ** abandoned rather than a good message being recorded as rejected.
@@ -31,6 +35,8 @@ struct Applier {
   sqlite3_stmt *pMetaAdd;     /* polar_meta[key] += value */
   sqlite3_stmt *pMetaGet;     /* polar_meta[key] */
   sqlite3_stmt *pSavepoint, *pRelease, *pRollbackTo;
+  sqlite3_stmt *pDataVersion; /* PRAGMA data_version */
+  int64_t iDataVersion;       /* as of the last load_state() */
   ApplyPos pos;               /* committed position */
   ApplyTotals tot;            /* committed totals */
   /* the open group */
@@ -39,7 +45,14 @@ struct Applier {
   ApplyPos groupPos;
   int64_t iGroupTs;
   int64_t nGroupMsgs, nGroupFacts, nGroupRejected;
+  /* the WAL (see wal_restart) */
+  int nWalFrames;             /* frames in it after our last commit */
+  int64_t iWalRetryMs;        /* no emptying attempt before this time */
 };
+
+/* Past this many frames of WAL (64 MB at 4 KB pages), apply_commit has
+** it start over (wal_restart). */
+#define APPLY_WAL_FRAMES 16384
 
 static int64_t now_ms(void){
   struct timespec ts;
@@ -84,6 +97,7 @@ static const struct { size_t iOff; const char *zSql; } aStmt[] = {
   { offsetof(Applier, pSavepoint),  "SAVEPOINT polarlite_message" },
   { offsetof(Applier, pRelease),    "RELEASE polarlite_message" },
   { offsetof(Applier, pRollbackTo), "ROLLBACK TO polarlite_message" },
+  { offsetof(Applier, pDataVersion), "PRAGMA main.data_version" },
 };
 
 static sqlite3_stmt **stmt_slot(Applier *A, size_t i){
@@ -118,10 +132,23 @@ static int meta_put(sqlite3_stmt *pStmt, const char *zKey, int64_t v){
   return run(pStmt);
 }
 
+/* PRAGMA data_version: changes when another connection commits. */
+static int data_version(Applier *A, int64_t *pV){
+  int rc = sqlite3_step(A->pDataVersion);
+  if( rc==SQLITE_ROW ) *pV = sqlite3_column_int64(A->pDataVersion, 0);
+  sqlite3_reset(A->pDataVersion);
+  return rc==SQLITE_ROW ? 0 : rc;
+}
+
 /* Read the committed position and totals into A->pos / A->tot. */
 static int load_state(Applier *A, char *zErr, size_t nErr){
   int64_t v;
   int bHave, bTopic, rc;
+  rc = data_version(A, &A->iDataVersion);
+  if( rc ){
+    snprintf(zErr, nErr, "cannot read the log position: %s", sqlite3_errmsg(A->db));
+    return rc;
+  }
   memset(&A->pos, 0, sizeof(A->pos));
   memset(&A->tot, 0, sizeof(A->tot));
   rc = meta_get(A, "log_topic", 0, &bTopic, A->pos.zTopic, sizeof(A->pos.zTopic));
@@ -138,6 +165,37 @@ static int load_state(Applier *A, char *zErr, size_t nErr){
   if( rc==0 ) rc = meta_get(A, "snapshot_created_at", &A->tot.iSnapshotMs, &bHave, 0, 0);
   if( rc ) snprintf(zErr, nErr, "cannot read the log position: %s", sqlite3_errmsg(A->db));
   return rc;
+}
+
+/* sqlite3_wal_hook: the size of the WAL after each commit of ours. */
+static int wal_hook(void *pArg, sqlite3 *db, const char *zDb, int nFrame){
+  (void)db; (void)zDb;
+  ((Applier*)pArg)->nWalFrames = nFrame;
+  return SQLITE_OK;
+}
+
+/* The WAL only starts over from its beginning when a transaction begins
+** after a checkpoint copied all of it and no reader still reads from it.
+** Commits back to back (a backlog), or readers that always overlap, never
+** leave that moment, and the WAL then grows by everything written. So once
+** it holds APPLY_WAL_FRAMES, right after a COMMIT, this connection runs a
+** RESTART checkpoint: the thread (checkpoint.c) has copied most of it
+** already; this copies the rest (and syncs the database file: tens of
+** milliseconds of apply, once per 64 MB written), waits up to 200 ms for
+** readers to finish the statements that still read from the WAL (new ones
+** read the database file), and the next transaction writes the WAL from
+** its beginning again. If a reader takes longer, apply goes on and tries
+** again a second later; if the thread's checkpoint is running (SQLite then
+** answers BUSY at once), at the next commit. */
+static void wal_restart(Applier *A){
+  int64_t t = now_ms();
+  int rc;
+  if( A->nWalFrames<APPLY_WAL_FRAMES || t<A->iWalRetryMs ) return;
+  sqlite3_busy_timeout(A->db, 200);
+  rc = sqlite3_wal_checkpoint_v2(A->db, "main", SQLITE_CHECKPOINT_RESTART, 0, 0);
+  sqlite3_busy_timeout(A->db, 10000);
+  if( rc==SQLITE_OK ) A->nWalFrames = 0;
+  else if( now_ms()-t>=100 ) A->iWalRetryMs = t + 1000;
 }
 
 int apply_open(const char *zPath, Applier **ppA, char *zErr, size_t nErr){
@@ -171,15 +229,11 @@ int apply_open(const char *zPath, Applier **ppA, char *zErr, size_t nErr){
   /* a group of thousands of facts dirties pages of every fact table and
   ** its indexes: keep them in memory until COMMIT instead of spilling */
   if( rc==SQLITE_OK ) rc = sqlite3_exec(A->db, "PRAGMA cache_size=-131072", 0, 0, &zMsg);
-  /* each message runs in a SAVEPOINT (and polar_batch in its own): the
-  ** pages it changes go to a statement journal, which SQLite writes to a
-  ** temp file past 64 KiB, one pwrite per page. In memory instead: 300k
-  ** facts in messages of 100 took 3.0 s of system time, now 0.6 s
-  ** (bench/README.md, "sidecar apply") */
-  if( rc==SQLITE_OK ) rc = sqlite3_exec(A->db, "PRAGMA temp_store=MEMORY", 0, 0, &zMsg);
-  /* checkpoints run on their own connection (checkpoint.c), never inside
-  ** a COMMIT of the apply loop */
+  /* checkpoints run on their own connection (checkpoint.c), not inside a
+  ** COMMIT of the apply loop; this connection only restarts a WAL grown
+  ** past APPLY_WAL_FRAMES, between two groups (wal_restart) */
   if( rc==SQLITE_OK ) rc = sqlite3_exec(A->db, "PRAGMA wal_autocheckpoint=0", 0, 0, &zMsg);
+  if( rc==SQLITE_OK ) sqlite3_wal_hook(A->db, wal_hook, A);
   /* polar_meta and polar_policy, when the file is new */
   if( rc==SQLITE_OK ) rc = pl_store_init(A->db, &zMsg);
   if( rc==SQLITE_OK ) rc = sqlite3_exec(A->db, zSchema, 0, 0, &zMsg);
@@ -214,10 +268,60 @@ void apply_totals(Applier *A, ApplyTotals *pTot){ *pTot = A->tot; }
 
 int apply_group_size(Applier *A){ return A->nGroup; }
 
+int apply_is_empty(Applier *A){
+  sqlite3_stmt *pStmt = 0;
+  int bEmpty = 0;
+  if( A->pos.bHave || A->tot.iPolicyVersion>0 ) return 0;
+  if( sqlite3_prepare_v2(A->db, "SELECT fact_count FROM polar_status", -1, &pStmt, 0)==SQLITE_OK
+   && sqlite3_step(pStmt)==SQLITE_ROW ){
+    bEmpty = sqlite3_column_int64(pStmt, 0)==0;
+  }
+  sqlite3_finalize(pStmt);
+  return bEmpty;
+}
+
+int apply_reload(Applier *A, char *zErr, size_t nErr){
+  return load_state(A, zErr, nErr) ? APPLY_FATAL : APPLY_OK;
+}
+
+static int same_position(const ApplyPos *a, const ApplyPos *b){
+  if( a->bHave!=b->bHave ) return 0;
+  return !a->bHave || (a->iOffset==b->iOffset && a->iPartition==b->iPartition
+                       && strcmp(a->zTopic, b->zTopic)==0);
+}
+
+/* Another connection committed since we last looked (an application
+** writing facts, or `polarlite restore` installing a snapshot into the
+** live file): read the position again. APPLY_OK, APPLY_MOVED or
+** APPLY_FATAL. */
+static int reload_if_changed(Applier *A, char *zErr, size_t nErr){
+  int64_t v = 0;
+  ApplyPos old;
+  if( data_version(A, &v) ){
+    snprintf(zErr, nErr, "cannot read the log position: %s", sqlite3_errmsg(A->db));
+    return APPLY_FATAL;
+  }
+  if( v==A->iDataVersion ) return APPLY_OK;
+  old = A->pos;
+  if( load_state(A, zErr, nErr) ) return APPLY_FATAL;
+  return same_position(&old, &A->pos) ? APPLY_OK : APPLY_MOVED;
+}
+
+int apply_check_moved(Applier *A, char *zErr, size_t nErr){
+  return reload_if_changed(A, zErr, nErr);
+}
+
 int apply_begin(Applier *A, char *zErr, size_t nErr){
   int rc = sqlite3_exec(A->db, "BEGIN IMMEDIATE", 0, 0, 0);
   if( rc!=SQLITE_OK ){
     snprintf(zErr, nErr, "cannot start a transaction: %s", sqlite3_errmsg(A->db));
+    return APPLY_FATAL;
+  }
+  /* under the write lock, so nothing is applied on top of a position that
+  ** is no longer there */
+  rc = reload_if_changed(A, zErr, nErr);
+  if( rc!=APPLY_OK ){
+    sqlite3_exec(A->db, "ROLLBACK", 0, 0, 0);
     return rc;
   }
   A->bInTxn = 1;
@@ -226,6 +330,14 @@ int apply_begin(Applier *A, char *zErr, size_t nErr){
   A->iGroupTs = 0;
   A->nGroupMsgs = A->nGroupFacts = A->nGroupRejected = 0;
   return 0;
+}
+
+/* The first byte of the message that is not JSON whitespace, or 0. */
+static char first_byte(const ApplyMsg *m){
+  size_t i = 0;
+  while( m->pData && i<m->nData && (m->pData[i]==' ' || m->pData[i]=='\t'
+                                    || m->pData[i]=='\n' || m->pData[i]=='\r') ) i++;
+  return m->pData && i<m->nData ? m->pData[i] : 0;
 }
 
 /* Apply the body of one message; returns an SQLite code, reason in zReason. */
@@ -334,21 +446,21 @@ static void advance(Applier *A, const ApplyMsg *m){
 
 int apply_message(Applier *A, const ApplyMsg *m, int bRecord, int *pnFacts,
                   char *zReason, size_t nReason){
-  int rc;
+  int rc, bSavepoint;
   *pnFacts = 0;
   zReason[0] = 0;
   if( A->groupPos.bHave && m->iPartition==A->groupPos.iPartition
    && m->iOffset<=A->groupPos.iOffset ){
     return APPLY_SKIPPED;           /* already in the database */
   }
-  rc = run(A->pSavepoint);
-  if( rc ){
+  bSavepoint = first_byte(m)!='[';  /* a batch is all or nothing by itself */
+  if( bSavepoint && (rc = run(A->pSavepoint))!=0 ){
     snprintf(zReason, nReason, "SAVEPOINT failed: %s", sqlite3_errmsg(A->db));
     return APPLY_FATAL;
   }
   rc = apply_body(A, m, pnFacts, zReason, nReason);
   if( rc==SQLITE_OK ){
-    rc = run(A->pRelease);
+    rc = bSavepoint ? run(A->pRelease) : 0;
     if( rc ){
       snprintf(zReason, nReason, "RELEASE failed: %s", sqlite3_errmsg(A->db));
       return APPLY_FATAL;
@@ -364,7 +476,7 @@ int apply_message(Applier *A, const ApplyMsg *m, int bRecord, int *pnFacts,
     ** transaction back): nothing of this group may be kept */
     return APPLY_FATAL;
   }
-  if( run(A->pRollbackTo) || run(A->pRelease) ){
+  if( bSavepoint && (run(A->pRollbackTo) || run(A->pRelease)) ){
     snprintf(zReason, nReason, "ROLLBACK TO failed: %s", sqlite3_errmsg(A->db));
     return APPLY_FATAL;
   }
@@ -422,6 +534,7 @@ int apply_commit(Applier *A, int64_t iHighWatermark, char *zErr, size_t nErr){
       A->tot.iPolicyVersion = (int)v;
     }
   }
+  wal_restart(A);
   return 0;
 }
 

@@ -7,12 +7,13 @@
 ** database holds either the whole group and its position or neither:
 **
 **   apply_begin(A)
-**   apply_message(A, &m1) ... apply_message(A, &mN)   each in a SAVEPOINT
+**   apply_message(A, &m1) ... apply_message(A, &mN)   each all or nothing
 **   apply_commit(A, iHighWatermark)                    position + COMMIT
 **
 ** A message the engine refuses (malformed JSON, unknown predicate or type,
 ** wrong arity, an id over 384 bytes, a batch that would half-apply, a policy
-** that fails validation) is rolled back alone and recorded in
+** that fails validation) changes nothing (a refused batch has written
+** nothing; a policy message runs in a SAVEPOINT) and is recorded in
 ** main.polar_rejected; the group goes on. Anything else (I/O error, disk
 ** full, corruption) is fatal for the group: apply_rollback() and stop.
 **
@@ -58,7 +59,8 @@ enum {
   APPLY_OK = 0,       /* applied */
   APPLY_SKIPPED,      /* at or below the stored position: already applied */
   APPLY_REJECTED,     /* refused by the engine; rolled back alone */
-  APPLY_FATAL         /* the group cannot go on: apply_rollback() */
+  APPLY_FATAL,        /* the group cannot go on: apply_rollback() */
+  APPLY_MOVED         /* apply_begin: the stored position changed under us */
 };
 
 /* Open (creating if needed) the database in WAL mode with the engine
@@ -70,7 +72,24 @@ void apply_close(Applier*);
 void apply_position(Applier*, ApplyPos *pPos);
 void apply_totals(Applier*, ApplyTotals *pTot);
 
-/* BEGIN IMMEDIATE (waits for another writer up to the busy timeout). */
+/* 1 when the database never applied a message and holds no policy and no
+** facts (a new file: --snapshots restores one instead of replaying). */
+int apply_is_empty(Applier*);
+
+/* Read the stored position and totals again (after this process restored
+** a snapshot into the file). APPLY_OK or APPLY_FATAL with zErr. */
+int apply_reload(Applier*, char *zErr, size_t nErr);
+
+/* Between groups: APPLY_MOVED when the position stored in the file is
+** no longer the one this applier last committed (see apply_begin),
+** APPLY_OK when it is, APPLY_FATAL with zErr. */
+int apply_check_moved(Applier*, char *zErr, size_t nErr);
+
+/* BEGIN IMMEDIATE (waits for another writer up to the busy timeout).
+** APPLY_OK: the group is open. APPLY_MOVED: nothing begun, because the
+** position stored in the file is not the one this applier last committed
+** (another process restored a snapshot into it): apply_position() has the
+** new one; read the log from there. APPLY_FATAL: see zErr. */
 int apply_begin(Applier*, char *zErr, size_t nErr);
 
 /* Apply one message inside the open group. bRecord: record a refused

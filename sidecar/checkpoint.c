@@ -18,6 +18,14 @@ struct Checkpointer {
   int bStop;
 };
 
+/* A connection learns that the file is in WAL mode, and opens the WAL, on
+** its first read. Until then sqlite3_wal_checkpoint_v2() returns SQLITE_OK
+** having done nothing (the log size it reports is -1): a connection that
+** only ever checkpoints must read once first. */
+static int wal_open(sqlite3 *db){
+  return sqlite3_exec(db, "SELECT 1 FROM main.sqlite_schema LIMIT 1", 0, 0, 0);
+}
+
 static void *checkpoint_main(void *pArg){
   Checkpointer *C = pArg;
   int bFailed = 0;
@@ -32,7 +40,10 @@ static void *checkpoint_main(void *pArg){
     pthread_cond_timedwait(&C->cond, &C->mutex, &ts);
     if( C->bStop ) break;
     pthread_mutex_unlock(&C->mutex);
-    rc = sqlite3_wal_checkpoint_v2(C->db, "main", SQLITE_CHECKPOINT_PASSIVE, &nLog, &nDone);
+    rc = wal_open(C->db);
+    if( rc==SQLITE_OK ){
+      rc = sqlite3_wal_checkpoint_v2(C->db, "main", SQLITE_CHECKPOINT_PASSIVE, &nLog, &nDone);
+    }
     /* BUSY: another checkpoint is running; try again next time */
     if( rc!=SQLITE_OK && (rc&0xff)!=SQLITE_BUSY && !bFailed ){
       log_event(LOG_WARN, "checkpoint_failed", "error=\"%s\"", sqlite3_errmsg(C->db));

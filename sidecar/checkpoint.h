@@ -6,7 +6,9 @@
 ** committing connection (SQLite's autocheckpoint) it stalls apply and shows
 ** up as replica lag; a PASSIVE checkpoint from another connection needs no
 ** write lock, so here a thread with its own connection does it while the
-** apply loop goes on. The apply connection turns its autocheckpoint off.
+** apply loop goes on. The apply connection turns its autocheckpoint off;
+** it only restarts a WAL grown past 64 MB, between two groups (apply.c,
+** wal_restart), which then has little left to copy.
 */
 #ifndef PL_SC_CHECKPOINT_H
 #define PL_SC_CHECKPOINT_H

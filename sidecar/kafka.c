@@ -147,6 +147,9 @@ int reader_start(Reader *R, int64_t iOffset, char *zErr, size_t nErr){
   rd_kafka_topic_partition_list_t *pList = rd_kafka_topic_partition_list_new(1);
   rd_kafka_resp_err_t err;
   rd_kafka_topic_partition_list_add(pList, R->zTopic, R->iPartition)->offset = iOffset;
+  /* when reading again from another position (after a restore), drop the
+  ** old assignment first so nothing fetched from the old position remains */
+  rd_kafka_assign(R->rk, 0);
   err = rd_kafka_assign(R->rk, pList);
   rd_kafka_topic_partition_list_destroy(pList);
   if( err ){

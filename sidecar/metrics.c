@@ -14,7 +14,10 @@
 #define HEALTH_STALL_MS 15000   /* apply loop silent this long: unhealthy */
 
 static pthread_mutex_t snapMutex = PTHREAD_MUTEX_INITIALIZER;
-static MetricsSnap snap = { -1, -1, -1, -1, 0, 0, 0, 0, 0.0, 0, 0, 0, -1 };
+static MetricsSnap snap = {
+  .iAppliedOffset = -1, .iHighWatermark = -1, .nLagMessages = -1, .iLagMs = -1,
+  .iSnapshotAtMs = -1
+};
 static struct MHD_Daemon *daemonHandle;
 
 void metrics_update(const MetricsSnap *p){
@@ -72,13 +75,20 @@ static size_t render_metrics(char *z, size_t n){
       "SQLite transactions committed by the apply loop.", (double)s.nTransactions);
   put(z, n, &i, "polarlite_policy_version", "gauge",
       "Version of the policy in the database.", (double)s.iPolicyVersion);
-  put(z, n, &i, "polarlite_broker_up", "gauge",
-      "1 when the Kafka brokers were reachable at the last contact.", (double)s.bBrokerUp);
+  if( !s.bFallback ){
+    put(z, n, &i, "polarlite_broker_up", "gauge",
+        "1 when the Kafka brokers were reachable at the last contact.", (double)s.bBrokerUp);
+  }
   if( s.iSnapshotAtMs>0 ){
     put(z, n, &i, "polarlite_snapshot_age_seconds", "gauge",
-        "Seconds since the last snapshot was taken or restored.",
+        "Seconds since the newest snapshot this node published or restored was taken.",
         (double)(now_ms()-s.iSnapshotAtMs)/1000.0);
   }
+  put(z, n, &i, "polarlite_snapshots_total", "counter", s.bFallback
+      ? "Snapshots restored into the database." : "Snapshots published by this node.",
+      (double)s.nSnapshots);
+  put(z, n, &i, "polarlite_snapshot_errors_total", "counter",
+      "Snapshot publish or refresh rounds that failed.", (double)s.nSnapshotErrors);
   return i<n ? i : n;
 }
 
@@ -109,16 +119,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   }
   if( strcmp(zUrl, "/healthz")==0 ){
     MetricsSnap s;
-    int64_t age;
+    int64_t age, stall;
     int k;
     pthread_mutex_lock(&snapMutex);
     s = snap;
     pthread_mutex_unlock(&snapMutex);
     age = now_ms() - s.iHeartbeatMs;
-    k = snprintf(z, sizeof(z), "%s applied_offset=%lld lag_messages=%lld broker=%s\n",
-                 age<=HEALTH_STALL_MS ? "ok" : "stalled", (long long)s.iAppliedOffset,
-                 (long long)s.nLagMessages, s.bBrokerUp ? "up" : "down");
-    return reply(c, age<=HEALTH_STALL_MS ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
+    stall = s.iStallMs>0 ? s.iStallMs : HEALTH_STALL_MS;
+    if( s.bFallback ){
+      k = snprintf(z, sizeof(z), "%s fallback applied_offset=%lld snapshot_age_s=%.0f\n",
+                   age<=stall ? "ok" : "stalled", (long long)s.iAppliedOffset,
+                   s.iSnapshotAtMs>0 ? (double)(now_ms()-s.iSnapshotAtMs)/1000.0 : -1.0);
+    }else{
+      k = snprintf(z, sizeof(z), "%s applied_offset=%lld lag_messages=%lld broker=%s\n",
+                   age<=stall ? "ok" : "stalled", (long long)s.iAppliedOffset,
+                   (long long)s.nLagMessages, s.bBrokerUp ? "up" : "down");
+    }
+    return reply(c, age<=stall ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
                  "text/plain", z, (size_t)k);
   }
   return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", "not found: try /metrics or /healthz\n", 36);

@@ -18,7 +18,12 @@ typedef struct MetricsSnap {
   int iPolicyVersion;
   int bBrokerUp;
   int64_t iHeartbeatMs;       /* last pass of the apply loop (unix ms) */
-  int64_t iSnapshotAtMs;      /* last snapshot taken or restored; -1: none */
+  int64_t iSnapshotAtMs;      /* created_at of the newest snapshot this node
+                              ** published or restored; -1: none */
+  int64_t nSnapshots;         /* snapshots published (or, --fallback, restored) */
+  int64_t nSnapshotErrors;    /* failed publish or refresh rounds */
+  int bFallback;              /* --fallback: no broker; heartbeat per refresh round */
+  int64_t iStallMs;           /* heartbeat older than this: /healthz 503 (0: 15 s) */
 } MetricsSnap;
 
 /* Serve on ADDR ("HOST:PORT", "[V6]:PORT", ":PORT" or "PORT"). 0 or -1. */

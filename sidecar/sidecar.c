@@ -15,19 +15,33 @@
 **
 ** Faults: librdkafka reconnects to brokers by itself (with backoff); the
 ** position check at start retries with our own backoff while no broker
-** answers. A position the log no longer holds ends the run with status 3
-** (see position_lost below: the place where a snapshot restore goes).
+** answers. A position the log no longer holds ends the run with status 3,
+** unless --snapshots names where snapshots are: then the latest one is
+** restored and reading resumes after it (once per stuck position).
+**
+** Snapshots (--snapshots URL, snapshot.h): an empty database (no log
+** position, no policy, no facts) starts from the latest snapshot instead
+** of the log's first message; --snapshot-every makes this node publish
+** snapshots on a thread of its own. If the position stored in the file
+** changes under the running sidecar (`polarlite restore` into the live
+** file), apply_begin() notices and the log is read again from the new
+** position. --fallback is another mode (fallback.c): no Kafka at all, the
+** file is refreshed from the latest snapshot every --every.
 **
 ** Exit status: 0 stopped by SIGTERM/SIGINT (after finishing the open
 ** transaction), 1 failure, 2 usage, 3 the log no longer holds the stored
-** position, 4 stopped on a rejected message (--halt-on-reject).
+** position (and no snapshot could bring it back), 4 stopped on a rejected
+** message (--halt-on-reject).
 */
 #include "cmd.h"
 #include "apply.h"
 #include "checkpoint.h"
+#include "fallback.h"
 #include "kafka.h"
 #include "log.h"
 #include "metrics.h"
+#include "snapshot.h"
+#include "store.h"
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -39,7 +53,9 @@
 #include <unistd.h>
 
 enum {
-  SC_STOPPED = 0, SC_FAILED = 1, SC_USAGE = 2, SC_POSITION_LOST = 3, SC_HALTED = 4
+  SC_STOPPED = 0, SC_FAILED = 1, SC_USAGE = 2, SC_POSITION_LOST = 3, SC_HALTED = 4,
+  SC_RESEEK = -1              /* not an exit status: read the log again from the
+                              ** position now stored in the database */
 };
 
 typedef struct Sidecar {
@@ -53,10 +69,18 @@ typedef struct Sidecar {
   int bCheckOnly;
   int nGroupMax;              /* messages per transaction */
   int nGroupMs;               /* milliseconds per transaction */
+  const char *zSnapshots;     /* --snapshots URL */
+  int nSnapshotEveryMs;       /* --snapshot-every (0: this node does not publish) */
+  int nSnapshotKeep;          /* --snapshot-keep */
+  int bFallback;              /* --fallback */
+  int nEveryMs;               /* --every (fallback refresh interval) */
   /* state */
   Applier *pApply;
   Checkpointer *pCkpt;
   Reader *pReader;
+  SnapPublisher *pPub;
+  int bRestoreTried;          /* a snapshot was restored for the current stuck
+                              ** position; cleared when a group commits */
   MetricsSnap m;
   int64_t iRateAtMs, nRateFacts;   /* apply-rate window */
   int64_t iProgressAtMs, nProgressMsgs;
@@ -109,6 +133,16 @@ static void usage(FILE *f){
     "                         lives only as long as this process)\n"
     "  -n                     check the configuration and exit\n"
     "\n"
+    "Snapshots (s3://BUCKET/PREFIX or file:///DIR; S3 settings from AWS_* variables):\n"
+    "  --snapshots URL        restore the latest snapshot when the database is empty or\n"
+    "                         the log no longer holds its position\n"
+    "  --snapshot-every DUR   also publish a snapshot every DUR (e.g. 10m; one publisher\n"
+    "                         per cluster)\n"
+    "  --snapshot-keep N      keep the newest N snapshots (default 5)\n"
+    "  --fallback --every DUR no Kafka: refresh the database from the latest snapshot\n"
+    "                         every DUR when it is newer (needs --snapshots)\n"
+    "DUR is a number with a unit: ms, s, m or h (a bare number is seconds).\n"
+    "\n"
     "Exit status: 0 stopped by SIGTERM/SIGINT, 1 failure, 2 usage, 3 the log no\n"
     "longer holds the database's position, 4 stopped on a rejected message.\n");
 }
@@ -127,9 +161,57 @@ static int parse_int(const char *zOpt, const char *z, int lo, int hi, int *pOut)
   return 0;
 }
 
+/* DURATION: "250ms", "30s", "10m", "2h" or a bare number of seconds;
+** from 100 ms to 7 days. */
+static int parse_duration(const char *zOpt, const char *z, int *pMs){
+  char *zEnd = 0;
+  double v, unit = 1000.0;
+  errno = 0;
+  v = strtod(z, &zEnd);
+  if( zEnd!=z && !errno ){
+    if( strcmp(zEnd, "ms")==0 ) unit = 1.0;
+    else if( strcmp(zEnd, "m")==0 ) unit = 60000.0;
+    else if( strcmp(zEnd, "h")==0 ) unit = 3600000.0;
+    else if( strcmp(zEnd, "s")!=0 && *zEnd ) zEnd = (char*)z;
+  }
+  if( zEnd==z || errno || !(v*unit>=100.0 && v*unit<=7.0*86400000.0) ){
+    fprintf(stderr, "polarlite sidecar: %s %s: expected a duration from 100ms to 7 days, "
+            "like 500ms, 30s, 10m or 1h\n", zOpt, z);
+    return -1;
+  }
+  *pMs = (int)(v*unit);
+  return 0;
+}
+
+/* The combinations of options that make no sense. 0 or -1 (said why). */
+static int check_options(Sidecar *S){
+  const char *zWhy = 0;
+  if( S->zDb==0 ) zWhy = "--db is required";
+  else if( S->bFallback ){
+    if( S->zSnapshots==0 ) zWhy = "--fallback refreshes from snapshots: give --snapshots URL";
+    else if( S->kafka.zBrokers || S->bDev ) zWhy = "--fallback reads no Kafka: drop --brokers/--dev";
+    else if( S->nSnapshotEveryMs ) zWhy = "--fallback does not publish snapshots: drop --snapshot-every";
+    else if( S->nEveryMs==0 ) zWhy = "--fallback needs --every DURATION (how often to look for a newer snapshot)";
+  }else if( S->nEveryMs ){
+    zWhy = "--every is the refresh interval of --fallback (to publish snapshots, use --snapshot-every)";
+  }else if( S->kafka.zTopic==0 || (S->kafka.zBrokers==0 && !S->bDev) ){
+    zWhy = "--db, --brokers and --topic are required (or --db with --dev, or --fallback)";
+  }else if( S->bDev && S->kafka.zBrokers ){
+    zWhy = "--dev starts its own broker; drop --brokers";
+  }else if( S->nSnapshotEveryMs && S->zSnapshots==0 ){
+    zWhy = "--snapshot-every publishes to --snapshots URL: give it";
+  }
+  if( zWhy ){
+    fprintf(stderr, "polarlite sidecar: %s\n", zWhy);
+    return -1;
+  }
+  return 0;
+}
+
 static int parse_options(Sidecar *S, int argc, char **argv){
   enum { O_DB = 1000, O_BROKERS, O_TOPIC, O_PARTITION, O_HALT, O_GROUP_MSGS, O_GROUP_MS,
-         O_METRICS, O_LOGFILE, O_VERBOSE, O_DEV, O_HELP };
+         O_METRICS, O_LOGFILE, O_VERBOSE, O_DEV, O_HELP, O_SNAPSHOTS, O_SNAP_EVERY,
+         O_SNAP_KEEP, O_FALLBACK, O_EVERY };
   static const struct option aOpt[] = {
     { "db", required_argument, 0, O_DB },
     { "brokers", required_argument, 0, O_BROKERS },
@@ -142,6 +224,11 @@ static int parse_options(Sidecar *S, int argc, char **argv){
     { "log-file", required_argument, 0, O_LOGFILE },
     { "verbose", no_argument, 0, O_VERBOSE },
     { "dev", no_argument, 0, O_DEV },
+    { "snapshots", required_argument, 0, O_SNAPSHOTS },
+    { "snapshot-every", required_argument, 0, O_SNAP_EVERY },
+    { "snapshot-keep", required_argument, 0, O_SNAP_KEEP },
+    { "fallback", no_argument, 0, O_FALLBACK },
+    { "every", required_argument, 0, O_EVERY },
     { "help", no_argument, 0, O_HELP },
     { 0, 0, 0, 0 }
   };
@@ -149,6 +236,7 @@ static int parse_options(Sidecar *S, int argc, char **argv){
   int c;
   S->nGroupMax = 50000;
   S->nGroupMs = 500;
+  S->nSnapshotKeep = 5;
   optind = 1;
   while( (c = getopt_long(argc, argv, "X:nh", aOpt, 0))!=-1 ){
     switch( c ){
@@ -169,6 +257,17 @@ static int parse_options(Sidecar *S, int argc, char **argv){
       case O_LOGFILE: S->zLogFile = optarg; break;
       case O_VERBOSE: log_set_level(LOG_DEBUG); break;
       case O_DEV: S->bDev = 1; break;
+      case O_SNAPSHOTS: S->zSnapshots = optarg; break;
+      case O_SNAP_EVERY:
+        if( parse_duration("--snapshot-every", optarg, &S->nSnapshotEveryMs) ) return -1;
+        break;
+      case O_SNAP_KEEP:
+        if( parse_int("--snapshot-keep", optarg, 1, 100000, &S->nSnapshotKeep) ) return -1;
+        break;
+      case O_FALLBACK: S->bFallback = 1; break;
+      case O_EVERY:
+        if( parse_duration("--every", optarg, &S->nEveryMs) ) return -1;
+        break;
       case 'n': S->bCheckOnly = 1; break;
       case 'X':
         if( kafka_add_x(&S->kafka, optarg, zErr, sizeof(zErr)) ){
@@ -185,14 +284,8 @@ static int parse_options(Sidecar *S, int argc, char **argv){
     return -1;
   }
   if( S->bDev && S->kafka.zTopic==0 ) S->kafka.zTopic = "polarlite";
-  if( S->zDb==0 || S->kafka.zTopic==0 || (S->kafka.zBrokers==0 && !S->bDev) ){
-    fprintf(stderr, "polarlite sidecar: --db, --brokers and --topic are required "
-            "(or --db with --dev)\n");
+  if( check_options(S) ){
     usage(stderr);
-    return -1;
-  }
-  if( S->bDev && S->kafka.zBrokers ){
-    fprintf(stderr, "polarlite sidecar: --dev starts its own broker; drop --brokers\n");
     return -1;
   }
   return 0;
@@ -235,7 +328,14 @@ static void publish_metrics(Sidecar *S){
   S->m.nFacts = t.nFacts;
   S->m.nRejected = t.nRejected;
   S->m.iPolicyVersion = t.iPolicyVersion;
-  if( t.iSnapshotMs>0 ) S->m.iSnapshotAtMs = t.iSnapshotMs;
+  if( t.iSnapshotMs>S->m.iSnapshotAtMs ) S->m.iSnapshotAtMs = t.iSnapshotMs;
+  if( S->pPub ){
+    SnapStats *st = snapshot_publisher_stats(S->pPub);
+    long long iPub = atomic_load(&st->iSnapshotMs);
+    if( iPub>S->m.iSnapshotAtMs ) S->m.iSnapshotAtMs = iPub;
+    S->m.nSnapshots = atomic_load(&st->nDone);
+    S->m.nSnapshotErrors = atomic_load(&st->nError);
+  }
   S->m.bBrokerUp = S->pReader ? !reader_broker_down(S->pReader) : 0;
   S->m.iHeartbeatMs = tNow;
   if( tNow - S->iRateAtMs >= 2000 ){
@@ -263,28 +363,110 @@ static void publish_metrics(Sidecar *S){
 
 /*------------------------------------------------------------ position --*/
 
-/* Where the log no longer holds what this database needs next. This is
-** the hook for snapshot restore: restore, reopen, and run again. Until
-** then it explains and ends the run. */
+/* Install the latest snapshot under --snapshots into the database (the
+** applier is between transactions) and read the position again. zWhy
+** says why, for the log. SNAP_OK, SNAP_NONE (no snapshot yet) or
+** SNAP_ERROR; *pzErr (sqlite3_free) says why not. */
+static int restore_latest(Sidecar *S, const char *zWhy, char **pzErr){
+  SnapRestoreOpts opt;
+  Manifest m;
+  char aUrl[512], aErr[512];
+  int64_t t0 = now_ms();
+  int rc;
+  memset(&opt, 0, sizeof(opt));
+  opt.iOffset = SNAP_LATEST;
+  opt.zTopic = S->kafka.zTopic;
+  log_event(LOG_INFO, "snapshot_restore", "reason=%s snapshots=%s", zWhy,
+            log_q(aUrl, sizeof(aUrl), S->zSnapshots));
+  rc = snapshot_restore(S->zDb, S->zSnapshots, &opt, &m, pzErr);
+  if( rc==SNAP_OK ){
+    S->m.iSnapshotAtMs = m.iCreatedMs;
+    log_event(LOG_INFO, "snapshot_restored", "object=%s offset=%lld created_at=%s facts=%lld "
+              "bytes=%lld ms=%lld", m.zObject, m.iOffset, m.zCreatedAt, m.nFact, m.nByte,
+              (long long)(now_ms() - t0));
+    if( apply_reload(S->pApply, aErr, sizeof(aErr)) ){
+      *pzErr = sqlite3_mprintf("after the restore: %s", aErr);
+      rc = SNAP_ERROR;
+    }
+  }
+  return rc;
+}
+
+/* Where the log no longer holds what this database needs next. With
+** --snapshots, restore the latest snapshot and read on from its position
+** (SC_RESEEK), once per stuck position: if that snapshot is no help either,
+** or there is none, explain and end the run. */
 static int position_lost(Sidecar *S, const char *zWhy){
+  char *zErr = 0;
+  char aErr[1024];
+  int rc;
+  if( S->zSnapshots && !S->bRestoreTried ){
+    log_event(LOG_WARN, "position_lost", "topic=%s partition=%d db=%s reason=\"%s\" "
+              "action=restore_latest_snapshot", S->kafka.zTopic, S->kafka.iPartition,
+              S->zDb, zWhy);
+    S->bRestoreTried = 1;
+    rc = restore_latest(S, "position_lost", &zErr);
+    if( rc==SNAP_OK ) return SC_RESEEK;
+    log_event(LOG_ERROR, "snapshot_restore_failed", "error=%s",
+              log_q(aErr, sizeof(aErr), zErr ? zErr : "?"));
+    fprintf(stderr, "polarlite sidecar: %s: %s\nThe latest snapshot under %s cannot "
+            "bring it back: %s\n", S->zDb, zWhy, S->zSnapshots, zErr ? zErr : "failed");
+    sqlite3_free(zErr);
+    return SC_POSITION_LOST;
+  }
   log_event(LOG_ERROR, "position_lost", "topic=%s partition=%d db=%s reason=\"%s\" "
-            "action=\"restore a snapshot of this topic into the database (polarlite "
-            "restore), then start the sidecar again\"",
-            S->kafka.zTopic, S->kafka.iPartition, S->zDb, zWhy);
-  fprintf(stderr, "polarlite sidecar: %s: %s\nRestore a snapshot of topic %s into it "
-          "(polarlite restore --db %s --from URL), then start the sidecar again.\n",
-          S->zDb, zWhy, S->kafka.zTopic, S->zDb);
+            "action=\"%s\"", S->kafka.zTopic, S->kafka.iPartition, S->zDb, zWhy,
+            S->zSnapshots ? "the latest snapshot was restored and did not cover the gap"
+            : "restore a snapshot of this topic into the database (polarlite restore), "
+              "then start the sidecar again");
+  if( S->zSnapshots ){
+    fprintf(stderr, "polarlite sidecar: %s: %s\nThe latest snapshot under %s was restored "
+            "and does not reach the log's start either: publish a newer snapshot, then "
+            "start the sidecar again.\n", S->zDb, zWhy, S->zSnapshots);
+  }else{
+    fprintf(stderr, "polarlite sidecar: %s: %s\nRestore a snapshot of topic %s into it "
+            "(polarlite restore --db %s --from URL), then start the sidecar again.\n",
+            S->zDb, zWhy, S->kafka.zTopic, S->zDb);
+  }
   return SC_POSITION_LOST;
+}
+
+/* --snapshots: a database that never applied the log, and holds no policy
+** and no facts, starts from the latest snapshot. No snapshot yet, or one
+** that cannot be installed, is logged and the log is read from its start. */
+static void bootstrap(Sidecar *S){
+  char *zErr = 0;
+  char aErr[1024];
+  int rc;
+  if( !apply_is_empty(S->pApply) ) return;
+  rc = restore_latest(S, "empty_database", &zErr);
+  /* if the log no longer holds what follows this snapshot, restoring the
+  ** same one again will not help */
+  if( rc==SNAP_OK ) S->bRestoreTried = 1;
+  if( rc==SNAP_NONE ){
+    log_event(LOG_WARN, "no_snapshot", "snapshots=%s action=read_the_log_from_its_start",
+              log_q(aErr, sizeof(aErr), S->zSnapshots));
+  }else if( rc!=SNAP_OK ){
+    log_event(LOG_ERROR, "snapshot_restore_failed", "error=%s action=read_the_log_from_its_start",
+              log_q(aErr, sizeof(aErr), zErr ? zErr : "?"));
+  }
+  sqlite3_free(zErr);
 }
 
 /* Decide where to start: check the stored position against the log,
 ** retrying with backoff while no broker answers. *piStart is the offset to
 ** assign. Returns 0 to go on, or an exit status. */
+/* 1 if a log spanning lo..hi-1 cannot continue the stored position p. */
+static int log_cannot_continue(const ApplyPos *p, int64_t lo, int64_t hi){
+  if( !p->bHave ) return lo>0;
+  return p->iOffset+1<lo || p->iOffset+1>hi;
+}
+
 static int find_start(Sidecar *S, int64_t *piStart){
   ApplyPos p;
   char zWhy[512];
   int64_t lo = -1, hi = -1;
-  int backoff = 100, nTry = 0;
+  int backoff = 100, nTry = 0, i;
   apply_position(S->pApply, &p);
   if( p.bHave && p.zTopic[0] && strcmp(p.zTopic, S->kafka.zTopic)!=0 ){
     fprintf(stderr, "polarlite sidecar: %s was fed from topic '%s', not '%s': use a "
@@ -315,6 +497,23 @@ static int find_start(Sidecar *S, int64_t *piStart){
     nTry++;
     backoff = backoff*2 > 10000 ? 10000 : backoff*2;
   }
+  /* librdkafka asks for the two ends in two ListOffsets requests. When one
+  ** of them meets a transient broker error (make soak saw it with
+  ** NETWORK_EXCEPTION and UNKNOWN_TOPIC_OR_PART), the query can still
+  ** answer success, with both ends equal to the one it got: the start read
+  ** as the end, or the end as the start. Before calling the position lost,
+  ** read the ends again: a wrong start is only ever too high and a wrong
+  ** end too low, and the log's true ends only grow, so the lowest start and
+  ** the highest end seen are the truth, and a real loss stays a loss. */
+  for(i=0; i<3 && log_cannot_continue(&p, lo, hi) && !gStop; i++){
+    int64_t lo2 = -1, hi2 = -1;
+    nap(300);
+    if( reader_watermarks(S->pReader, &lo2, &hi2, 1500)==RD_KAFKA_RESP_ERR_NO_ERROR ){
+      if( lo2<lo ) lo = lo2;
+      if( hi2>hi ) hi = hi2;
+    }
+  }
+  if( gStop ) return SC_STOPPED;
   if( !p.bHave ){
     if( lo>0 ){
       snprintf(zWhy, sizeof(zWhy), "the database is empty but the log starts at offset "
@@ -349,6 +548,18 @@ static int find_start(Sidecar *S, int64_t *piStart){
 }
 
 /*---------------------------------------------------------------- loop ---*/
+
+/* Another process changed the position stored in the database (e.g.
+** `polarlite restore` into the live file): read the log from there. */
+static int position_moved(Sidecar *S){
+  ApplyPos p;
+  apply_position(S->pApply, &p);
+  log_event(LOG_WARN, "position_moved", "offset=%lld reason=\"another process changed the "
+            "position stored in the database (a snapshot restored into it?)\" "
+            "action=read_the_log_from_there", p.bHave ? (long long)p.iOffset : -1LL);
+  S->bRestoreTried = 0;
+  return SC_RESEEK;
+}
 
 /* Apply one fetched message into the open group. Returns 0 to go on, or an
 ** exit status (the group must then be committed for SC_HALTED, rolled back
@@ -429,7 +640,12 @@ static int apply_group(Sidecar *S, rd_kafka_message_t *km){
   int64_t t0 = now_ms();
   int n = 0, rc = 0;
   rd_kafka_message_t *pPendingErr = 0;
-  if( apply_begin(S->pApply, zErr, sizeof(zErr)) ){
+  rc = apply_begin(S->pApply, zErr, sizeof(zErr));
+  if( rc==APPLY_MOVED ){
+    rd_kafka_message_destroy(km);
+    return position_moved(S);
+  }
+  if( rc ){
     rd_kafka_message_destroy(km);
     fprintf(stderr, "polarlite sidecar: %s: %s\n", S->zDb, zErr);
     log_event(LOG_ERROR, "begin_failed", "error=\"%s\"", zErr);
@@ -454,6 +670,7 @@ static int apply_group(Sidecar *S, rd_kafka_message_t *km){
       rc = SC_FAILED;
     }else if( nGroup>0 ){
       S->m.nTransactions++;
+      S->bRestoreTried = 0;
       log_event(LOG_DEBUG, "committed", "messages=%d ms=%lld", nGroup,
                 (long long)(now_ms()-t0));
     }
@@ -467,7 +684,7 @@ static int apply_group(Sidecar *S, rd_kafka_message_t *km){
 }
 
 static int run_loop(Sidecar *S){
-  int64_t iLastCheckMs = now_ms();
+  int64_t iLastCheckMs = now_ms(), iLastMovedMs = iLastCheckMs;
   while( !gStop ){
     rd_kafka_message_t *km;
     int rc;
@@ -482,7 +699,19 @@ static int run_loop(Sidecar *S){
     }
     km = reader_poll(S->pReader, 100);
     if( km==0 ){
-      /* idle: refresh the log end now and then, for lag and broker_up */
+      /* idle: refresh the log end now and then, for lag and broker_up, and
+      ** notice a position changed under us (a snapshot restored into the
+      ** file) without waiting for the next message */
+      if( now_ms() - iLastMovedMs >= 1000 ){
+        char zErr[512];
+        rc = apply_check_moved(S->pApply, zErr, sizeof(zErr));
+        if( rc==APPLY_MOVED ) return position_moved(S);
+        if( rc ){
+          fprintf(stderr, "polarlite sidecar: %s: %s\n", S->zDb, zErr);
+          return SC_FAILED;
+        }
+        iLastMovedMs = now_ms();
+      }
       if( now_ms() - iLastCheckMs >= 5000 ){
         int64_t lo, hi;
         reader_watermarks(S->pReader, &lo, &hi, 1000);
@@ -520,11 +749,24 @@ static int setup_signals(void){
 /* -n: everything that can be checked without contacting the broker. */
 static int check_config(Sidecar *S){
   char zErr[512];
-  rd_kafka_conf_t *conf = kafka_conf(&S->kafka, azReaderConf, zErr, sizeof(zErr));
   sqlite3 *db = 0;
   int rc;
-  if( conf==0 ){ fprintf(stderr, "polarlite sidecar: %s\n", zErr); return SC_USAGE; }
-  rd_kafka_conf_destroy(conf);
+  if( !S->bFallback ){
+    rd_kafka_conf_t *conf = kafka_conf(&S->kafka, azReaderConf, zErr, sizeof(zErr));
+    if( conf==0 ){ fprintf(stderr, "polarlite sidecar: %s\n", zErr); return SC_USAGE; }
+    rd_kafka_conf_destroy(conf);
+  }
+  if( S->zSnapshots ){
+    Store *pStore = 0;
+    char *zMsg = 0;
+    if( store_open(S->zSnapshots, 0, &pStore, &zMsg) ){
+      fprintf(stderr, "polarlite sidecar: --snapshots %s: %s\n", S->zSnapshots,
+              zMsg ? zMsg : "cannot be opened");
+      sqlite3_free(zMsg);
+      return SC_USAGE;
+    }
+    store_close(pStore);
+  }
   if( S->zMetrics && metrics_check_addr(S->zMetrics, zErr, sizeof(zErr)) ){
     fprintf(stderr, "polarlite sidecar: %s\n", zErr);
     return SC_USAGE;
@@ -540,24 +782,38 @@ static int check_config(Sidecar *S){
     }
     sqlite3_close(db);
   }
-  printf("configuration ok: db=%s topic=%s partition=%d brokers=%s\n", S->zDb,
-         S->kafka.zTopic, S->kafka.iPartition, S->bDev ? "(--dev)" : S->kafka.zBrokers);
+  if( S->bFallback ){
+    printf("configuration ok: db=%s fallback from %s every %d ms\n", S->zDb, S->zSnapshots,
+           S->nEveryMs);
+  }else{
+    printf("configuration ok: db=%s topic=%s partition=%d brokers=%s%s%s\n", S->zDb,
+           S->kafka.zTopic, S->kafka.iPartition, S->bDev ? "(--dev)" : S->kafka.zBrokers,
+           S->zSnapshots ? " snapshots=" : "", S->zSnapshots ? S->zSnapshots : "");
+  }
   return SC_STOPPED;
+}
+
+/* Read the log from the position in the database, applying it, until
+** stopped; again from the new position whenever it moves (SC_RESEEK). */
+static int read_and_apply(Sidecar *S){
+  char zErr[512];
+  int rc;
+  do{
+    int64_t iStart = 0;
+    rc = find_start(S, &iStart);
+    if( rc || gStop ) continue;
+    if( reader_start(S->pReader, iStart, zErr, sizeof(zErr)) ){
+      fprintf(stderr, "polarlite sidecar: %s\n", zErr);
+      return SC_FAILED;
+    }
+    rc = run_loop(S);
+  }while( rc==SC_RESEEK && !gStop );
+  return rc==SC_RESEEK ? SC_STOPPED : rc;
 }
 
 static int sidecar_main(Sidecar *S){
   char zErr[1024];
   rd_kafka_conf_t *conf;
-  int64_t iStart = 0;
-  int rc;
-  if( S->zLogFile && log_open(S->zLogFile) ){
-    fprintf(stderr, "polarlite sidecar: --log-file %s: %s\n", S->zLogFile, strerror(errno));
-    return SC_FAILED;
-  }
-  if( setup_signals() ){
-    fprintf(stderr, "polarlite sidecar: cannot install signal handlers: %s\n", strerror(errno));
-    return SC_FAILED;
-  }
   if( S->bDev ){
     S->kafka.zBrokers = devcluster_start(S->kafka.zTopic, zErr, sizeof(zErr));
     if( S->kafka.zBrokers==0 ){ fprintf(stderr, "polarlite sidecar: %s\n", zErr); return SC_FAILED; }
@@ -584,16 +840,27 @@ static int sidecar_main(Sidecar *S){
     fprintf(stderr, "polarlite sidecar: %s\n", zErr);
     return SC_FAILED;
   }
+  S->m.iLagMs = -1;
+  S->m.iHighWatermark = -1;
+  S->m.nLagMessages = -1;
+  S->m.iSnapshotAtMs = -1;
+  if( S->zSnapshots ) bootstrap(S);
+  if( S->nSnapshotEveryMs ){
+    char *zMsg = 0;
+    if( snapshot_publisher_start(S->zDb, S->zSnapshots, S->kafka.zTopic, S->nSnapshotEveryMs,
+                                 S->nSnapshotKeep, &S->pPub, &zMsg) ){
+      rd_kafka_conf_destroy(conf);
+      fprintf(stderr, "polarlite sidecar: --snapshot-every: %s\n", zMsg ? zMsg : "failed");
+      sqlite3_free(zMsg);
+      return SC_FAILED;
+    }
+  }
   {
     ApplyTotals t;
     apply_totals(S->pApply, &t);
     S->nProgressMsgs = t.nMessages;
     S->iProgressAtMs = now_ms();
   }
-  S->m.iLagMs = -1;
-  S->m.iHighWatermark = -1;
-  S->m.nLagMessages = -1;
-  S->m.iSnapshotAtMs = -1;
   if( reader_open(&S->kafka, conf, &S->pReader, zErr, sizeof(zErr)) ){
     fprintf(stderr, "polarlite sidecar: %s\n", zErr);
     return SC_FAILED;
@@ -601,16 +868,7 @@ static int sidecar_main(Sidecar *S){
   log_event(LOG_INFO, "started", "db=%s brokers=%s topic=%s partition=%d pid=%d",
             S->zDb, S->kafka.zBrokers, S->kafka.zTopic, S->kafka.iPartition, (int)getpid());
   publish_metrics(S);
-  rc = find_start(S, &iStart);
-  if( rc==0 && !gStop ){
-    if( reader_start(S->pReader, iStart, zErr, sizeof(zErr)) ){
-      fprintf(stderr, "polarlite sidecar: %s\n", zErr);
-      rc = SC_FAILED;
-    }else{
-      rc = run_loop(S);
-    }
-  }
-  return rc;
+  return read_and_apply(S);
 }
 
 int cmd_sidecar(int argc, char **argv){
@@ -620,6 +878,27 @@ int cmd_sidecar(int argc, char **argv){
   memset(&S, 0, sizeof(S));
   if( parse_options(&S, argc, argv) ) return SC_USAGE;
   if( S.bCheckOnly ) return check_config(&S);
+  if( S.zLogFile && log_open(S.zLogFile) ){
+    fprintf(stderr, "polarlite sidecar: --log-file %s: %s\n", S.zLogFile, strerror(errno));
+    return SC_FAILED;
+  }
+  if( setup_signals() ){
+    fprintf(stderr, "polarlite sidecar: cannot install signal handlers: %s\n", strerror(errno));
+    log_close();
+    return SC_FAILED;
+  }
+  if( S.bFallback ){
+    FallbackOpts fo;
+    memset(&fo, 0, sizeof(fo));
+    fo.zDb = S.zDb;
+    fo.zSnapshots = S.zSnapshots;
+    fo.zTopic = S.kafka.zTopic;
+    fo.nEveryMs = S.nEveryMs;
+    fo.zMetrics = S.zMetrics;
+    rc = fallback_run(&fo, &gStop);
+    log_close();
+    return rc;
+  }
   rc = sidecar_main(&S);
   if( S.pApply ){
     apply_position(S.pApply, &p);
@@ -627,6 +906,7 @@ int cmd_sidecar(int argc, char **argv){
               rc, p.bHave ? (long long)p.iOffset : -1LL);
   }
   reader_close(S.pReader);
+  snapshot_publisher_stop(S.pPub);
   metrics_stop();
   checkpointer_stop(S.pCkpt);
   apply_close(S.pApply);

@@ -44,30 +44,6 @@ void snap_stage(int bShow, const char *zFmt, ...){
   fputc('\n', stderr);
 }
 
-char *snap_temp_file(const char *zDb, const char *zWhat, char **pzErr){
-  char *zPath = sqlite3_mprintf("%s-%s-XXXXXX", zDb, zWhat);
-  int fd;
-  if( zPath==0 ){ *pzErr = sqlite3_mprintf("out of memory"); return 0; }
-  fd = mkstemp(zPath);
-  if( fd<0 ){
-    *pzErr = sqlite3_mprintf("creating a temporary file beside %s: %s", zDb, strerror(errno));
-    sqlite3_free(zPath);
-    return 0;
-  }
-  close(fd);
-  return zPath;
-}
-
-void snap_temp_remove(const char *zPath){
-  static const char *const azSuffix[] = { "", "-journal", "-wal", "-shm" };
-  size_t i;
-  for(i=0; i<sizeof(azSuffix)/sizeof(azSuffix[0]); i++){
-    char *z = sqlite3_mprintf("%s%s", zPath, azSuffix[i]);
-    if( z ) unlink(z);
-    sqlite3_free(z);
-  }
-}
-
 /* Run zSql; on error set *pzErr to "zWhat: sqlite message". */
 static int exec_or_err(sqlite3 *db, const char *zSql, const char *zWhat, char **pzErr){
   char *zMsg = 0;

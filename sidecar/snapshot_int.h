@@ -39,11 +39,26 @@ int snap_verify(const char *zFile, const Manifest *pM, int bFull, char **pzErr);
 ** that are not polarlite's (the restore would drop them). */
 int snap_install(const char *zFile, const char *zDb, int bForce, char **pzErr);
 
-/* A new empty temporary file beside zDb ("<zDb>-<zWhat>-XXXXXX"); returns
-** its path (sqlite3_mprintf'd) or NULL with *pzErr set. */
-char *snap_temp_file(const char *zDb, const char *zWhat, char **pzErr);
+/* A temporary file beside a database (snapshot_temp.c). */
+typedef struct SnapTemp {
+  char *zPath;                /* "<db>-<what>-XXXXXX" (sqlite3_mprintf'd) */
+  int fd;                     /* held open with flock(): the file is in use */
+} SnapTemp;
 
-/* Remove a temporary database file and any -journal/-wal/-shm beside it. */
+/* A new empty temporary file beside zDb ("<zDb>-<zWhat>-XXXXXX"), locked
+** for as long as it exists. Sweeps the leftovers of killed processes
+** first (snap_temp_sweep). SNAP_OK, or SNAP_ERROR with *pzErr. */
+int snap_temp_open(const char *zDb, const char *zWhat, SnapTemp*, char **pzErr);
+
+/* Remove the file (and any -journal/-wal/-shm beside it) and release it. */
+void snap_temp_close(SnapTemp*);
+
+/* Remove the temporary files beside zDb that no process holds and that
+** are older than a minute: left by a snapshot or restore that was killed.
+** Returns how many. */
+int snap_temp_sweep(const char *zDb);
+
+/* Remove a database file and any -journal/-wal/-shm beside it. */
 void snap_temp_remove(const char *zPath);
 
 /* On a terminal (bShow), say on stderr which step a long command is in. */

@@ -48,13 +48,15 @@ int snapshot_publish(const char *zDb, const char *zUrl, const char *zTopic, int 
   Manifest m;
   SnapContent content;
   char zName[128];
-  char *zTmp = 0, *zJson = 0;
+  SnapTemp tmp = { 0, -1 };
+  const char *zTmp = 0;
+  char *zJson = 0;
   long long iMs = snap_now_ms();
   int rc;
 
   memset(&m, 0, sizeof(m));
   if( store_open(zUrl, bProgress, &pStore, pzErr) ) return SNAP_ERROR;
-  zTmp = snap_temp_file(zDb, "snapshot", pzErr);
+  if( snap_temp_open(zDb, "snapshot", &tmp, pzErr)==SNAP_OK ) zTmp = tmp.zPath;
   snap_stage(bProgress, "copying the polarlite tables of %s", zDb);
   rc = zTmp ? snap_copy(zDb, zTmp, iMs, &content, pzErr) : SNAP_ERROR;
   if( rc==SNAP_OK ){
@@ -98,7 +100,7 @@ int snapshot_publish(const char *zDb, const char *zUrl, const char *zTopic, int 
   if( nKeep>0 ) rc = snapshot_prune(zUrl, nKeep, 0, pzErr);
 
 done:
-  if( zTmp ){ snap_temp_remove(zTmp); sqlite3_free(zTmp); }
+  snap_temp_close(&tmp);
   sqlite3_free(zJson);
   store_close(pStore);
   return rc ? SNAP_ERROR : SNAP_OK;

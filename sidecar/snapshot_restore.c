@@ -201,7 +201,8 @@ int snapshot_restore(const char *zDb, const char *zUrl, const SnapRestoreOpts *p
   Store *pStore = 0;
   Manifest m;
   SnapPosition pos;
-  char *zTmp = 0;
+  SnapTemp tmp = { 0, -1 };
+  const char *zTmp = 0;
   int rc;
 
   memset(&m, 0, sizeof(m));
@@ -217,8 +218,9 @@ int snapshot_restore(const char *zDb, const char *zUrl, const SnapRestoreOpts *p
   }
   rc = check_position(zDb, &pos, &m, pOpt, pzErr);
   if( rc ) goto done;
-  zTmp = snap_temp_file(zDb, "restore", pzErr);
-  if( zTmp==0 ){ rc = SNAP_ERROR; goto done; }
+  rc = snap_temp_open(zDb, "restore", &tmp, pzErr);
+  if( rc ) goto done;
+  zTmp = tmp.zPath;
   rc = download(pStore, &m, zTmp, pzErr);
   if( rc==SNAP_OK ){
     int bFull = snapshot_full_check(&m, pOpt);
@@ -231,7 +233,7 @@ int snapshot_restore(const char *zDb, const char *zUrl, const SnapRestoreOpts *p
     rc = snap_install(zTmp, zDb, pOpt->bForce, pzErr);
   }
 done:
-  if( zTmp ){ snap_temp_remove(zTmp); sqlite3_free(zTmp); }
+  snap_temp_close(&tmp);
   store_close(pStore);
   return rc;
 }

@@ -69,7 +69,8 @@ int cmd_status(int argc, char **argv){
       ? "SELECT json_object('policy_version', policy_version, 'applied_partition', "
         "applied_partition, 'applied_offset', applied_offset, 'applied_at', applied_at, "
         "'last_message_at', last_message_at, 'lag_ms', lag_ms, 'lag_messages', "
-        "lag_messages, 'fact_count', fact_count, 'rejected_count', rejected_count) "
+        "lag_messages, 'fact_count', fact_count, 'rejected_count', rejected_count, "
+        "'snapshot_created_at', snapshot_created_at, 'snapshot_age_ms', snapshot_age_ms) "
         "FROM polar_status"
       : "SELECT * FROM polar_status", -1, &pStmt, 0);
   if( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){

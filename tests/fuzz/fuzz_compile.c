@@ -59,7 +59,7 @@ static void try_goal(Ctx *x, const char *zPred, int nArg, const PlGoalArg *aArg,
   int rc, nRow = 0;
   if( x->nGoal++ >= MAX_GOALS ) return;
   describe(aArg, nArg, zGoal, (int)sizeof(zGoal));
-  rc = pl_compile(x->pPol, zPred, nArg, aArg, bRows, bContext, &zSql, &zErr);
+  rc = pl_compile(x->pPol, 0, zPred, nArg, aArg, bRows, bContext, &zSql, &zErr);
   if( rc==SQLITE_NOMEM ){ sqlite3_free(zErr); return; }
   if( rc!=SQLITE_OK && zErr && strncmp(zErr, "fuzz.polar:", 11)==0 && strstr(zErr, "unbound") ){
     /* a goal shape the rules cannot answer (a head argument left open that
@@ -176,7 +176,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *aData, size_t nData){
   if( nData>16384 ) return 0;
   zSrc = malloc(nData ? nData : 1);
   memcpy(zSrc, aData, nData);
-  rc = pl_policy_new(zSrc, (int)nData, "fuzz.polar", &pPol, &zErr);
+  rc = pl_policy_new(zSrc, (int)nData, "fuzz.polar", 0, &pPol, &zErr);
   sqlite3_free(zErr); zErr = 0;
   if( rc==SQLITE_OK ){
     memset(&x, 0, sizeof(x));
@@ -191,7 +191,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *aData, size_t nData){
     predicate_goals(&x);
     allow_goals(&x);
     /* the policy's own tests, as polar_load runs them */
-    rc = pl_tests_check(pPol, &zErr);
+    rc = pl_tests_check(pPol, 0, &zErr);
     if( rc!=SQLITE_OK && rc!=SQLITE_NOMEM && zErr==0 ) FUZZ_FAIL("tests failed without a message");
     sqlite3_free(zErr);
     sqlite3_close(x.db);

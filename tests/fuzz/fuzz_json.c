@@ -44,7 +44,7 @@ static void setup(void){
     "{\"predicate\":\"is_public\",\"args\":[{\"type\":\"Repository\",\"id\":\"anvil\"},"
     "{\"type\":\"Boolean\",\"id\":\"true\"}]}]}]";
   if( sqlite3_open(":memory:", &db)!=SQLITE_OK ) FUZZ_FAIL("open");
-  if( pl_policy_new(zFuzzPolicy, (int)strlen(zFuzzPolicy), "fuzz.polar", &pPol, &zErr)
+  if( pl_policy_new(zFuzzPolicy, (int)strlen(zFuzzPolicy), "fuzz.polar", 0, &pPol, &zErr)
    || pl_store_init(db, &zErr) || pl_store_ensure_tables(db, pPol, &zErr) ){
     FUZZ_FAIL("setup: %s", zErr);
   }
@@ -84,6 +84,37 @@ static void check_fact(const PlJsonFact *f){
   }
 }
 
+/* pl_json_batch decodes the common shape in one pass: whatever it accepts
+** the general decoder accepts too, with the same result. */
+static int same_str(const char *z, int n, const char *y, int m){
+  return (z==0)==(y==0) && n==m && (z==0 || memcmp(z, y, (size_t)n)==0);
+}
+static void same_as_general(PlArena *pArena, const char *zJson, int nJson,
+                            const PlJsonChange *a, int n){
+  PlJsonChange *b = 0;
+  char *zErr = 0;
+  int nB = 0, i, j, k;
+  int rc = pl_json_batch_general(pArena, zJson, nJson, &b, &nB, &zErr);
+  if( rc==SQLITE_NOMEM ) return;
+  if( rc!=SQLITE_OK ) FUZZ_FAIL("accepted by pl_json_batch, refused by the general decoder: %s", zErr);
+  if( nB!=n ) FUZZ_FAIL("%d changesets, the general decoder %d", n, nB);
+  for(i=0; i<n; i++){
+    if( a[i].bInsert!=b[i].bInsert || a[i].nFact!=b[i].nFact ) FUZZ_FAIL("changeset %d differs", i);
+    for(j=0; j<a[i].nFact; j++){
+      const PlJsonFact *f = &a[i].aFact[j], *g = &b[i].aFact[j];
+      if( strcmp(f->zPred, g->zPred) || f->nPred!=g->nPred || f->nArg!=g->nArg ){
+        FUZZ_FAIL("batch[%d] fact %d differs", i, j);
+      }
+      for(k=0; k<f->nArg; k++){
+        if( !same_str(f->azType[k], f->anType[k], g->azType[k], g->anType[k])
+         || !same_str(f->azId[k], f->anId[k], g->azId[k], g->anId[k]) ){
+          FUZZ_FAIL("batch[%d] fact %d argument %d differs", i, j, k);
+        }
+      }
+    }
+  }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *aData, size_t nData){
   PlArena *pArena;
   PlJsonChange *aChange = 0;
@@ -105,6 +136,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *aData, size_t nData){
     FUZZ_FAIL("batch refused without a message");
   }
   sqlite3_free(zErr); zErr = 0;
+  if( rc==SQLITE_OK ) same_as_general(pArena, zJson, (int)nData, aChange, nChange);
   rc = pl_json_facts(pArena, zJson, (int)nData, &aFact, &nFact, &zErr);
   if( rc==SQLITE_OK ){
     for(i=0; i<nFact; i++) check_fact(&aFact[i]);

@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *aData, size_t nData){
   zSrc = malloc(nData ? nData : 1);
   if( zSrc==0 ) return 0;
   memcpy(zSrc, aData, nData);
-  rc = pl_policy_new(zSrc, (int)nData, "fuzz.polar", &pPol, &zErr);
+  rc = pl_policy_new(zSrc, (int)nData, "fuzz.polar", 0, &pPol, &zErr);
   if( rc==SQLITE_OK ){
     int i, n = pl_policy_nsig(pPol);
     if( zErr ) FUZZ_FAIL("policy accepted with an error message: %s", zErr);

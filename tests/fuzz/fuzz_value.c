@@ -29,7 +29,7 @@ static void rtFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 static void setup(void){
   char *zErr = 0;
   if( sqlite3_open(":memory:", &db)!=SQLITE_OK ) FUZZ_FAIL("open");
-  if( pl_policy_new(zFuzzPolicy, (int)strlen(zFuzzPolicy), "fuzz.polar", &pPol, &zErr) ){
+  if( pl_policy_new(zFuzzPolicy, (int)strlen(zFuzzPolicy), "fuzz.polar", 0, &pPol, &zErr) ){
     FUZZ_FAIL("fixed policy: %s", zErr);
   }
   sqlite3_create_function(db, "fuzz_rt", 1, SQLITE_UTF8, 0, rtFunc, 0, 0);

@@ -16,12 +16,16 @@
    constraints, generated columns and polar_binding rows were written by
    someone else must not be able to write facts or policy through the
    extension: every writer (polar_insert, polar_delete, polar_batch,
-   polar_load, polar_bind, polar_now(N), INSERT/DELETE on polar_facts) fails
-   with "unsafe use", a planted binding that calls a writer is refused, and
-   afterwards the facts and the policy version are what they were; a view
-   calling authorize still works.
-3. polar_bind refuses statements that are not one read-only SELECT, and
-   SELECTs that call functions only top-level SQL may call.
+   polar_load, polar_bind, polar_now(N), INSERT/DELETE on polar_facts) and
+   every call that changes the connection or waits (polar_limit(name, N),
+   polar_wait) fails with "unsafe use", a planted binding that calls a
+   writer is refused, and afterwards the facts, the policy version and the
+   limits are what they were; a view calling authorize still works, with
+   trusted_schema on and off (authorize is SQLITE_INNOCUOUS).
+3. polar_bind refuses statements that are not one read-only SELECT,
+   SELECTs that call functions only top-level SQL may call, and SELECTs
+   that read a table outside the main database (an attached database or
+   the connection's temp tables), as SQLite refuses them in views.
 Prints one line per failure and "N passed, M failed"; exits 1 on failure.
 """
 import glob, json, os, re, sqlite3, sys, tempfile
@@ -228,6 +232,8 @@ def test_hostile_schema():
         "polar_load": "polar_load('actor User {}')",
         "polar_bind": "polar_bind('has_relation(Repo:_, String:parent, Org:_)', 'SELECT 1, 2')",
         "polar_now": "polar_now(0)",
+        "polar_limit": "polar_limit('steps', 0)",
+        "polar_wait": "polar_wait('0:999999', 100000)",
     }
     a = connect(path)
     a.execute("CREATE TABLE t(x)")
@@ -249,6 +255,7 @@ def test_hostile_schema():
 
     db = connect(path)
     before = facts_and_version(db)
+    limits_before = db.execute("SELECT polar_limit('steps')").fetchone()[0]
     ok(before[0] == 2, "hostile schema: victim facts present (%d)" % before[0])
     for fn in writers:
         for what, sql in (("view", "SELECT * FROM v_%s" % fn),
@@ -278,8 +285,23 @@ def test_hostile_schema():
         ok(True, "hostile schema: polar_now() (innocuous) in a view is allowed")
     except sqlite3.Error as e:
         ok(False, "hostile schema: polar_now() in a view: %s" % e)
+    db.execute("PRAGMA trusted_schema=OFF")
+    try:
+        r = db.execute("SELECT ok FROM v_authorize").fetchone()[0]
+        ok(r == 1, "trusted_schema=OFF: authorize (innocuous) in a view is allowed (answer %r)" % r)
+    except sqlite3.Error as e:
+        ok(False, "trusted_schema=OFF: authorize in a view: %s" % e)
+    for fn in writers:
+        try:
+            db.execute("SELECT * FROM v_%s" % fn).fetchall()
+            ok(False, "trusted_schema=OFF: view calling %s was allowed" % fn)
+        except sqlite3.Error as e:
+            ok("unsafe use" in str(e), "trusted_schema=OFF: view calling %s fails: %s" % (fn, e))
+    db.execute("PRAGMA trusted_schema=ON")
     after = facts_and_version(db)
     ok(after == before, "hostile schema: facts and policy version unchanged %r -> %r" % (before, after))
+    limits_after = db.execute("SELECT polar_limit('steps')").fetchone()[0]
+    ok(limits_after == limits_before, "hostile schema: steps limit unchanged %r -> %r" % (limits_before, limits_after))
     db.close()
 
     # a planted binding: polar_binding is a plain table the attacker can write
@@ -314,8 +336,15 @@ def test_bind_readonly():
     db.execute("SELECT polar_load(?, 'p.polar')", (POLICY,))
     db.execute("CREATE TABLE repos(id, org)")
     db.execute("INSERT INTO repos VALUES('anvil', 'acme')")
+    db.execute("ATTACH ':memory:' AS aux")
+    db.execute("CREATE TABLE aux.secrets(id, org)")
+    db.execute("CREATE TEMP TABLE scratch(id, org)")
     sig = "has_relation(Repo:_, String:parent, Org:_)"
     refused = [
+        "SELECT id, org FROM aux.secrets",
+        "SELECT id, org FROM secrets",
+        "SELECT id, org FROM scratch",
+        "SELECT id, org FROM repos WHERE id NOT IN (SELECT id FROM aux.secrets)",
         "DELETE FROM repos",
         "DELETE FROM repos RETURNING id, org",
         "INSERT INTO repos VALUES('x', 'y') RETURNING id, org",

@@ -15,6 +15,13 @@
 **       message is the time from the producer handing it over to the moment
 **       a reader first sees it applied (polar_meta.log_offset); prints
 **       p50/p99/max
+**   measure engine DB NFACTS PER_MSG GROUP
+**       no Kafka, no sidecar: the engine's write path alone. Apply NFACTS
+**       facts with `SELECT polar_batch(?)` (PER_MSG facts per call, GROUP
+**       calls per BEGIN IMMEDIATE ... COMMIT, as the sidecar applies batch
+**       messages) to DB in WAL mode with the sidecar's settings (SQLite's
+**       default autocheckpoint); print facts/s of the apply loop and the
+**       CPU time it took (the JSON is built beforehand)
 ** READER_RATE=N paces the reader to about N checks/s (default: flat out).
 **
 ** Facts are has_role(User:m<i>, "member", Org:o<i%1000>), with i unique per
@@ -278,13 +285,82 @@ static int do_lag(char **argv){
   return 0;
 }
 
+static void exec_or_die(sqlite3 *db, const char *zSql){
+  char *zErr = 0;
+  if( sqlite3_exec(db, zSql, 0, 0, &zErr) ){
+    fprintf(stderr, "measure: %s: %s\n", zSql, zErr ? zErr : "?");
+    exit(1);
+  }
+}
+
+static int do_engine(char **argv){
+  sqlite3 *db;
+  sqlite3_stmt *pBatch, *pLoad;
+  long nFacts = atol(argv[1]), i, nMsgs, iMsg;
+  int per = atoi(argv[2]), group = atoi(argv[3]);
+  size_t nz = (size_t)per*200 + 64;
+  char **az, *zPolicy = 0;
+  size_t *an;
+  int64_t t0, t1;
+  clock_t c0, c1;
+  FILE *f;
+  if( per<1 || group<1 || nFacts<1 ) die("NFACTS, PER_MSG and GROUP must be positive");
+  nMsgs = (nFacts + per - 1)/per;
+  az = calloc((size_t)nMsgs, sizeof(char*));
+  an = calloc((size_t)nMsgs, sizeof(size_t));
+  for(i=0, iMsg=0; i<nFacts; i+=per, iMsg++){
+    int n = nFacts-i < per ? (int)(nFacts-i) : per;
+    az[iMsg] = malloc(nz);
+    an[iMsg] = batch(az[iMsg], nz, 0, i, n);
+  }
+  f = fopen("tests/sidecar/policy.polar", "rb");
+  if( f==0 ) die("cannot read tests/sidecar/policy.polar (run from the repo root)");
+  zPolicy = calloc(1, 65536);
+  if( fread(zPolicy, 1, 65535, f)==0 ) die("empty policy");
+  fclose(f);
+  db = open_db(argv[0]);
+  /* the settings of the sidecar's apply connection (sidecar/apply.c) */
+  exec_or_die(db, "PRAGMA journal_mode=WAL");
+  exec_or_die(db, "PRAGMA synchronous=NORMAL");
+  exec_or_die(db, "PRAGMA cache_size=-131072");
+  if( sqlite3_prepare_v2(db, "SELECT polar_load(?1, 'policy.polar')", -1, &pLoad, 0) ) die("prepare");
+  sqlite3_bind_text(pLoad, 1, zPolicy, -1, SQLITE_STATIC);
+  if( sqlite3_step(pLoad)!=SQLITE_ROW ) die(sqlite3_errmsg(db));
+  sqlite3_finalize(pLoad);
+  if( sqlite3_prepare_v2(db, "SELECT polar_batch(?1)", -1, &pBatch, 0) ) die("prepare");
+  t0 = now_us();
+  c0 = clock();
+  for(iMsg=0; iMsg<nMsgs; iMsg++){
+    if( iMsg%group==0 ) exec_or_die(db, "BEGIN IMMEDIATE");
+    sqlite3_bind_text(pBatch, 1, az[iMsg], (int)an[iMsg], SQLITE_STATIC);
+    if( sqlite3_step(pBatch)!=SQLITE_ROW ) die(sqlite3_errmsg(db));
+    sqlite3_reset(pBatch);
+    if( iMsg%group==group-1 || iMsg==nMsgs-1 ) exec_or_die(db, "COMMIT");
+  }
+  t1 = now_us();
+  c1 = clock();
+  printf("engine: %ld facts (%d per polar_batch, %d calls per transaction) in %.2f s = "
+         "%.0f facts/s; CPU %.2f s = %.0f facts per CPU second\n", nFacts, per, group,
+         (double)(t1-t0)/1e6, (double)nFacts*1e6/(double)(t1-t0),
+         (double)(c1-c0)/CLOCKS_PER_SEC, (double)nFacts*CLOCKS_PER_SEC/(double)(c1-c0));
+  sqlite3_finalize(pBatch);
+  sqlite3_close(db);
+  for(iMsg=0; iMsg<nMsgs; iMsg++) free(az[iMsg]);
+  free(az);
+  free(an);
+  free(zPolicy);
+  return 0;
+}
+
 int main(int argc, char **argv){
   if( getenv("READER_RATE") ) gReaderRate = atol(getenv("READER_RATE"));
   if( argc==6 && strcmp(argv[1], "backlog")==0 ) return do_backlog(argv+2);
   if( argc==5 && strcmp(argv[1], "apply")==0 ) return do_apply(argv+2);
   if( argc==8 && strcmp(argv[1], "lag")==0 ) return do_lag(argv+2);
+  if( argc==6 && strcmp(argv[1], "engine")==0 ) return do_engine(argv+2);
   fprintf(stderr, "usage: measure backlog BROKERS TOPIC NFACTS PER_MSG\n"
                   "       measure apply DB NFACTS LAST_OFFSET\n"
-                  "       measure lag BROKERS TOPIC DB FACTS_PER_SEC PER_MSG SECONDS\n");
+                  "       measure lag BROKERS TOPIC DB FACTS_PER_SEC PER_MSG SECONDS\n"
+                  "       measure engine DB NFACTS PER_MSG GROUP\n");
   return 2;
 }

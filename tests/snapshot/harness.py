@@ -1,10 +1,11 @@
 """harness.py — the real parts the snapshot tests run against, all on
 loopback: s3rver (npm, pinned in package-lock.json) and sigv4_proxy.py in
-front of it (botocore checks every signature), plus helpers to build and
-read polarlite databases through the extension.
+front of it (botocore checks every signature), librdkafka's mock Kafka
+cluster (tests/sidecar/mockbroker.c), plus helpers to build and read
+polarlite databases through the extension, and the test runner.
 
-Every server started here is stopped by stop_all(), which run.sh's test
-runner calls on exit, also after a failure or Ctrl-C.
+Every process started here is stopped by stop_all(), which run_tests()
+calls on exit, also after a failure or Ctrl-C.
 """
 import hashlib
 import os
@@ -16,14 +17,16 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-POLARLITE = os.path.join(ROOT, 'polarlite')
+POLARLITE = os.environ.get('POLARLITE') or os.path.join(ROOT, 'polarlite')   # make sanitize
 EXTENSION = os.path.join(ROOT, 'polarlite')          # sqlite3 adds .so
 POLICY = os.path.join(ROOT, 'sql', 'gitclub.polar')
 S3RVER = os.path.join(HERE, 'node_modules', '.bin', 's3rver')
+MOCKBROKER = os.path.join(ROOT, 'build', 'sidecartest', 'mockbroker')   # make mockbroker
 BUCKET = 'snaps'
 KEY_ID = SECRET = 'S3RVER'                             # s3rver's built-in account
 
@@ -64,7 +67,9 @@ class S3rver:
         self.proc = subprocess.Popen(
             [S3RVER, '-d', self.dir, '-a', '127.0.0.1', '-p', '0', '-s',
              '--service-endpoint', 'localhost', '--configure-bucket', BUCKET],
-            stdout=subprocess.PIPE, stderr=self.log, text=True)
+            stdout=subprocess.PIPE, stderr=self.log, text=True,
+            # Node is not ours: no sanitizer runtime preloaded into it (make sanitize)
+            env={k: v for k, v in os.environ.items() if k not in ('LD_PRELOAD', 'ASAN_OPTIONS')})
         _procs.append(self.proc)
         line = self.proc.stdout.readline()
         while line is not None and 'listening' not in line:
@@ -112,6 +117,69 @@ class SigV4Proxy:
             return []
         with open(self.log) as f:
             return [line.rstrip('\n') for line in f if line[:3] in ('OK ', 'BAD')]
+
+
+class MockBroker:
+    """librdkafka's Kafka-protocol mock cluster on loopback with TOPICS
+    created (1 partition each); command() injects faults (mockbroker.c).
+    It keeps about 5 MB per partition: more moves the log start up."""
+
+    def __init__(self, workdir, *topics):
+        self.proc = subprocess.Popen([MOCKBROKER] + list(topics), stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True,
+                                     stderr=open(os.path.join(workdir, 'mockbroker.log'), 'a'))
+        _procs.append(self.proc)
+        self.brokers = self.proc.stdout.readline().strip()
+        if not self.brokers:
+            raise RuntimeError('the mock broker did not start')
+
+    def command(self, line):
+        self.proc.stdin.write(line + '\n')
+        self.proc.stdin.flush()
+        return self.proc.stdout.readline().strip()
+
+
+class Sidecar:
+    """`polarlite sidecar --db DB ARGS...`, logging to DB.log."""
+
+    def __init__(self, db, args, env):
+        self.db = db
+        self.log_path = db + '.log'
+        self.proc = subprocess.Popen([POLARLITE, 'sidecar', '--db', db] + list(args), env=env,
+                                     stdout=subprocess.DEVNULL,
+                                     stderr=open(self.log_path, 'a'))
+        _procs.append(self.proc)
+
+    def stop(self, timeout=30):
+        """SIGTERM; returns the exit status."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=timeout)
+
+    def wait(self, timeout=30):
+        return self.proc.wait(timeout=timeout)
+
+    def log(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+
+def wait_token(path, token, timeout_ms=30000):
+    """polar_wait on path: True once the token's offset is applied."""
+    db = connect(path)
+    try:
+        return db.execute('SELECT polar_wait(?, ?)', (token, timeout_ms)).fetchone()[0] == 1
+    finally:
+        db.close()
+
+
+def meta(path, key):
+    db = connect(path)
+    try:
+        row = db.execute('SELECT value FROM polar_meta WHERE key=?', (key,)).fetchone()
+        return row and row[0]
+    finally:
+        db.close()
 
 
 def run_polarlite(args, env, check=True, timeout=120):
@@ -208,3 +276,52 @@ def rmtree(path):
 
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
+
+
+def run_tests(mod, wanted):
+    """Run mod's test_* functions (in file order; those whose name holds one
+    of `wanted`, if given) against a fresh s3rver behind the signing proxy.
+    Sets mod.W (work directory), mod.S3, mod.PROXY and mod.ENV (the
+    environment for polarlite: S3 through the proxy). A request botocore
+    does not verify fails the run. Prints a line per test and "N passed,
+    M failed"; returns the exit status."""
+    tests = [(n, f) for n, f in vars(mod).items() if n.startswith('test_') and callable(f)]
+    tests.sort(key=lambda t: t[1].__code__.co_firstlineno)
+    if wanted:
+        tests = [t for t in tests if any(w in t[0] for w in wanted)]
+        if not tests:
+            print('0 passed, 0 failed (no test named %s here)' % ' or '.join(wanted))
+            return 0
+    mod.W = tempfile.mkdtemp(prefix='polarlite-snapshot-')
+    passed = failed = 0
+    try:
+        mod.S3 = S3rver(mod.W)
+        creds = dict(AWS_ACCESS_KEY_ID=KEY_ID, AWS_SECRET_ACCESS_KEY=SECRET,
+                     AWS_SESSION_TOKEN='session/token+with=odd&chars', AWS_REGION='eu-west-3')
+        mod.PROXY = SigV4Proxy(mod.W, mod.S3.url, clean_env(**creds))
+        mod.ENV = clean_env(AWS_ENDPOINT_URL_S3='http://127.0.0.1:%d' % mod.PROXY.port, **creds)
+        for name, fn in tests:
+            t0 = time.monotonic()
+            try:
+                fn()
+                passed += 1
+                print('ok   %-40s %5.1f s' % (name, time.monotonic() - t0), flush=True)
+            except Exception as e:
+                failed += 1
+                print('FAIL %-40s %s' % (name, e), flush=True)
+                if not isinstance(e, AssertionError):
+                    traceback.print_exc()
+        # whatever the tests did, every request they sent was signed right
+        # (only test_sigv4_wrong_secret_refused signs wrongly, on purpose)
+        bad = [l for l in mod.PROXY.lines() if l.startswith('BAD') and '/wrongsecret/' not in l]
+        if bad:
+            failed += 1
+            print('FAIL %-40s %s' % ('(every request signed right)', bad[:3]), flush=True)
+    finally:
+        stop_all()
+        if failed == 0 or os.environ.get('KEEP_WORKDIR') is None:
+            rmtree(mod.W)
+        else:
+            print('work directory kept: ' + mod.W)
+    print('%d passed, %d failed' % (passed, failed))
+    return 1 if failed or passed == 0 else 0

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """test_snapshot.py — end-to-end tests of `polarlite snapshot` / `restore`
-and the sidecar's snapshot loops, against s3rver on loopback (every S3
-request passing through sigv4_proxy.py, which checks its signature with
-botocore) and against file:// storage.
+against s3rver on loopback (every S3 request passing through
+sigv4_proxy.py, which checks its signature with botocore) and against
+file:// storage. The sidecar's snapshot modes: test_sidecar_snapshots.py.
 
     test_snapshot.py [NAME_SUBSTRING ...]    (run.sh runs all)
 
@@ -11,12 +11,9 @@ Prints one line per test and closes with "N passed, M failed".
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
-import tempfile
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as H  # noqa: E402
@@ -25,7 +22,6 @@ W = None          # the work directory
 S3 = None         # S3rver
 PROXY = None      # SigV4Proxy
 ENV = None        # environment for polarlite: S3 through the signing proxy
-LOOP_DRIVER = None
 
 A_FACTS = [('has_role', 'User:alice', 'admin', 'Organization:acme'),
            ('has_relation', 'Repository:anvil', 'parent', 'Organization:acme')]
@@ -155,6 +151,55 @@ def test_retention():
     assert_eq(len(keys), 4, 'objects kept (2 snapshots x .db/.json): %r' % keys)
     assert all('-o4.' in k or '-o5.' in k for k in keys), 'the newest two remain: %r' % keys
     assert_eq(latest('keep')['offset'], 5, 'latest offset')
+
+
+def test_leftover_temp_files_swept():
+    """a snapshot or restore killed midway leaves its temporary file beside
+    the database; the next snapshot or restore removes it, unless a live
+    process holds it or it is younger than a minute."""
+    src, store = path('t_src.db'), path('t_store')
+    os.mkdir(store)
+    H.make_db(src, 200, offset=3)
+    old = time.time() - 300
+
+    def plant(name, age=old):
+        with open(name, 'wb') as f:
+            f.write(b'left over' * 1000)
+        os.utime(name, (age, age))
+        return name
+    gone = [plant(src + '-snapshot-AbC123'), plant(src + '-snapshot-AbC123-journal'),
+            plant(src + '-restore-xyz789')]
+    kept = [plant(src + '-snapshot-young1', time.time()),       # its owner may be starting
+            plant(src + '-snapshot-toolong1'),                   # not a name of ours
+            plant(src + '-restore-held12')]
+    holder = subprocess.Popen(['/usr/bin/python3', '-c',
+                               'import fcntl, sys, time\n'
+                               'f = open(sys.argv[1])\n'
+                               'fcntl.flock(f, fcntl.LOCK_EX)\n'
+                               'print("locked", flush=True)\n'
+                               'time.sleep(120)', kept[2]], stdout=subprocess.PIPE, text=True)
+    try:
+        assert_eq(holder.stdout.readline().strip(), 'locked', 'lock holder')
+        snapshot(src, 'file://' + store)
+        assert_eq([f for f in gone if os.path.exists(f)], [], 'left over files not removed')
+        assert_eq([f for f in kept if not os.path.exists(f)], [], 'files removed that were not left over')
+    finally:
+        holder.kill()
+        holder.wait()
+    restore(src, 'file://' + store)
+    assert not os.path.exists(kept[2]), 'a file whose holder died is removed'
+    # a real kill: whatever the killed snapshot left is swept by the next one
+    big = path('t_big.db')
+    H.make_db(big, 60000, offset=5)
+    p = subprocess.Popen([H.POLARLITE, 'snapshot', '--db', big, '--to', 'file://' + store],
+                         env=ENV, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    time.sleep(0.05)                      # usually in the middle of the copy
+    p.kill()
+    p.wait()
+    for f in leftovers(big):
+        os.utime(os.path.join(W, f), (old, old))
+    snapshot(big, 'file://' + store)
+    assert_eq(leftovers(big), [], 'files left beside the database after the next snapshot')
 
 
 def test_restore_offset():
@@ -365,72 +410,6 @@ def test_reader_during_restore_rollback():
     _reader_during_restores(False)
 
 
-def test_fallback_loop():
-    """snapshot_fallback_run: an empty file is filled from latest, refreshed
-    when a newer snapshot appears, and the loop stops on SIGTERM."""
-    src, node = path('fb_src.db'), path('fb_node.db')
-    H.make_db(src, 300, offset=100, extra=A_FACTS)
-    snapshot(src, s3url('fallback'))
-    proc = subprocess.Popen([LOOP_DRIVER, 'fallback', node, s3url('fallback'), '200'], env=ENV,
-                            stderr=open(path('fallback.log'), 'w'))
-    try:
-        def offset():
-            try:
-                db = H.connect(node)
-                v = db.execute("SELECT value FROM polar_meta WHERE key='log_offset'").fetchone()
-                db.close()
-                return v and v[0]
-            except Exception:
-                return None
-        H._wait_for(lambda: offset() == 100, 'the fallback node to restore offset 100')
-        db = H.connect(src)
-        db.execute("SELECT polar_insert('has_role', 'User:carol', 'admin', 'Organization:acme')")
-        db.execute("UPDATE polar_meta SET value=150 WHERE key='log_offset'")
-        db.close()
-        snapshot(src, s3url('fallback'))
-        H._wait_for(lambda: offset() == 150, 'the fallback node to refresh to offset 150')
-        assert_eq(H.answers(node), H.answers(src), 'fallback node answers')
-    finally:
-        t0 = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
-        rc = proc.wait(timeout=10)
-    assert_eq(rc, 0, 'fallback loop exit status')
-    assert time.monotonic() - t0 < 2, 'fallback loop took %.1f s to stop' % (time.monotonic() - t0)
-    with open(path('fallback.log')) as f:
-        log = f.read()
-    assert_eq(log.count('event=snapshot_restored'), 2, 'restores logged:\n' + log)
-
-
-def test_publisher_loop():
-    """snapshot_publisher_*: publishes every interval while the database is
-    written, prunes to KEEP, stops on request."""
-    src = path('pub_src.db')
-    H.make_db(src, 300, offset=1, wal=True)
-    proc = subprocess.Popen([LOOP_DRIVER, 'publish', src, s3url('publisher'), '250', '2'],
-                            env=ENV, stderr=open(path('publisher.log'), 'w'))
-    try:
-        db = H.connect(src)
-        for off in range(2, 12):
-            db.execute("SELECT polar_insert('has_role', ?, 'member', 'Organization:acme')",
-                       ('User:p%d' % off,))
-            db.execute("UPDATE polar_meta SET value=? WHERE key='log_offset'", (off,))
-            time.sleep(0.12)
-        db.close()
-        time.sleep(0.4)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        rc = proc.wait(timeout=30)
-    assert_eq(rc, 0, 'publisher exit status')
-    with open(path('publisher.log')) as f:
-        log = f.read()
-    n = log.count('event=snapshot_published')
-    assert n >= 3, 'published %d snapshots:\n%s' % (n, log)
-    assert 'snapshot_publish_failed' not in log, log
-    keys = S3.keys('publisher/snapshots/')
-    assert_eq(len(keys), 4, 'kept 2 snapshots: %r' % keys)
-    assert latest('publisher')['offset'] >= 8, 'latest is recent: %r' % latest('publisher')
-
-
 def test_sigv4_wrong_secret_refused():
     """the signature check is not vacuous: a wrong secret is caught."""
     src = path('sig_src.db')
@@ -455,44 +434,5 @@ def test_sigv4_every_request_verified():
     H.log('    %d requests verified by botocore' % len(lines))
 
 
-# -------------------------------------------------------------- runner ---
-
-def main():
-    global W, S3, PROXY, ENV, LOOP_DRIVER
-    wanted = sys.argv[1:]
-    tests = [(n, f) for n, f in globals().items() if n.startswith('test_') and callable(f)]
-    tests.sort(key=lambda t: t[1].__code__.co_firstlineno)
-    if wanted:
-        tests = [t for t in tests if any(w in t[0] for w in wanted)]
-    W = tempfile.mkdtemp(prefix='polarlite-snapshot-')
-    LOOP_DRIVER = os.environ.get('LOOP_DRIVER', '')
-    passed = failed = 0
-    try:
-        S3 = H.S3rver(W)
-        creds = dict(AWS_ACCESS_KEY_ID=H.KEY_ID, AWS_SECRET_ACCESS_KEY=H.SECRET,
-                     AWS_SESSION_TOKEN='session/token+with=odd&chars', AWS_REGION='eu-west-3')
-        PROXY = H.SigV4Proxy(W, S3.url, H.clean_env(**creds))
-        ENV = H.clean_env(AWS_ENDPOINT_URL_S3='http://127.0.0.1:%d' % PROXY.port, **creds)
-        for name, fn in tests:
-            t0 = time.monotonic()
-            try:
-                fn()
-                passed += 1
-                print('ok   %-40s %5.1f s' % (name, time.monotonic() - t0), flush=True)
-            except Exception as e:
-                failed += 1
-                print('FAIL %-40s %s' % (name, e), flush=True)
-                if not isinstance(e, AssertionError):
-                    traceback.print_exc()
-    finally:
-        H.stop_all()
-        if failed == 0 or os.environ.get('KEEP_WORKDIR') is None:
-            H.rmtree(W)
-        else:
-            print('work directory kept: ' + W)
-    print('%d passed, %d failed' % (passed, failed))
-    return 1 if failed or passed == 0 else 0
-
-
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(H.run_tests(sys.modules[__name__], sys.argv[1:]))

@@ -15,3 +15,7 @@ SELECT count(*) FROM polar_status;
 -- no log is applied in a plain database: polar_wait times out with 0
 SELECT polar_wait('0:0', 10);
 SELECT polar_wait('not a token', 10);
+-- a restored file carries its snapshot's creation time (polar_meta, written
+-- by polarlite restore); snapshot_age_ms follows the clock
+INSERT INTO polar_meta(key, value) VALUES('snapshot_created_at', 1700000000000);
+SELECT snapshot_created_at, abs(snapshot_age_ms - ((julianday('now') - 2440587.5)*86400000 - 1700000000000)) < 5000 FROM polar_status;

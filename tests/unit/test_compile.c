@@ -28,7 +28,7 @@ static void load(const char *zSrc){
   char *zErr = 0;
   int rc;
   ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
-  rc = pl_policy_new(zSrc, -1, "t.polar", &pPol, &zErr);
+  rc = pl_policy_new(zSrc, -1, "t.polar", 0, &pPol, &zErr);
   ck_assert_msg(rc==SQLITE_OK, "policy: %s", zErr ? zErr : "?");
   ck_assert_int_eq(pl_store_init(db, &zErr), SQLITE_OK);
   ck_assert_int_eq(pl_store_ensure_tables(db, pPol, &zErr), SQLITE_OK);
@@ -80,7 +80,7 @@ static char *check_sql(const char *zAction, const char *zType){
   a[0] = param("User", 1, 0);
   a[1] = param("String", 2, zAction);
   a[2] = param(zType, 3, 0);
-  rc = pl_compile(pPol, "allow", 3, a, 0, 0, &zSql, &zErr);
+  rc = pl_compile(pPol, 0, "allow", 3, a, 0, 0, &zSql, &zErr);
   ck_assert_msg(rc==SQLITE_OK, "compile: %s", zErr ? zErr : "?");
   return zSql;
 }
@@ -161,7 +161,7 @@ START_TEST(list_walks_down_once){
   a[0] = param("User", 1, 0);
   a[1] = param("String", 2, "read");
   a[2] = open_arg("Folder");
-  ck_assert_int_eq(pl_compile(pPol, "allow", 3, a, 1, 0, &zSql, &zErr), SQLITE_OK);
+  ck_assert_int_eq(pl_compile(pPol, 0, "allow", 3, a, 1, 0, &zSql, &zErr), SQLITE_OK);
   ck_assert_msg(count_of(zSql, "WITH RECURSIVE")==1, "one CTE expected:\n%s", zSql);
   ck_assert_int_eq(count_rows(zSql, "User:ed", "read"), 3);
   sqlite3_free(zSql);
@@ -193,7 +193,7 @@ START_TEST(mutual_recursion){
   a[0] = param("User", 1, 0);
   a[1] = open_arg(0);
   a[2] = param("Item", 2, 0);
-  rc = pl_compile(pPol, "allow", 3, a, 1, 0, &zSql, &zErr);
+  rc = pl_compile(pPol, 0, "allow", 3, a, 1, 0, &zSql, &zErr);
   ck_assert_msg(rc==SQLITE_OK, "compile: %s", zErr ? zErr : "?");
   ck_assert_int_eq(count_rows(zSql, "User:u", "Item:b"), 3);  /* read, delete, restore */
   sqlite3_free(zSql);
@@ -222,7 +222,7 @@ START_TEST(duplicate_alternatives_dropped){
   a[0] = param("User", 1, 0);
   a[1] = param("String", 2, "read");
   a[2] = open_arg("Repo");
-  ck_assert_int_eq(pl_compile(pPol, "allow", 3, a, 1, 0, &zSql, &zErr), SQLITE_OK);
+  ck_assert_int_eq(pl_compile(pPol, 0, "allow", 3, a, 1, 0, &zSql, &zErr), SQLITE_OK);
   /* admin on the parent grants reader via member and via maintainer: the
   ** same join, emitted once */
   ck_assert_msg(count_of(zSql, "'String:admin'")==1,

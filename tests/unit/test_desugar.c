@@ -23,7 +23,7 @@ static void teardown(void){ pl_arena_free(g_arena); g_arena = 0; }
 static PlProgram *desugar_ok(const char *zSrc){
   PlProgram *p = 0;
   char *zErr = 0;
-  int rc = pl_parse(g_arena, zSrc, -1, 0, &p, &zErr);
+  int rc = pl_parse(g_arena, zSrc, -1, 0, 0, &p, &zErr);
   ck_assert_msg(rc==SQLITE_OK, "parse failed: %s", zErr ? zErr : "?");
   rc = pl_desugar(g_arena, p, &zErr);
   ck_assert_msg(rc==SQLITE_OK, "desugar failed: %s", zErr ? zErr : "?");
@@ -36,7 +36,7 @@ static PlProgram *desugar_ok(const char *zSrc){
 static void desugar_err(const char *zSrc, const char *zPrefix, ...){
   PlProgram *p = 0;
   char *zErr = 0;
-  int rc = pl_parse(g_arena, zSrc, -1, 0, &p, &zErr);
+  int rc = pl_parse(g_arena, zSrc, -1, 0, 0, &p, &zErr);
   va_list ap;
   const char *zWord;
   ck_assert_msg(rc==SQLITE_OK, "parse failed: %s", zErr ? zErr : "?");
@@ -298,7 +298,7 @@ START_TEST(test_validation_errors){
     PlProgram *p = 0;
     char *zErr = 0;
     pl_parse(g_arena, "resource R { roles = [\"viewer\"]; \"x\" if \"zzzzzz\"; }",
-             -1, "f.polar", &p, &zErr);
+             -1, "f.polar", 0, &p, &zErr);
     ck_assert_int_eq(pl_desugar(g_arena, p, &zErr), SQLITE_ERROR);
     ck_assert_str_eq(zErr, "f.polar:1:34: Undeclared term \"x\" referenced in "
                      "rule in 'R' resource block. Did you mean to declare it "
@@ -400,7 +400,7 @@ START_TEST(test_printer){
     "  not (a(x) and b(x)) and (c(x) or d(x)) or not not e(x) and\n"
     "  x in [1, [2], @current_unix_time] and x matches T and x = y and\n"
     "  x == 1 and x != 2 and x < 3 and x <= 4 and x > 5 and x >= 6;\n"
-    "g(1);\n", -1, 0, &p, &zErr);
+    "g(1);\n", -1, 0, 0, &p, &zErr);
   ck_assert_int_eq(rc, SQLITE_OK);
   z = pl_program_dump_rule(&p->aRule[0]);
   ck_assert_str_eq(z,
@@ -417,7 +417,7 @@ START_TEST(test_printer){
     PlProgram *p2 = 0;
     char *z1 = pl_program_dump_rule(&p->aRule[0]);
     char *z2;
-    ck_assert_int_eq(pl_parse(g_arena, z1, -1, 0, &p2, &zErr), SQLITE_OK);
+    ck_assert_int_eq(pl_parse(g_arena, z1, -1, 0, 0, &p2, &zErr), SQLITE_OK);
     z2 = pl_program_dump_rule(&p2->aRule[0]);
     ck_assert_str_eq(z1, z2);
     sqlite3_free(z1);
@@ -425,7 +425,7 @@ START_TEST(test_printer){
   }
   /* shorthand atoms print as written */
   rc = pl_parse(g_arena, "resource R { \"a\" if \"b\" on \"c\" or global \"d\" "
-                "or role on \"e\" or \"f\"; }", -1, 0, &p, &zErr);
+                "or role on \"e\" or \"f\"; }", -1, 0, 0, &p, &zErr);
   ck_assert_int_eq(rc, SQLITE_OK);
   z = pl_program_dump_expr(p->aBlock[0].aSh[0].pBody);
   ck_assert_str_eq(z, "\"b\" on \"c\" or global \"d\" or role on \"e\" or \"f\"");
@@ -473,7 +473,7 @@ START_TEST(test_out_of_memory){
     g_nFailAfter = n;
     a = pl_arena_new();
     if( a==0 ){ g_nFailAfter = -1; continue; }
-    rc = pl_parse(a, zSrc, -1, 0, &p, &zErr);
+    rc = pl_parse(a, zSrc, -1, 0, 0, &p, &zErr);
     if( rc==SQLITE_OK ) rc = pl_desugar(a, p, &zErr);
     g_nFailAfter = -1;
     ck_assert_msg(rc==SQLITE_OK || rc==SQLITE_NOMEM, "rc=%d (%s) after %d "
@@ -505,7 +505,7 @@ START_TEST(test_scaling){
   sqlite3_str_appendall(s, "resource Top extends B120 { permissions = [\"p\"];"
                         " \"p\" if \"r\"; \"p\" if \"x\"; }\n");
   z = sqlite3_str_finish(s);
-  ck_assert_int_eq(pl_parse(g_arena, z, -1, 0, &p, &zErr), SQLITE_OK);
+  ck_assert_int_eq(pl_parse(g_arena, z, -1, 0, 0, &p, &zErr), SQLITE_OK);
   ck_assert_int_eq(pl_desugar(g_arena, p, &zErr), SQLITE_ERROR);
   ck_assert_msg(strstr(zErr, "too many actor and resource blocks")!=0, "%s", zErr);
   sqlite3_free(zErr);
@@ -519,7 +519,7 @@ START_TEST(test_scaling){
   sqlite3_str_appendall(s, "resource Top extends B80 { permissions = [\"p\"];"
                         " \"p\" if \"r\"; \"p\" if \"x\"; }\n");
   z = sqlite3_str_finish(s);
-  ck_assert_int_eq(pl_parse(g_arena, z, -1, 0, &p, &zErr), SQLITE_OK);
+  ck_assert_int_eq(pl_parse(g_arena, z, -1, 0, 0, &p, &zErr), SQLITE_OK);
   ck_assert_int_eq(pl_desugar(g_arena, p, &zErr), SQLITE_ERROR);
   ck_assert_msg(strstr(zErr, "Undeclared term \"x\"")!=0, "%s", zErr);
   sqlite3_free(zErr);
@@ -530,7 +530,7 @@ START_TEST(test_scaling){
   for(i=0; i<100000; i++) sqlite3_str_appendf(s, "\"r%d\", ", i);
   sqlite3_str_appendall(s, "\"r77\"]; }");
   z = sqlite3_str_finish(s);
-  ck_assert_int_eq(pl_parse(g_arena, z, -1, 0, &p, &zErr), SQLITE_OK);
+  ck_assert_int_eq(pl_parse(g_arena, z, -1, 0, 0, &p, &zErr), SQLITE_OK);
   ck_assert_int_eq(pl_desugar(g_arena, p, &zErr), SQLITE_ERROR);
   ck_assert_msg(strstr(zErr, "\"r77\" is declared twice")!=0, "%s", zErr);
   sqlite3_free(zErr);

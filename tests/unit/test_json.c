@@ -11,11 +11,38 @@ static PlArena *pArena;
 static void setup(void){ pArena = pl_arena_new(); ck_assert_ptr_nonnull(pArena); }
 static void teardown(void){ pl_arena_free(pArena); }
 
+/* Strings z[0..n) and y[0..m), either possibly NULL, are the same. */
+static void assert_same(const char *z, int n, const char *y, int m){
+  ck_assert_int_eq(z==0, y==0);
+  ck_assert_int_eq(n, m);
+  if( z ) ck_assert(memcmp(z, y, (size_t)n)==0);
+}
+
+/* Decoded by pl_json_batch (the one-pass decoder where it applies) and by
+** the general decoder alone: the same result. */
 static PlJsonChange *ok_batch(const char *zJson, int *pnChange){
-  PlJsonChange *a = 0;
+  PlJsonChange *a = 0, *b = 0;
   char *zErr = 0;
   int rc = pl_json_batch(pArena, zJson, (int)strlen(zJson), &a, pnChange, &zErr);
+  int nB = -1, i, j, k;
   ck_assert_msg(rc==SQLITE_OK, "unexpected error: %s", zErr ? zErr : "?");
+  rc = pl_json_batch_general(pArena, zJson, (int)strlen(zJson), &b, &nB, &zErr);
+  ck_assert_msg(rc==SQLITE_OK, "unexpected error: %s", zErr ? zErr : "?");
+  ck_assert_int_eq(*pnChange, nB);
+  for(i=0; i<nB; i++){
+    ck_assert_int_eq(a[i].bInsert, b[i].bInsert);
+    ck_assert_int_eq(a[i].nFact, b[i].nFact);
+    for(j=0; j<b[i].nFact; j++){
+      const PlJsonFact *f = &a[i].aFact[j], *g = &b[i].aFact[j];
+      ck_assert_str_eq(f->zPred, g->zPred);        /* NUL-terminated */
+      ck_assert_int_eq(f->nPred, g->nPred);
+      ck_assert_int_eq(f->nArg, g->nArg);
+      for(k=0; k<g->nArg; k++){
+        assert_same(f->azType[k], f->anType[k], g->azType[k], g->anType[k]);
+        assert_same(f->azId[k], f->anId[k], g->azId[k], g->anId[k]);
+      }
+    }
+  }
   return a;
 }
 
@@ -44,7 +71,6 @@ static void assert_str(const char *z, int n, const char *zWant, int nWant){
   ck_assert_ptr_nonnull(z);
   ck_assert_int_eq(n, nWant);
   ck_assert(memcmp(z, zWant, (size_t)n)==0);
-  ck_assert_int_eq(z[n], 0);             /* NUL-terminated copy */
 }
 
 START_TEST(batch_shape){
@@ -79,6 +105,42 @@ START_TEST(batch_shape){
   ck_assert(a[2].bInsert && a[2].nFact==0);
   a = ok_batch("[]", &n);
   ck_assert_int_eq(n, 0);
+}
+END_TEST
+
+/* Documents at the edges of the one-pass decoder's shape decode as the
+** general decoder decodes them (ok_batch compares the two). */
+START_TEST(batch_fast_edges){
+  static const char *const az[] = {
+    "[]", " [ ] ", "[{\"inserts\": []}]", "[{\"deletes\":[]},{\"inserts\":[]}]",
+    "[{\"inserts\": [{\"predicate\": \"p\", \"args\": [{\"type\": \"User\", "
+    "\"id\": \"null\\n\"}]}]}]",
+    "[{\"deletes\": [{\"predicate\": \"p\", \"args\": [{\"type\": null, "
+    "\"id\": null}, {}, {\"id\": null}]}]}]",
+    "[{\"inserts\": [{\"args\": [{\"id\": \"a\", \"type\": \"User\"}], "
+    "\"predicate\": \"p\"}, {\"predicate\": \"q\", \"args\": [{\"type\": \"T\", "
+    "\"id\": \"\"}]}, {\"predicate\": \"p\", \"args\": [{\"type\": \"U\", "
+    "\"id\": \"b\"}]}, {\"predicate\": \"p\", \"args\": [{\"type\": \"U\", "
+    "\"id\": \"c\"}]}]}]",
+    "\t[\n{ \"inserts\" :\r[ { \"predicate\" : \"p\" , \"args\" : [ { \"type\" : "
+    "\"Integer\" , \"id\" : 5 } , { \"type\" : \"Boolean\" , \"id\" : true } ] } ] } ]\n",
+    "[{\"inserts\": [{\"predicate\": \"p\\u0041\", \"args\": [{\"type\": \"U\", "
+    "\"id\": \"\\\"q\\\"\"}]}]}]",
+    "[{\"inserts\": [{\"predicate\": \"p\", \"args\": [{\"type\": \"U\", \"id\": \"1\"},"
+    "{\"type\": \"U\", \"id\": \"2\"},{\"type\": \"U\", \"id\": \"3\"},"
+    "{\"type\": \"U\", \"id\": \"4\"},{\"type\": \"U\", \"id\": \"5\"}]}]}]",
+  };
+  size_t i;
+  int n;
+  for(i=0; i<sizeof(az)/sizeof(az[0]); i++) ok_batch(az[i], &n);
+  /* where the one-pass decoder stops, the general one names the error */
+  assert_err(err_batch("[{\"inserts\": [{\"predicate\": \"p\", \"predicate\": \"p\", "
+                       "\"args\": []}]}] x"),
+             "malformed JSON at line 1, column 67 (byte 66): unexpected text after the "
+             "JSON value");
+  assert_err(err_batch("[{\"inserts\": [{\"predicate\": \"p\", \"args\": [{\"type\": "
+                       "\"U\", \"id\": \"1\", \"id\": \"2\"}]}]}]"),
+             "batch[0].inserts[0].args[0].id: duplicate key");
 }
 END_TEST
 
@@ -308,6 +370,7 @@ static Suite *json_suite(void){
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_set_timeout(tc, 30);   /* batch_large under valgrind/sanitizers */
   tcase_add_test(tc, batch_shape);
+  tcase_add_test(tc, batch_fast_edges);
   tcase_add_test(tc, batch_unescape);
   tcase_add_test(tc, batch_primitive_ids);
   tcase_add_test(tc, batch_wrong_shapes);

@@ -23,7 +23,7 @@ static void teardown(void){ pl_arena_free(g_arena); g_arena = 0; }
 static PlProgram *parse_ok(const char *zSrc){
   PlProgram *p = 0;
   char *zErr = 0;
-  int rc = pl_parse(g_arena, zSrc, -1, 0, &p, &zErr);
+  int rc = pl_parse(g_arena, zSrc, -1, 0, 0, &p, &zErr);
   ck_assert_msg(rc==SQLITE_OK, "parse failed: %s\n--- source:\n%s",
                 zErr ? zErr : "(no message)", zSrc);
   ck_assert_ptr_null(zErr);
@@ -36,7 +36,7 @@ static PlProgram *parse_ok(const char *zSrc){
 static void parse_err(const char *zSrc, const char *zPrefix, ...){
   PlProgram *p = (PlProgram*)1;
   char *zErr = 0;
-  int rc = pl_parse(g_arena, zSrc, -1, 0, &p, &zErr);
+  int rc = pl_parse(g_arena, zSrc, -1, 0, 0, &p, &zErr);
   va_list ap;
   const char *zWord;
   ck_assert_msg(rc==SQLITE_ERROR, "expected an error for:\n%s", zSrc);
@@ -533,17 +533,17 @@ END_TEST
 START_TEST(test_file_name){
   PlProgram *p = 0;
   char *zErr = 0;
-  int rc = pl_parse(g_arena, "f(x) if", -1, "my/file.polar", &p, &zErr);
+  int rc = pl_parse(g_arena, "f(x) if", -1, "my/file.polar", 0, &p, &zErr);
   ck_assert_int_eq(rc, SQLITE_ERROR);
   ck_assert_str_eq(zErr, "my/file.polar:1:8: expected a term (variable, "
                    "string, integer, true/false, object literal like "
                    "User{\"alice\"}, or list), found end of input");
   sqlite3_free(zErr);
-  rc = pl_parse(g_arena, "f(x);", 5, "a.polar", &p, &zErr);
+  rc = pl_parse(g_arena, "f(x);", 5, "a.polar", 0, &p, &zErr);
   ck_assert_int_eq(rc, SQLITE_OK);
   ck_assert_str_eq(p->zFile, "a.polar");
   /* nSrc bounds the text: the rest is not read */
-  rc = pl_parse(g_arena, "f(x);garbage(", 5, 0, &p, &zErr);
+  rc = pl_parse(g_arena, "f(x);garbage(", 5, 0, 0, &p, &zErr);
   ck_assert_int_eq(rc, SQLITE_OK);
   ck_assert_int_eq(p->nRule, 1);
 }
@@ -704,7 +704,7 @@ START_TEST(test_lexical_errors){
     /* an embedded NUL is an ordinary bad byte when nSrc covers it */
     PlProgram *p = 0;
     char *zErr = 0;
-    int rc = pl_parse(g_arena, "f(x);\0g(y);", 11, 0, &p, &zErr);
+    int rc = pl_parse(g_arena, "f(x);\0g(y);", 11, 0, 0, &p, &zErr);
     ck_assert_int_eq(rc, SQLITE_ERROR);
     ck_assert_str_eq(zErr, "policy.polar:1:6: unexpected byte 0x00");
     sqlite3_free(zErr);
@@ -775,7 +775,7 @@ START_TEST(test_depth_limits){
   strcpy(z, "f(x) if ");
   memset(z+8, '(', (size_t)n);
   strcpy(z+8+n, "g(x);");
-  rc = pl_parse(g_arena, z, -1, 0, &p, &zErr);
+  rc = pl_parse(g_arena, z, -1, 0, 0, &p, &zErr);
   ck_assert_int_eq(rc, SQLITE_ERROR);
   ck_assert_ptr_nonnull(strstr(zErr, "nesting too deep"));
   sqlite3_free(zErr);
@@ -783,7 +783,7 @@ START_TEST(test_depth_limits){
   strcpy(z, "f(x) if ");
   for(i=0; i<n; i++) memcpy(z+8+i*4, "not ", 4);
   strcpy(z+8+n*4, "g(x);");
-  rc = pl_parse(g_arena, z, -1, 0, &p, &zErr);
+  rc = pl_parse(g_arena, z, -1, 0, 0, &p, &zErr);
   ck_assert_int_eq(rc, SQLITE_ERROR);
   ck_assert_ptr_nonnull(strstr(zErr, "nesting too deep"));
   sqlite3_free(zErr);
@@ -791,7 +791,7 @@ START_TEST(test_depth_limits){
   strcpy(z, "f(x) if x in ");
   memset(z+13, '[', (size_t)n);
   strcpy(z+13+n, "];");
-  rc = pl_parse(g_arena, z, -1, 0, &p, &zErr);
+  rc = pl_parse(g_arena, z, -1, 0, 0, &p, &zErr);
   ck_assert_int_eq(rc, SQLITE_ERROR);
   ck_assert_ptr_nonnull(strstr(zErr, "nesting too deep"));
   sqlite3_free(zErr);
@@ -866,7 +866,7 @@ static void parse_any(const char *zSrc, int n){
   PlArena *a = pl_arena_new();
   PlProgram *p = 0;
   char *zErr = 0;
-  int rc = pl_parse(a, zSrc, n, 0, &p, &zErr);
+  int rc = pl_parse(a, zSrc, n, 0, 0, &p, &zErr);
   ck_assert(rc==SQLITE_OK || rc==SQLITE_ERROR);
   if( rc==SQLITE_OK ){
     ck_assert_ptr_nonnull(p);

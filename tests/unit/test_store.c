@@ -33,7 +33,7 @@ static PlStmtCache *pCache;
 static PlPolicy *policy(const char *zSrc){
   PlPolicy *p = 0;
   char *zErr = 0;
-  int rc = pl_policy_new(zSrc, -1, "t.polar", &p, &zErr);
+  int rc = pl_policy_new(zSrc, -1, "t.polar", 0, &p, &zErr);
   ck_assert_msg(rc==SQLITE_OK, "policy: %s", zErr ? zErr : "?");
   return p;
 }
@@ -562,6 +562,74 @@ START_TEST(batch_nested){
 }
 END_TEST
 
+/* Inserts go many rows per statement: every chunk size, duplicates inside
+** one statement and across statements counted once, two tables in one
+** changeset, and a delete between two inserts changesets still in order. */
+START_TEST(batch_chunks){
+  sqlite3_str *p = sqlite3_str_new(0);
+  char *zJson, *zErr = 0;
+  int i, n = -1;
+  sqlite3_str_appendall(p, "[{\"inserts\": [");
+  for(i=0; i<200; i++){
+    sqlite3_str_appendf(p, "%s{\"predicate\": \"owner\", \"args\": [{\"type\": \"User\", "
+                        "\"id\": \"u%d\"}, {\"type\": \"Repo\", \"id\": \"r\"}]},"
+                        "{\"predicate\": \"tag\", \"args\": [{\"type\": \"String\", "
+                        "\"id\": \"t%d\"}]}", i ? "," : "", i % 127, i);
+  }
+  sqlite3_str_appendall(p, "]}, {\"deletes\": [{\"predicate\": \"tag\", \"args\": "
+                        "[{\"type\": null, \"id\": null}]}]}, {\"inserts\": "
+                        "[{\"predicate\": \"tag\", \"args\": [{\"type\": \"String\", "
+                        "\"id\": \"t7\"}]}]}]");
+  zJson = sqlite3_str_finish(p);
+  ck_assert_int_eq(batch(zJson, &n, &zErr), SQLITE_OK);
+  ck_assert_int_eq(n, 127 + 200 + 200 + 1);
+  assert_sql("SELECT count(*) FROM polar_f_owner_2", "127");
+  assert_sql("SELECT group_concat(a1) FROM polar_f_tag_1", "String:t7");
+  ck_assert_int_eq(batch(zJson, &n, &zErr), SQLITE_OK);
+  ck_assert_int_eq(n, 0 + 199 + 200 + 1);     /* the owners were all there */
+  /* fewer rows per statement where the application lowered the number of
+  ** parameters a statement may have */
+  sqlite3_limit(db, SQLITE_LIMIT_VARIABLE_NUMBER, 7);
+  ck_assert_int_eq(sqlite3_exec(db, "DELETE FROM polar_f_owner_2", 0, 0, 0), SQLITE_OK);
+  ck_assert_int_eq(batch(zJson, &n, &zErr), SQLITE_OK);
+  ck_assert_int_eq(n, 127 + 199 + 200 + 1);
+  assert_sql("SELECT count(*) FROM polar_f_owner_2", "127");
+  sqlite3_free(zJson);
+}
+END_TEST
+
+/* Inside a transaction the writes run without a savepoint unless a trigger
+** could stop them halfway: a trigger that aborts on the last fact of a batch
+** leaves nothing of the batch, and the caller's transaction goes on. */
+START_TEST(batch_trigger_guard){
+  char *zErr = 0;
+  int n = -1;
+  /* a batch in a transaction before the trigger exists: no savepoint, and
+  ** the answer is kept until the schema changes */
+  ck_assert_int_eq(sqlite3_exec(db, "BEGIN", 0, 0, 0), SQLITE_OK);
+  ck_assert_int_eq(batch("[{\"inserts\": [{\"predicate\": \"tag\", \"args\": "
+                         "[{\"type\": \"String\", \"id\": \"early\"}]}]}]", &n, &zErr), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_exec(db, "DELETE FROM polar_f_tag_1; COMMIT", 0, 0, 0), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_exec(db, "CREATE TEMP TRIGGER no_boom BEFORE INSERT ON "
+                   "main.polar_f_tag_1 WHEN new.a1='String:boom' BEGIN "
+                   "SELECT RAISE(ABORT, 'boom refused'); END", 0, 0, 0), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_exec(db, "BEGIN", 0, 0, 0), SQLITE_OK);
+  INS("tag", "before");
+  ck_assert_int_eq(batch(
+    "[{\"inserts\": [{\"predicate\": \"owner\", \"args\": [{\"type\": \"User\", \"id\": \"a\"},"
+    "                {\"type\": \"Repo\", \"id\": \"1\"}]}]},"
+    " {\"inserts\": [{\"predicate\": \"tag\", \"args\": [{\"type\": \"String\", \"id\": \"x\"}]},"
+    "                {\"predicate\": \"tag\", \"args\": [{\"type\": \"String\", \"id\": \"boom\"}]}]}]",
+    &n, &zErr), SQLITE_CONSTRAINT);
+  assert_err(zErr, "batch[1].inserts[0]: boom refused");
+  zErr = 0;
+  ck_assert_int_eq(sqlite3_get_autocommit(db), 0);
+  ck_assert_int_eq(sqlite3_exec(db, "COMMIT", 0, 0, 0), SQLITE_OK);
+  assert_sql("SELECT count(*) FROM polar_f_owner_2", "0");
+  assert_sql("SELECT group_concat(a1) FROM polar_f_tag_1", "String:before");
+}
+END_TEST
+
 /*------------------------------------------------------------- keys ------*/
 
 START_TEST(fact_keys){
@@ -607,6 +675,8 @@ static Suite *store_suite(void){
   tcase_add_test(tc, batch_applies);
   tcase_add_test(tc, batch_atomic);
   tcase_add_test(tc, batch_nested);
+  tcase_add_test(tc, batch_chunks);
+  tcase_add_test(tc, batch_trigger_guard);
   tcase_add_test(tc, fact_keys);
   suite_add_tcase(s, tc);
   return s;

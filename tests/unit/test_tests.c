@@ -40,9 +40,9 @@ static int check_src(const char *zTests, char **pzErr){
   int rc;
   *pzErr = 0;
   ck_assert_ptr_nonnull(zSrc);
-  rc = pl_policy_new(zSrc, -1, 0, &pPol, pzErr);
+  rc = pl_policy_new(zSrc, -1, 0, 0, &pPol, pzErr);
   ck_assert_msg(rc==SQLITE_OK, "policy failed: %s\n%s", *pzErr, zSrc);
-  rc = pl_tests_check(pPol, pzErr);
+  rc = pl_tests_check(pPol, 0, pzErr);
   pl_policy_free(pPol);
   sqlite3_free(zSrc);
   return rc;
@@ -316,7 +316,7 @@ START_TEST(test_oom){
   ck_assert_int_eq(sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0), SQLITE_OK);
   ck_assert_int_eq(sqlite3_initialize(), SQLITE_OK);
 
-  ck_assert_int_eq(pl_policy_new(zSmall, -1, 0, &pPol, &zErr), SQLITE_OK);
+  ck_assert_int_eq(pl_policy_new(zSmall, -1, 0, 0, &pPol, &zErr), SQLITE_OK);
   ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
   ck_assert_int_eq(pl_conn_open(db, &c, &zErr), SQLITE_OK);
   ck_assert_int_eq(pl_conn_load(c, zSmall, -1, 0, 0, &iVersion, &zErr), SQLITE_OK);
@@ -325,7 +325,7 @@ START_TEST(test_oom){
     int nRow = 0;
     g_bFailed = 0;
     g_nUntilFail = n;
-    rc = pl_tests_check(pPol, &zErr);
+    rc = pl_tests_check(pPol, 0, &zErr);
     if( rc!=SQLITE_OK ) ck_assert_msg(g_bFailed, "n=%d rc=%d %s", n, rc, zErr);
     sqlite3_free(zErr);
     zErr = 0;

@@ -32,7 +32,7 @@ static void setup(void){
   int rc;
   ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
   sqlite3_create_function(db, "spell", 1, SQLITE_UTF8, 0, spellFunc, 0, 0);
-  rc = pl_policy_new(zPolicySrc, -1, "t.polar", &pPol, &zErr);
+  rc = pl_policy_new(zPolicySrc, -1, "t.polar", 0, &pPol, &zErr);
   ck_assert_msg(rc==SQLITE_OK, "policy: %s", zErr ? zErr : "?");
   memset(&tsString, 0, sizeof(tsString));
   pl_ts_add(&tsString, PL_TYPE_STRING);
