@@ -18,7 +18,11 @@
 ** polar_list's statement joins its alternatives with UNION ALL (compile.c,
 ** bRows=2) and the cursor drops the ids it has already returned (QSeen):
 ** a hash set costs a small fraction of the temporary B-tree that a UNION
-** builds for every row (a 10k-id list: about half the instructions).
+** builds for every row (a 10k-id list: about half the instructions). The
+** set is bounded: past Q_SEEN_MAX ids the cursor switches to the UNION form
+** of the same list (whose set lives in SQLite's temporary storage and
+** spills to a file) and skips the ids it returned before the switch; the
+** arguments are kept (sqlite3_value_dup) to prepare it then.
 */
 #include "pl_ext.h"
 #include <string.h>
@@ -37,6 +41,8 @@ typedef struct QVtab {
 /* The values a list cursor has returned: open addressing over copies of
 ** their bytes (type, then text or the 8 bytes of a number) kept in an
 ** arena. Emptied, memory freed, when the cursor's statement is. */
+#define Q_SEEN_MAX 65536  /* ids a list dedupes in memory: at most ~4 MB */
+
 typedef struct QSeenKey { const char *z; int n; int eType; } QSeenKey;
 typedef struct QSeen {
   PlArena *pArena;
@@ -56,6 +62,8 @@ typedef struct QCursor {
   char *azIn[PL_MAX_ARGS];          /* their user spelling */
   int bStar;                /* list: a wildcard answer was found -> one '*' row */
   QSeen seen;               /* list: values returned so far */
+  int bUnion;               /* list: switched to the UNION form (seen is full) */
+  sqlite3_value *apArg[3];  /* list: the arguments, to prepare the UNION form */
   PlBudget budget;          /* steps of this scan (the steps limit) */
 } QCursor;
 
@@ -90,9 +98,9 @@ static int q_seen_grow(QSeen *p){
   return SQLITE_OK;
 }
 
-/* Column 0 of pStmt's current row: *pbNew is 1 the first time the value
-** is seen (it is then remembered), 0 after. */
-static int q_seen_add(QSeen *p, sqlite3_stmt *pStmt, int *pbNew){
+/* Column 0 of pStmt's current row: *pbNew is 1 if the value is not in the
+** set (then, if bAdd, it is added), 0 if it is. */
+static int q_seen_add(QSeen *p, sqlite3_stmt *pStmt, int bAdd, int *pbNew){
   int eType = sqlite3_column_type(pStmt, 0), n, rc;
   const char *z;
   sqlite3_int64 iVal;
@@ -124,6 +132,7 @@ static int q_seen_add(QSeen *p, sqlite3_stmt *pStmt, int *pbNew){
     const QSeenKey *e = &p->aSlot[k];
     if( e->eType==eType && e->n==n && memcmp(e->z, z, (size_t)n)==0 ) return SQLITE_OK;
   }
+  if( !bAdd ){ *pbNew = 1; return SQLITE_OK; }
   if( p->pArena==0 && (p->pArena = pl_arena_new())==0 ) return SQLITE_NOMEM;
   p->aSlot[k].z = pl_arena_strndup(p->pArena, z, n);
   if( p->aSlot[k].z==0 ) return SQLITE_NOMEM;
@@ -219,6 +228,10 @@ static void q_reset(QCursor *c){
   c->pStmt = 0;
   c->bOwn = 0;
   q_seen_clear(&c->seen);
+  c->bUnion = 0;
+  for(i=0; i<3; i++){
+    sqlite3_value_free(c->apArg[i]); c->apArg[i] = 0;
+  }
   for(i=0; i<PL_MAX_ARGS; i++){
     sqlite3_free(c->azIn[i]); c->azIn[i] = 0;
   }
@@ -338,26 +351,24 @@ static const char *q_kind_name(int eKind){
   return eKind==Q_LIST ? "L" : eKind==Q_ACTIONS ? "T" : "Q";
 }
 
-/* Prepare (from the cache when possible) the statement for goal g. */
-static int q_stmt(PlConn *c, int eKind, QGoal *g, sqlite3_stmt **ppStmt, int *pbOwn,
-                  char **pzErr){
+/* Prepare (from the cache when possible) the statement for goal g; bRows as
+** for pl_compile (a list's UNION ALL form is 2, its UNION form 1). */
+static int q_stmt(PlConn *c, int eKind, int bRows, QGoal *g, sqlite3_stmt **ppStmt,
+                  int *pbOwn, char **pzErr){
   size_t nz = strlen(g->zPred) + 40 + PL_MAX_ARGS*(8+PL_MAX_TYPES/64*18);
   char *zKey = sqlite3_malloc64(nz);
   sqlite3_stmt *pStmt = 0;
   int rc, i, n;
   *pbOwn = 0;
   if( zKey==0 ) return SQLITE_NOMEM;
-  sqlite3_snprintf((int)nz, zKey, "%s:%s/%d", q_kind_name(eKind), g->zPred, g->nArg);
+  sqlite3_snprintf((int)nz, zKey, "%s%s:%s/%d", q_kind_name(eKind), bRows==2 ? "+" : "",
+                   g->zPred, g->nArg);
   n = (int)strlen(zKey);
   rc = SQLITE_OK;
   for(i=0; rc==SQLITE_OK && i<g->nArg; i++){
     if( !pl_goal_key(zKey, (int)nz, &n, c, &g->aGoal[i]) ) rc = SQLITE_INTERNAL;
   }
-  if( rc==SQLITE_OK ){
-    /* a list drops repeated ids itself (QSeen): UNION ALL */
-    rc = pl_check_stmt(c, g->zPred, g->nArg, g->aGoal, eKind==Q_LIST ? 2 : 1, 0, zKey,
-                       &pStmt, pzErr);
-  }
+  if( rc==SQLITE_OK ) rc = pl_check_stmt(c, g->zPred, g->nArg, g->aGoal, bRows, 0, zKey, &pStmt, pzErr);
   sqlite3_free(zKey);
   if( rc!=SQLITE_OK ) return rc;
   if( sqlite3_stmt_busy(pStmt) ){
@@ -416,11 +427,45 @@ static int q_step(QCursor *c){
   return rc;
 }
 
+/* A list whose set of returned ids is full goes on with the UNION form of
+** its statement (distinct rows, its set in SQLite's temporary storage),
+** from the start; qNext then skips the ids returned before. */
+static int q_list_to_union(QCursor *c){
+  QVtab *v = (QVtab*)c->base.pVtab;
+  PlConn *pc = v->pAux->c;
+  sqlite3_stmt *pStmt = 0;
+  char *zErr = 0;
+  int bOwn = 0, rc;
+  QGoal g;
+  if( c->bOwn ) sqlite3_finalize(c->pStmt);
+  else sqlite3_reset(c->pStmt);
+  c->pStmt = 0;
+  c->bOwn = 0;
+  rc = q_goal(pc, Q_LIST, 3, c->apArg, &g, &zErr);
+  if( rc==SQLITE_OK ) rc = q_stmt(pc, Q_LIST, 1, &g, &pStmt, &bOwn, &zErr);
+  if( rc==SQLITE_OK ) rc = q_bind(pc, pStmt, &g);
+  if( rc!=SQLITE_OK ){
+    if( bOwn ) sqlite3_finalize(pStmt);
+    else if( pStmt ) sqlite3_reset(pStmt);
+    sqlite3_free(v->base.zErrMsg);
+    v->base.zErrMsg = zErr ? zErr : sqlite3_mprintf("%s", sqlite3_errstr(rc));
+    return rc;
+  }
+  c->pStmt = pStmt;
+  c->bOwn = bOwn;
+  c->bUnion = 1;
+  return SQLITE_OK;
+}
+
 static int qNext(sqlite3_vtab_cursor *cur){
   QCursor *c = (QCursor*)cur;
   QVtab *v = (QVtab*)cur->pVtab;
   int rc;
   if( c->bStar ){ c->bEof = 1; return SQLITE_OK; }
+  if( v->pAux->eKind==Q_LIST && !c->bUnion && c->seen.nUsed>=Q_SEEN_MAX ){
+    rc = q_list_to_union(c);
+    if( rc!=SQLITE_OK ) return rc;
+  }
   for(;;){
     rc = q_step(c);
     if( rc==SQLITE_DONE ){ c->bEof = 1; return SQLITE_OK; }
@@ -428,8 +473,10 @@ static int qNext(sqlite3_vtab_cursor *cur){
     c->iRow++;
     if( v->pAux->eKind==Q_ACTIONS && q_is_wild(c->pStmt, 0) ) continue;
     if( v->pAux->eKind==Q_LIST ){
+      /* UNION ALL form: drop repeats; UNION form: rows are distinct, drop
+      ** the ones returned before the switch */
       int bNew;
-      rc = q_seen_add(&c->seen, c->pStmt, &bNew);
+      rc = q_seen_add(&c->seen, c->pStmt, !c->bUnion, &bNew);
       if( rc!=SQLITE_OK ) return rc;
       if( !bNew ) continue;
     }
@@ -477,7 +524,14 @@ static int qFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   }
   for(nTry=0; nTry<2; nTry++){
     rc = q_goal(pc, v->pAux->eKind, argc, argv, &g, &zErr);
-    if( rc==SQLITE_OK ) rc = q_stmt(pc, v->pAux->eKind, &g, &c->pStmt, &c->bOwn, &zErr);
+    if( rc==SQLITE_OK ){
+      /* a list drops repeated ids itself (QSeen): its UNION ALL form */
+      rc = q_stmt(pc, v->pAux->eKind, v->pAux->eKind==Q_LIST ? 2 : 1, &g, &c->pStmt,
+                  &c->bOwn, &zErr);
+    }
+    for(i=0; rc==SQLITE_OK && v->pAux->eKind==Q_LIST && i<argc && i<3; i++){
+      if( c->apArg[i]==0 && (c->apArg[i] = sqlite3_value_dup(argv[i]))==0 ) rc = SQLITE_NOMEM;
+    }
     if( rc==SQLITE_OK ) rc = q_bind(pc, c->pStmt, &g);
     if( rc!=SQLITE_OK ) break;
     if( v->pAux->eKind==Q_QUERY ){
