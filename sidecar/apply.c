@@ -18,6 +18,7 @@
 */
 #include "apply.h"
 #include "engine.h"
+#include "log.h"
 #include "pl_int.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,12 +54,6 @@ struct Applier {
 /* Past this many frames of WAL (64 MB at 4 KB pages), apply_commit has
 ** it start over (wal_restart). */
 #define APPLY_WAL_FRAMES 16384
-
-static int64_t now_ms(void){
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec*1000 + ts.tv_nsec/1000000;
-}
 
 /* Codes with which the engine refuses a message (its input was bad). */
 static int is_message_fault(int rc){
@@ -188,14 +183,14 @@ static int wal_hook(void *pArg, sqlite3 *db, const char *zDb, int nFrame){
 ** again a second later; if the thread's checkpoint is running (SQLite then
 ** answers BUSY at once), at the next commit. */
 static void wal_restart(Applier *A){
-  int64_t t = now_ms();
+  int64_t t = log_now_ms();
   int rc;
   if( A->nWalFrames<APPLY_WAL_FRAMES || t<A->iWalRetryMs ) return;
   sqlite3_busy_timeout(A->db, 200);
   rc = sqlite3_wal_checkpoint_v2(A->db, "main", SQLITE_CHECKPOINT_RESTART, 0, 0);
   sqlite3_busy_timeout(A->db, 10000);
   if( rc==SQLITE_OK ) A->nWalFrames = 0;
-  else if( now_ms()-t>=100 ) A->iWalRetryMs = t + 1000;
+  else if( log_now_ms()-t>=100 ) A->iWalRetryMs = t + 1000;
 }
 
 int apply_open(const char *zPath, Applier **ppA, char *zErr, size_t nErr){
@@ -430,7 +425,7 @@ static int record_reject(Applier *A, const ApplyMsg *m, const char *zReason){
     sqlite3_bind_null(p, 4);
   }
   sqlite3_bind_text(p, 5, zReason, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(p, 6, now_ms());
+  sqlite3_bind_int64(p, 6, log_now_ms());
   return run(p);
 }
 
@@ -494,7 +489,7 @@ int apply_message(Applier *A, const ApplyMsg *m, int bRecord, int *pnFacts,
 
 int apply_commit(Applier *A, int64_t iHighWatermark, char *zErr, size_t nErr){
   int rc = 0;
-  int64_t tNow = now_ms();
+  int64_t tNow = log_now_ms();
   const ApplyPos *p = &A->groupPos;
   if( A->nGroup==0 ){
     apply_rollback(A);

@@ -22,12 +22,6 @@ typedef struct FallbackState {
   MetricsSnap m;
 } FallbackState;
 
-static int64_t now_ms(void){
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec*1000 + ts.tv_nsec/1000000;
-}
-
 /* Create the file if missing and put it in WAL mode, so that readers never
 ** wait for a restore (they read the old state until it commits). */
 static int prepare_file(const char *zDb){
@@ -82,7 +76,7 @@ static void on_round(void *pArg, const SnapStats *pStats){
   read_file_state(F->pOpt->zDb, &F->m);
   F->m.nSnapshots = atomic_load(&pStats->nDone);
   F->m.nSnapshotErrors = atomic_load(&pStats->nError);
-  F->m.iHeartbeatMs = now_ms();
+  F->m.iHeartbeatMs = log_now_ms();
   if( F->pOpt->zMetrics ) metrics_update(&F->m);
 }
 

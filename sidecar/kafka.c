@@ -128,11 +128,38 @@ void reader_close(Reader *R){
   free(R);
 }
 
+/* One end of the partition: a ListOffsets request for the special
+** timestamp RD_KAFKA_OFFSET_BEGINNING (log start) or RD_KAFKA_OFFSET_END
+** (log end), through rd_kafka_offsets_for_times, which gives up when
+** timeoutMs runs out. rd_kafka_query_watermark_offsets asks the same but,
+** in the librdkafka of Debian 12 (2.0.2), waits for the leader's answer
+** past its timeout for as long as the broker is unreachable (librdkafka
+** issue 2588, fixed in 2.3.0): a sidecar stopped during an outage hung. */
+static rd_kafka_resp_err_t list_offset(Reader *R, int64_t iWhich, int64_t *pOffset,
+                                       int timeoutMs){
+  rd_kafka_topic_partition_list_t *pList = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_resp_err_t err;
+  rd_kafka_topic_partition_list_add(pList, R->zTopic, R->iPartition)->offset = iWhich;
+  err = rd_kafka_offsets_for_times(R->rk, pList, timeoutMs);
+  if( err==RD_KAFKA_RESP_ERR_NO_ERROR ) err = pList->elems[0].err;
+  if( err==RD_KAFKA_RESP_ERR_NO_ERROR ) *pOffset = pList->elems[0].offset;
+  rd_kafka_topic_partition_list_destroy(pList);
+  return err;
+}
+
 rd_kafka_resp_err_t reader_watermarks(Reader *R, int64_t *pLow, int64_t *pHigh,
                                       int timeoutMs){
-  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
-      R->rk, R->zTopic, R->iPartition, pLow, pHigh, timeoutMs);
-  if( err==RD_KAFKA_RESP_ERR_NO_ERROR ) atomic_store(&kafkaDown, 0);
+  int64_t tEnd = log_now_ms() + timeoutMs, iLow = -1, iHigh = -1;
+  rd_kafka_resp_err_t err = list_offset(R, RD_KAFKA_OFFSET_BEGINNING, &iLow, timeoutMs);
+  if( err==RD_KAFKA_RESP_ERR_NO_ERROR ){
+    int64_t nLeft = tEnd - log_now_ms();
+    err = nLeft<=0 ? RD_KAFKA_RESP_ERR__TIMED_OUT
+                   : list_offset(R, RD_KAFKA_OFFSET_END, &iHigh, (int)nLeft);
+  }
+  if( err!=RD_KAFKA_RESP_ERR_NO_ERROR ) return err;
+  *pLow = iLow;
+  *pHigh = iHigh;
+  atomic_store(&kafkaDown, 0);
   return err;
 }
 

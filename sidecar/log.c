@@ -60,6 +60,12 @@ void log_close(void){
   pthread_mutex_unlock(&logMutex);
 }
 
+long long log_now_ms(void){
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (long long)ts.tv_sec*1000 + ts.tv_nsec/1000000;
+}
+
 void log_event(int iLevel, const char *zEvent, const char *zFmt, ...){
   struct timespec ts;
   struct tm tm;

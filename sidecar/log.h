@@ -29,6 +29,9 @@ int log_open(const char *zPath);
 int log_reopen(void);
 void log_close(void);
 
+/* The wall clock in milliseconds since 1970, as the lines' ts= shows it. */
+long long log_now_ms(void);
+
 /* Write "ts=.. level=.. event=zEvent " followed by the formatted pairs. */
 void log_event(int iLevel, const char *zEvent, const char *zFmt, ...) LOG_PRINTF(3,4);
 

@@ -1,6 +1,7 @@
 /*
 ** metrics.c — Prometheus /metrics and /healthz (see metrics.h).
 */
+#include "log.h"
 #include "metrics.h"
 #include <microhttpd.h>
 #include <netdb.h>
@@ -24,12 +25,6 @@ void metrics_update(const MetricsSnap *p){
   pthread_mutex_lock(&snapMutex);
   snap = *p;
   pthread_mutex_unlock(&snapMutex);
-}
-
-static int64_t now_ms(void){
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec*1000 + ts.tv_nsec/1000000;
 }
 
 /* One metric: HELP, TYPE and the sample. */
@@ -82,7 +77,7 @@ static size_t render_metrics(char *z, size_t n){
   if( s.iSnapshotAtMs>0 ){
     put(z, n, &i, "polarlite_snapshot_age_seconds", "gauge",
         "Seconds since the newest snapshot this node published or restored was taken.",
-        (double)(now_ms()-s.iSnapshotAtMs)/1000.0);
+        (double)(log_now_ms()-s.iSnapshotAtMs)/1000.0);
   }
   put(z, n, &i, "polarlite_snapshots_total", "counter", s.bFallback
       ? "Snapshots restored into the database." : "Snapshots published by this node.",
@@ -124,12 +119,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     pthread_mutex_lock(&snapMutex);
     s = snap;
     pthread_mutex_unlock(&snapMutex);
-    age = now_ms() - s.iHeartbeatMs;
+    age = log_now_ms() - s.iHeartbeatMs;
     stall = s.iStallMs>0 ? s.iStallMs : HEALTH_STALL_MS;
     if( s.bFallback ){
       k = snprintf(z, sizeof(z), "%s fallback applied_offset=%lld snapshot_age_s=%.0f\n",
                    age<=stall ? "ok" : "stalled", (long long)s.iAppliedOffset,
-                   s.iSnapshotAtMs>0 ? (double)(now_ms()-s.iSnapshotAtMs)/1000.0 : -1.0);
+                   s.iSnapshotAtMs>0 ? (double)(log_now_ms()-s.iSnapshotAtMs)/1000.0 : -1.0);
     }else{
       k = snprintf(z, sizeof(z), "%s applied_offset=%lld lag_messages=%lld broker=%s\n",
                    age<=stall ? "ok" : "stalled", (long long)s.iAppliedOffset,
@@ -199,6 +194,15 @@ int metrics_start(const char *zAddr, char *zErr, size_t nErr){
   if( daemonHandle==0 ){
     snprintf(zErr, nErr, "--metrics %s: cannot listen (address in use or not local?)", zAddr);
     return -1;
+  }
+  {
+    /* the port it listens on: the one asked for, or the kernel's choice
+    ** for port 0 (what tests use, so that they never collide) */
+    const union MHD_DaemonInfo *pInfo =
+        MHD_get_daemon_info(daemonHandle, MHD_DAEMON_INFO_BIND_PORT);
+    char zQ[300];
+    log_event(LOG_INFO, "metrics_listening", "addr=%s port=%u", log_q(zQ, sizeof(zQ), zAddr),
+              pInfo ? (unsigned)pInfo->port : 0u);
   }
   return 0;
 }

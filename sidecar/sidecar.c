@@ -94,12 +94,6 @@ static void on_signal(int sig){
   if( sig==SIGHUP ) gReopenLog = 1; else gStop = 1;
 }
 
-static int64_t now_ms(void){
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec*1000 + ts.tv_nsec/1000000;
-}
-
 /* Sleep up to ms, waking early when a stop is requested. */
 static void nap(int ms){
   while( ms>0 && !gStop ){
@@ -314,7 +308,7 @@ static const char *const azReaderConf[] = {
 static void publish_metrics(Sidecar *S){
   ApplyTotals t;
   ApplyPos p;
-  int64_t tNow = now_ms(), hi;
+  int64_t tNow = log_now_ms(), hi;
   apply_totals(S->pApply, &t);
   apply_position(S->pApply, &p);
   hi = S->pReader ? reader_cached_high(S->pReader) : -1;
@@ -371,7 +365,7 @@ static int restore_latest(Sidecar *S, const char *zWhy, char **pzErr){
   SnapRestoreOpts opt;
   Manifest m;
   char aUrl[512], aErr[512];
-  int64_t t0 = now_ms();
+  int64_t t0 = log_now_ms();
   int rc;
   memset(&opt, 0, sizeof(opt));
   opt.iOffset = SNAP_LATEST;
@@ -383,7 +377,7 @@ static int restore_latest(Sidecar *S, const char *zWhy, char **pzErr){
     S->m.iSnapshotAtMs = m.iCreatedMs;
     log_event(LOG_INFO, "snapshot_restored", "object=%s offset=%lld created_at=%s facts=%lld "
               "bytes=%lld ms=%lld", m.zObject, m.iOffset, m.zCreatedAt, m.nFact, m.nByte,
-              (long long)(now_ms() - t0));
+              (long long)(log_now_ms() - t0));
     if( apply_reload(S->pApply, aErr, sizeof(aErr)) ){
       *pzErr = sqlite3_mprintf("after the restore: %s", aErr);
       rc = SNAP_ERROR;
@@ -491,7 +485,7 @@ static int find_start(Sidecar *S, int64_t *piStart){
                 S->kafka.zBrokers, rd_kafka_err2name(err), backoff);
     }
     S->m.bBrokerUp = 0;
-    S->m.iHeartbeatMs = now_ms();
+    S->m.iHeartbeatMs = log_now_ms();
     if( S->zMetrics ) metrics_update(&S->m);
     nap(backoff);
     nTry++;
@@ -581,7 +575,7 @@ static int apply_one(Sidecar *S, const rd_kafka_message_t *km){
     case APPLY_OK:
       log_event(LOG_DEBUG, "applied", "offset=%lld facts=%d", (long long)km->offset, nFacts);
       if( am.iTimestampMs>0 ){
-        int64_t lag = now_ms() - am.iTimestampMs;
+        int64_t lag = log_now_ms() - am.iTimestampMs;
         S->m.iLagMs = lag>0 ? lag : 0;
       }
       return 0;
@@ -625,10 +619,10 @@ static int on_reader_error(Sidecar *S, const rd_kafka_message_t *km){
     return position_lost(S, zWhy);
   }
   if( km->err==RD_KAFKA_RESP_ERR__PARTITION_EOF ) return 0;
-  if( now_ms() - iLastLogMs > 5000 ){
+  if( log_now_ms() - iLastLogMs > 5000 ){
     log_event(LOG_WARN, "fetch_error", "code=%s reason=\"%s\"", rd_kafka_err2name(km->err),
               rd_kafka_message_errstr(km));
-    iLastLogMs = now_ms();
+    iLastLogMs = log_now_ms();
   }
   return 0;
 }
@@ -637,7 +631,7 @@ static int on_reader_error(Sidecar *S, const rd_kafka_message_t *km){
 ** transaction. Takes ownership of km. Returns 0 or an exit status. */
 static int apply_group(Sidecar *S, rd_kafka_message_t *km){
   char zErr[512];
-  int64_t t0 = now_ms();
+  int64_t t0 = log_now_ms();
   int n = 0, rc = 0;
   rd_kafka_message_t *pPendingErr = 0;
   rc = apply_begin(S->pApply, zErr, sizeof(zErr));
@@ -656,7 +650,7 @@ static int apply_group(Sidecar *S, rd_kafka_message_t *km){
     rd_kafka_message_destroy(km);
     km = 0;
     if( rc ) break;
-    if( ++n>=S->nGroupMax || now_ms()-t0>=S->nGroupMs || gStop ) break;
+    if( ++n>=S->nGroupMax || log_now_ms()-t0>=S->nGroupMs || gStop ) break;
     km = reader_poll(S->pReader, 0);
     if( km && km->err ){ pPendingErr = km; km = 0; }
   }
@@ -672,7 +666,7 @@ static int apply_group(Sidecar *S, rd_kafka_message_t *km){
       S->m.nTransactions++;
       S->bRestoreTried = 0;
       log_event(LOG_DEBUG, "committed", "messages=%d ms=%lld", nGroup,
-                (long long)(now_ms()-t0));
+                (long long)(log_now_ms()-t0));
     }
   }
   if( pPendingErr ){
@@ -684,7 +678,7 @@ static int apply_group(Sidecar *S, rd_kafka_message_t *km){
 }
 
 static int run_loop(Sidecar *S){
-  int64_t iLastCheckMs = now_ms(), iLastMovedMs = iLastCheckMs;
+  int64_t iLastCheckMs = log_now_ms(), iLastMovedMs = iLastCheckMs;
   while( !gStop ){
     rd_kafka_message_t *km;
     int rc;
@@ -702,7 +696,7 @@ static int run_loop(Sidecar *S){
       /* idle: refresh the log end now and then, for lag and broker_up, and
       ** notice a position changed under us (a snapshot restored into the
       ** file) without waiting for the next message */
-      if( now_ms() - iLastMovedMs >= 1000 ){
+      if( log_now_ms() - iLastMovedMs >= 1000 ){
         char zErr[512];
         rc = apply_check_moved(S->pApply, zErr, sizeof(zErr));
         if( rc==APPLY_MOVED ) return position_moved(S);
@@ -710,17 +704,17 @@ static int run_loop(Sidecar *S){
           fprintf(stderr, "polarlite sidecar: %s: %s\n", S->zDb, zErr);
           return SC_FAILED;
         }
-        iLastMovedMs = now_ms();
+        iLastMovedMs = log_now_ms();
       }
-      if( now_ms() - iLastCheckMs >= 5000 ){
+      if( log_now_ms() - iLastCheckMs >= 5000 ){
         int64_t lo, hi;
         reader_watermarks(S->pReader, &lo, &hi, 1000);
-        iLastCheckMs = now_ms();
+        iLastCheckMs = log_now_ms();
       }
       publish_metrics(S);
       continue;
     }
-    iLastCheckMs = now_ms();
+    iLastCheckMs = log_now_ms();
     if( km->err ){
       rc = on_reader_error(S, km);
       rd_kafka_message_destroy(km);
@@ -859,7 +853,7 @@ static int sidecar_main(Sidecar *S){
     ApplyTotals t;
     apply_totals(S->pApply, &t);
     S->nProgressMsgs = t.nMessages;
-    S->iProgressAtMs = now_ms();
+    S->iProgressAtMs = log_now_ms();
   }
   if( reader_open(&S->kafka, conf, &S->pReader, zErr, sizeof(zErr)) ){
     fprintf(stderr, "polarlite sidecar: %s\n", zErr);

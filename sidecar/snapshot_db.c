@@ -29,12 +29,6 @@
 #include <time.h>
 #include <unistd.h>
 
-long long snap_now_ms(void){
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (long long)ts.tv_sec*1000 + ts.tv_nsec/1000000;
-}
-
 void snap_stage(int bShow, const char *zFmt, ...){
   va_list ap;
   if( !bShow ) return;

@@ -7,6 +7,7 @@
 */
 #ifndef PL_SNAPSHOT_INT_H
 #define PL_SNAPSHOT_INT_H
+#include "log.h"
 #include "snapshot.h"
 #include <sqlite3.h>
 
@@ -67,8 +68,5 @@ void snap_stage(int bShow, const char *zFmt, ...)
   __attribute__((format(printf,2,3)))
 #endif
   ;
-
-/* Unix time in milliseconds. */
-long long snap_now_ms(void);
 
 #endif

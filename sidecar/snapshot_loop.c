@@ -43,7 +43,7 @@ int snapshot_fallback_run(const char *zDb, const char *zUrl, const char *zTopic,
     SnapRestoreOpts opt;
     Manifest m;
     char *zErr = 0;
-    long long t0 = snap_now_ms();
+    long long t0 = log_now_ms();
     int rc;
     memset(&opt, 0, sizeof(opt));
     opt.iOffset = SNAP_LATEST;
@@ -52,12 +52,12 @@ int snapshot_fallback_run(const char *zDb, const char *zUrl, const char *zTopic,
     rc = snapshot_restore(zDb, zUrl, &opt, &m, &zErr);
     if( rc==SNAP_OK ){
       atomic_store(&pStats->iSnapshotMs, m.iCreatedMs);
-      atomic_store(&pStats->iCheckMs, snap_now_ms());
+      atomic_store(&pStats->iCheckMs, log_now_ms());
       atomic_fetch_add(&pStats->nDone, 1);
       log_event(LOG_INFO, "snapshot_restored", "offset=%lld created_at=%s facts=%lld bytes=%lld "
-                "ms=%lld", m.iOffset, m.zCreatedAt, m.nFact, m.nByte, snap_now_ms() - t0);
+                "ms=%lld", m.iOffset, m.zCreatedAt, m.nFact, m.nByte, log_now_ms() - t0);
     }else if( rc==SNAP_UNCHANGED ){
-      atomic_store(&pStats->iCheckMs, snap_now_ms());
+      atomic_store(&pStats->iCheckMs, log_now_ms());
     }else{
       atomic_fetch_add(&pStats->nError, 1);
       /* a failure that repeats every round is logged once */
@@ -107,14 +107,14 @@ static void *publisher_main(void *pArg){
     if( p->bStop ) break;
     pthread_mutex_unlock(&p->mutex);
 
-    t0 = snap_now_ms();
+    t0 = log_now_ms();
     rc = snapshot_publish(p->zDb, p->zUrl, p->zTopic, p->nKeep, 0, &m, &zErr);
     if( rc==SNAP_OK ){
       atomic_store(&p->stats.iSnapshotMs, m.iCreatedMs);
-      atomic_store(&p->stats.iCheckMs, snap_now_ms());
+      atomic_store(&p->stats.iCheckMs, log_now_ms());
       atomic_fetch_add(&p->stats.nDone, 1);
       log_event(LOG_INFO, "snapshot_published", "object=%s offset=%lld facts=%lld bytes=%lld ms=%lld",
-                m.zObject, m.iOffset, m.nFact, m.nByte, snap_now_ms() - t0);
+                m.zObject, m.iOffset, m.nFact, m.nByte, log_now_ms() - t0);
     }else{
       atomic_fetch_add(&p->stats.nError, 1);
       log_event(LOG_ERROR, "snapshot_publish_failed", "error=%s",

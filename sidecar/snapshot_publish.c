@@ -51,7 +51,7 @@ int snapshot_publish(const char *zDb, const char *zUrl, const char *zTopic, int 
   SnapTemp tmp = { 0, -1 };
   const char *zTmp = 0;
   char *zJson = 0;
-  long long iMs = snap_now_ms();
+  long long iMs = log_now_ms();
   int rc;
 
   memset(&m, 0, sizeof(m));

@@ -363,6 +363,32 @@ test_broker_faults() {
   stop_mock
 }
 
+# SIGTERM while the broker is down: the sidecar stops within seconds, its
+# position kept. Its idle loop asks the broker for the log ends every 5 s;
+# librdkafka 2.0.2's rd_kafka_query_watermark_offsets ignored its timeout
+# while the broker was unreachable and the sidecar hung until it came back.
+test_stop_during_outage() {
+  start_mock outage || return
+  local db=$T/o.db tok i t0
+  publish outage policy $POLICY >/dev/null
+  tok=$(publish outage insert has_role User:u0 member Org:o0)
+  start_sidecar "$db" outage
+  expect "polar_wait" "$(wait_token "$db" "$tok")" 1
+  mock_cmd down 1
+  sleep 7   # past the idle loop's next log-end query
+  t0=$SECONDS
+  kill -TERM "$SC_PID"
+  for i in $(seq 150); do kill -0 "$SC_PID" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$SC_PID" 2>/dev/null; then
+    fail "still running 15 s after SIGTERM with the broker down"
+    kill -9 "$SC_PID"
+  fi
+  wait "$SC_PID"; SC_RC=$?
+  expect "exit status" "$SC_RC" 0
+  expect "position kept" "$(meta "$db" log_offset)" "${tok##*:}"
+  stop_mock
+}
+
 # Transient ListOffsets errors while a sidecar starts must not read as a
 # lost position: librdkafka can answer the watermark query with both ends
 # equal (the log start read as its end), which once made an empty database,
@@ -438,12 +464,14 @@ test_operations() {
   local db=$T/o.db tok port out
   publish ops policy $POLICY >/dev/null
   tok=$(publish ops insert has_role User:a member Org:x)
-  port=$(( 20000 + RANDOM % 20000 ))
-  "$POLARLITE" sidecar --db "$db" --brokers "$BROKERS" --topic ops --metrics 127.0.0.1:$port \
+  "$POLARLITE" sidecar --db "$db" --brokers "$BROKERS" --topic ops --metrics 127.0.0.1:0 \
     --log-file "$T/ops.log" 7>&- &
   SC_PID=$!
   PIDS+=("$SC_PID")
   expect "polar_wait" "$(wait_token "$db" "$tok")" 1
+  # port 0: the kernel picks a free port, which the log names
+  port=$(sed -n 's/.*event=metrics_listening .*port=\([0-9]*\).*/\1/p' "$T/ops.log")
+  expect_match "the log names the metrics port" "$port" '^[1-9][0-9]*$'
   sleep 0.3
   out=$(curl -s "http://127.0.0.1:$port/metrics")
   expect_match "metrics: applied offset" "$out" 'polarlite_applied_offset 1'
@@ -455,7 +483,8 @@ test_operations() {
   kill -HUP "$SC_PID"
   sleep 0.5
   expect_match "SIGHUP reopened the log file" "$(cat "$T/ops.log" 2>&1)" 'event=log_reopened'
-  expect_match "structured lines" "$(head -1 "$T/ops.log.1")" '^ts=[0-9T:.-]+Z level=info event=started '
+  expect_match "structured lines" "$(grep -Evc '^ts=[0-9T:.-]+Z level=[a-z]+ event=[a-z_]+( |$)' "$T/ops.log.1")" '^0$'
+  expect_match "the start is logged" "$(cat "$T/ops.log.1")" 'level=info event=started '
   stop_sidecar
   expect "exit status" "$SC_RC" 0
   out=$("$POLARLITE" sidecar -n --db "$db" --brokers "$BROKERS" --topic ops -X socket.timeout.ms=5000)
@@ -536,7 +565,7 @@ test_dev() {
 }
 
 ALL="publish_apply_authorize status rejected halt_on_reject policy_message crash_exactly_once
-     wal_bounded sigterm broker_faults watermark_errors position_lost operations publish_args tools dev"
+     wal_bounded sigterm broker_faults stop_during_outage watermark_errors position_lost operations publish_args tools dev"
 pass=0
 failn=0
 for t in ${@:-$ALL}; do
