@@ -202,6 +202,7 @@ typedef struct CB {
   Build *B;
   PlClause *c;
   int nLitAlloc, nVarAlloc;
+  int bNever;       /* a literal can never hold: the clause is dropped */
 } CB;
 
 static int clause_var(CB *cb, const char *zName, PlPos pos){
@@ -389,8 +390,9 @@ static void add_atom(CB *cb, const PlExpr *e){
       }else{
         int tc = it.eKind==PL_IT_NOW ? PL_TYPE_INTEGER : it.c.iType;
         if( !pl_ts_has(&B->p->aType[ty].sub, tc) ){
-          /* a constant that never matches: the clause can never hold */
-          cb->c->nVar = -1;
+          /* a constant that never matches: the clause can never hold (the
+          ** rest of its body is still checked, for the errors it has) */
+          cb->bNever = 1;
         }
       }
       return;
@@ -504,7 +506,7 @@ static void add_clause(Build *B, const PlRule *r, const Conj *conj){
   }
   for(k=0; conj && k<conj->n; k++) add_atom(&cb, conj->a[k]);
   if( B->rc ) return;
-  if( c->nVar<0 ) return;   /* statically false: drop the clause */
+  if( cb.bNever ) return;   /* statically false: drop the clause */
   p->nClause++;
 }
 
