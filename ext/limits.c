@@ -23,6 +23,10 @@
 **                   policy can unfold into exponentially many branches)
 **   steps           SQLite virtual-machine steps of one call of authorize,
 **                   or one scan of polar_list / polar_actions / polar_query
+**   list_memory     bytes a polar_list scan may keep in memory to drop
+**                   repeated ids; past it the scan goes on with SQLite's
+**                   temporary storage (vtab_query.c). Not an error: the
+**                   one limit that changes how, not whether, a call ends
 **
 ** The policy limits are checked whenever this connection builds a policy,
 ** including one stored by another connection: a reader opening a database
@@ -63,6 +67,7 @@ static const struct {
   { "nesting",        "levels", 200,        1000 },
   { "compile_memory", "bytes",  100000000,  PL_NO_LIMIT },
   { "steps",          "steps",  1000000000, PL_NO_LIMIT },
+  { "list_memory",    "bytes",  67108864,   PL_NO_LIMIT },
 };
 
 void pl_limits_init(PlLimits *p){

@@ -72,6 +72,7 @@ enum {
   PL_LIMIT_NESTING,         /* parentheses, `not` and lists, nested */
   PL_LIMIT_COMPILE_MEMORY,  /* bytes the compiler may use for one check */
   PL_LIMIT_STEPS,           /* SQLite VM steps of one check or listing */
+  PL_LIMIT_LIST_MEMORY,     /* bytes a list's in-memory duplicate set may use */
   PL_LIMIT_N
 };
 typedef struct PlLimits { sqlite3_int64 a[PL_LIMIT_N]; } PlLimits;

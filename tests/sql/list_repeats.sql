@@ -40,12 +40,20 @@ SELECT r.id, (SELECT count(*) FROM polar_list('User:ann', 'read', 'Repository') 
   FROM polar_list('User:ann', 'read', 'Repository') AS r ORDER BY r.id;
 SELECT r.id, x.id FROM polar_list('User:ann', 'read', 'Repository') AS r,
   polar_list('User:ann', 'read', 'Repository') AS x ORDER BY 1, 2;
--- a list longer than the cursor's in-memory set (65536 ids) goes on with
--- the UNION form and still returns each id once: 70000 repositories of one
--- organization, each reached as member (group) and as admin (directly)
+-- a list whose in-memory set of returned ids would pass the list_memory
+-- limit goes on with the UNION form and still returns each id once: 3000
+-- repositories of one organization, each reached as member (group) and as
+-- admin (directly); 40000 bytes hold 512 ids
+SELECT polar_limit('list_memory');
 SELECT count(polar_insert('has_relation', 'Repository:r' || value, 'parent', 'Organization:big'))
-  FROM generate_series(1, 70000);
+  FROM generate_series(1, 3000);
 SELECT polar_insert('has_role', 'User:ann', 'admin', 'Organization:big');
 SELECT polar_insert('has_role', 'Group:eng', 'member', 'Organization:big');
+SELECT polar_limit('list_memory', 40000);
 SELECT count(*), count(DISTINCT id) FROM polar_list('User:ann', 'read', 'Repository');
-SELECT count(*) FROM polar_list('User:ann', 'read', 'Repository') WHERE id IN ('anvil', 'r1', 'r65536', 'r65537', 'r70000');
+SELECT count(*) FROM polar_list('User:ann', 'read', 'Repository') WHERE id IN ('anvil', 'r1', 'r512', 'r513', 'r3000');
+-- the smallest bound: the UNION form from the first row
+SELECT polar_limit('list_memory', 1);
+SELECT count(*), count(DISTINCT id) FROM polar_list('User:ann', 'read', 'Repository');
+SELECT polar_limit('list_memory', 0);
+SELECT count(*), count(DISTINCT id) FROM polar_list('User:ann', 'read', 'Repository');
