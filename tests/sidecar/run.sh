@@ -369,7 +369,7 @@ test_broker_faults() {
 # while the broker was unreachable and the sidecar hung until it came back.
 test_stop_during_outage() {
   start_mock outage || return
-  local db=$T/o.db tok i t0
+  local db=$T/outage.db tok i t0
   publish outage policy $POLICY >/dev/null
   tok=$(publish outage insert has_role User:u0 member Org:o0)
   start_sidecar "$db" outage
