@@ -40,7 +40,10 @@ after warm-up. One summary line with the counts; exit 1 on any failure.
 Environment: SOAK_SECONDS, SOAK_RATE (messages/s, default 100),
 SOAK_READERS (default 3), SOAK_SEED, SOAK_GROUPS (live groups, default
 10000), SOAK_LIVE_RESTORE (0/1), SOAK_RSS_GROWTH_MB, KEEP=1 (keep the work
-directory; it is kept anyway on failure). MOCK and PRODUCER name the built
+directory; it is kept anyway on failure). SOAK_SABOTAGE=1 is the negative
+control: once the sidecars have stopped, one fact is deleted from the live
+file behind their back, and the run must then FAIL (the final check and the
+answer comparison name it). MOCK and PRODUCER name the built
 helper programs (run.sh sets them).
 """
 import json
@@ -71,6 +74,7 @@ READERS = int(os.environ.get('SOAK_READERS', '3'))
 SEED = int(os.environ.get('SOAK_SEED', str(int(time.time()) % 100000)))
 GROUPS = int(os.environ.get('SOAK_GROUPS', str(min(10000, max(1000, SECONDS * 10)))))
 RSS_GROWTH_MB = float(os.environ.get('SOAK_RSS_GROWTH_MB', '24'))
+SABOTAGE = os.environ.get('SOAK_SABOTAGE') == '1'
 MEMORY_MIN_SECONDS = 240       # a life shorter than this is not judged
 
 
@@ -347,6 +351,20 @@ class Soak:
         for b in bad:
             self.error('%s: %s: %s' % (label, os.path.basename(db), b))
         return off
+
+    def sabotage(self):
+        """The negative control: delete one role fact the log holds, so that
+        the checks that follow must fail."""
+        c = self.connect(self.db)
+        try:
+            row = c.execute("SELECT predicate, a1, a2, a3 FROM polar_facts "
+                            "WHERE predicate = 'has_role' AND a1 LIKE 'User:s%' LIMIT 1").fetchone()
+            c.execute('SELECT polar_delete(?, ?, ?, ?)', row)
+            c.commit()
+        finally:
+            c.close()
+        print("soak: sabotage: deleted %r behind the sidecar's back; this run must FAIL" % (row,),
+              flush=True)
 
     def verify_paused(self, name):
         """SIGSTOP a running sidecar, check its committed state, SIGCONT."""
@@ -856,6 +874,8 @@ class Soak:
         for name in ('live', 'r2'):
             if self.sidecars.get(name):
                 self.term(self.sidecars[name], name)
+        if SABOTAGE:
+            self.sabotage()
         self.verify(self.db, 'final live', want_offset=last)
         if self.sidecars.get('r2') is not None:
             self.verify(self.db2, 'final replica', want_offset=last)
