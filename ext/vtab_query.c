@@ -234,14 +234,19 @@ static int qOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCur){
   return SQLITE_OK;
 }
 
-static void q_reset(QCursor *c){
-  int i;
+/* Let go of the cursor's statement: ours is finalized, the cache's reset. */
+static void q_release(QCursor *c){
   if( c->pStmt ){
     if( c->bOwn ) sqlite3_finalize(c->pStmt);
     else sqlite3_reset(c->pStmt);
   }
   c->pStmt = 0;
   c->bOwn = 0;
+}
+
+static void q_reset(QCursor *c){
+  int i;
+  q_release(c);
   q_seen_clear(&c->seen);
   c->bUnion = 0;
   for(i=0; i<3; i++){
@@ -428,6 +433,25 @@ static int q_is_wild(sqlite3_stmt *pStmt, int iCol){
   return n>0 && z[n-1]==':' && memchr(z, ':', (size_t)n)==z+n-1;
 }
 
+/* Set the table's error message: zErr (taken over), or SQLite's text for rc. */
+static void q_error(QVtab *v, int rc, char *zErr){
+  sqlite3_free(v->base.zErrMsg);
+  v->base.zErrMsg = zErr ? zErr : sqlite3_mprintf("%s", sqlite3_errstr(rc));
+}
+
+/* The statement for the call's arguments (bRows as for q_stmt), bound,
+** into c->pStmt; the parsed goal in *g. On error c->pStmt may be set:
+** q_release or q_reset lets go of it. */
+static int q_open(QCursor *c, int bRows, int argc, sqlite3_value **argv, QGoal *g,
+                  char **pzErr){
+  QVtab *v = (QVtab*)c->base.pVtab;
+  PlConn *pc = v->pAux->c;
+  int rc = q_goal(pc, v->pAux->eKind, argc, argv, g, pzErr);
+  if( rc==SQLITE_OK ) rc = q_stmt(pc, v->pAux->eKind, bRows, g, &c->pStmt, &c->bOwn, pzErr);
+  if( rc==SQLITE_OK ) rc = q_bind(pc, c->pStmt, g);
+  return rc;
+}
+
 /* Step the cursor's statement under the scan's step budget; an error
 ** goes to the table's message. */
 static int q_step(QCursor *c){
@@ -447,27 +471,15 @@ static int q_step(QCursor *c){
 ** from the start; qNext then skips the ids returned before. */
 static int q_list_to_union(QCursor *c){
   QVtab *v = (QVtab*)c->base.pVtab;
-  PlConn *pc = v->pAux->c;
-  sqlite3_stmt *pStmt = 0;
   char *zErr = 0;
-  int bOwn = 0, rc;
   QGoal g;
-  if( c->bOwn ) sqlite3_finalize(c->pStmt);
-  else sqlite3_reset(c->pStmt);
-  c->pStmt = 0;
-  c->bOwn = 0;
-  rc = q_goal(pc, Q_LIST, 3, c->apArg, &g, &zErr);
-  if( rc==SQLITE_OK ) rc = q_stmt(pc, Q_LIST, 1, &g, &pStmt, &bOwn, &zErr);
-  if( rc==SQLITE_OK ) rc = q_bind(pc, pStmt, &g);
+  int rc;
+  q_release(c);
+  rc = q_open(c, 1, 3, c->apArg, &g, &zErr);
   if( rc!=SQLITE_OK ){
-    if( bOwn ) sqlite3_finalize(pStmt);
-    else if( pStmt ) sqlite3_reset(pStmt);
-    sqlite3_free(v->base.zErrMsg);
-    v->base.zErrMsg = zErr ? zErr : sqlite3_mprintf("%s", sqlite3_errstr(rc));
+    q_error(v, rc, zErr);
     return rc;
   }
-  c->pStmt = pStmt;
-  c->bOwn = bOwn;
   c->bUnion = 1;
   return SQLITE_OK;
 }
@@ -539,16 +551,12 @@ static int qFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     }
   }
   for(nTry=0; nTry<2; nTry++){
-    rc = q_goal(pc, v->pAux->eKind, argc, argv, &g, &zErr);
-    if( rc==SQLITE_OK ){
-      /* a list drops repeated ids itself (QSeen): its UNION ALL form */
-      rc = q_stmt(pc, v->pAux->eKind, v->pAux->eKind==Q_LIST ? 2 : 1, &g, &c->pStmt,
-                  &c->bOwn, &zErr);
-    }
-    for(i=0; rc==SQLITE_OK && v->pAux->eKind==Q_LIST && i<argc && i<3; i++){
+    /* a list drops repeated ids itself (QSeen): its UNION ALL form */
+    rc = q_open(c, v->pAux->eKind==Q_LIST ? 2 : 1, argc, argv, &g, &zErr);
+    for(i=0; rc==SQLITE_OK && v->pAux->eKind==Q_LIST && i<3; i++){
+      /* kept to open the UNION form if the list passes list_memory */
       if( c->apArg[i]==0 && (c->apArg[i] = sqlite3_value_dup(argv[i]))==0 ) rc = SQLITE_NOMEM;
     }
-    if( rc==SQLITE_OK ) rc = q_bind(pc, c->pStmt, &g);
     if( rc!=SQLITE_OK ) break;
     if( v->pAux->eKind==Q_QUERY ){
       int iCol = 0;
@@ -601,8 +609,7 @@ static int qFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     c->bEof = 0;
   }
   if( rc!=SQLITE_OK ){
-    sqlite3_free(v->base.zErrMsg);
-    v->base.zErrMsg = zErr ? zErr : sqlite3_mprintf("%s", sqlite3_errstr(rc));
+    q_error(v, rc, zErr);
     return rc==SQLITE_NOMEM ? rc : SQLITE_ERROR;
   }
   sqlite3_free(zErr);
