@@ -651,22 +651,32 @@ class Soak:
             return True
         if lo > 0:
             # without a snapshot the empty file cannot start: exit 3
-            p = self.start_sidecar('r2', self.db2, random_groups=False)
-            try:
-                rc = p.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.error('a sidecar on an empty file started although the log starts at %d' % lo)
-                self.kill9(p, 'r2')
-                rc = None
-            if rc == 3:
-                self.count['position_lost'] += 1
-            elif rc is not None:
-                self.error('sidecar on an empty file, log starting at %d: exit %d, expected 3' % (lo, rc))
+            self.replica_must_stop('a sidecar on an empty file, the log starting at %d' % lo)
+        self.replica_restore('replica restored')
+        return True
+
+    def replica_must_stop(self, what):
+        """Start the replica without --snapshots where it cannot go on (what):
+        it must exit 3 by itself."""
+        p = self.start_sidecar('r2', self.db2, random_groups=False)
+        try:
+            rc = p.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.error('%s started' % what)
+            self.kill9(p, 'r2')
+            rc = None
+        if rc == 3:
+            self.count['position_lost'] += 1
+        elif rc is not None:
+            self.error('%s: exit %d, expected 3' % (what, rc))
+
+    def replica_restore(self, label):
+        """polarlite restore of the latest snapshot into the stopped
+        replica's file, checked, then the replica started again."""
         if self.restore(self.db2, None, force=False) == 0:
             self.count['restores'] += 1
-            self.verify(self.db2, 'replica restored')
+            self.verify(self.db2, label)
         self.sidecars['r2'] = self.start_sidecar('r2', self.db2)
-        return True
 
     def wait_auto_restore(self, reason):
         """The replica's sidecar restores a snapshot by itself (--snapshots)."""
@@ -723,21 +733,8 @@ class Soak:
             self.wait_auto_restore('position_lost')
             return True
         self.take_snapshot()
-        p = self.start_sidecar('r2', self.db2, random_groups=False)
-        try:
-            rc = p.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.error('the replica started although the log lost its position %d' % at)
-            self.kill9(p, 'r2')
-            rc = None
-        if rc == 3:
-            self.count['position_lost'] += 1
-        elif rc is not None:
-            self.error('the replica with a lost position exited %d, expected 3' % rc)
-        if self.restore(self.db2, None, force=False) == 0:
-            self.count['restores'] += 1
-            self.verify(self.db2, 'replica restored after losing its position')
-        self.sidecars['r2'] = self.start_sidecar('r2', self.db2)
+        self.replica_must_stop('the replica whose position %d the log lost' % at)
+        self.replica_restore('replica restored after losing its position')
         return True
 
     # --------------------------------------------------------------- run ---
