@@ -157,6 +157,11 @@ rd_kafka_resp_err_t reader_watermarks(Reader *R, int64_t *pLow, int64_t *pHigh,
                    : list_offset(R, RD_KAFKA_OFFSET_END, &iHigh, (int)nLeft);
   }
   if( err!=RD_KAFKA_RESP_ERR_NO_ERROR ) return err;
+  /* each end was asked on its own and its own error checked, so a failed
+  ** request is an error here, never a made-up end (the watermark query of
+  ** librdkafka 2.0.2 could answer both ends equal to the one it got); an
+  ** answer that is still not a log is treated as a failure, and asked again */
+  if( iLow<0 || iHigh<iLow ) return RD_KAFKA_RESP_ERR__INCONSISTENT;
   *pLow = iLow;
   *pHigh = iHigh;
   atomic_store(&kafkaDown, 0);

@@ -450,17 +450,11 @@ static void bootstrap(Sidecar *S){
 /* Decide where to start: check the stored position against the log,
 ** retrying with backoff while no broker answers. *piStart is the offset to
 ** assign. Returns 0 to go on, or an exit status. */
-/* 1 if a log spanning lo..hi-1 cannot continue the stored position p. */
-static int log_cannot_continue(const ApplyPos *p, int64_t lo, int64_t hi){
-  if( !p->bHave ) return lo>0;
-  return p->iOffset+1<lo || p->iOffset+1>hi;
-}
-
 static int find_start(Sidecar *S, int64_t *piStart){
   ApplyPos p;
   char zWhy[512];
   int64_t lo = -1, hi = -1;
-  int backoff = 100, nTry = 0, i;
+  int backoff = 100, nTry = 0;
   apply_position(S->pApply, &p);
   if( p.bHave && p.zTopic[0] && strcmp(p.zTopic, S->kafka.zTopic)!=0 ){
     fprintf(stderr, "polarlite sidecar: %s was fed from topic '%s', not '%s': use a "
@@ -490,22 +484,6 @@ static int find_start(Sidecar *S, int64_t *piStart){
     nap(backoff);
     nTry++;
     backoff = backoff*2 > 10000 ? 10000 : backoff*2;
-  }
-  /* librdkafka asks for the two ends in two ListOffsets requests. When one
-  ** of them meets a transient broker error (make soak saw it with
-  ** NETWORK_EXCEPTION and UNKNOWN_TOPIC_OR_PART), the query can still
-  ** answer success, with both ends equal to the one it got: the start read
-  ** as the end, or the end as the start. Before calling the position lost,
-  ** read the ends again: a wrong start is only ever too high and a wrong
-  ** end too low, and the log's true ends only grow, so the lowest start and
-  ** the highest end seen are the truth, and a real loss stays a loss. */
-  for(i=0; i<3 && log_cannot_continue(&p, lo, hi) && !gStop; i++){
-    int64_t lo2 = -1, hi2 = -1;
-    nap(300);
-    if( reader_watermarks(S->pReader, &lo2, &hi2, 1500)==RD_KAFKA_RESP_ERR_NO_ERROR ){
-      if( lo2<lo ) lo = lo2;
-      if( hi2>hi ) hi = hi2;
-    }
   }
   if( gStop ) return SC_STOPPED;
   if( !p.bHave ){
