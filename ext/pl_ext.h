@@ -15,6 +15,11 @@ typedef struct PlBudget {
   int bOver;                 /* the budget ran out */
 } PlBudget;
 
+/* The context facts of one call (Oso's context_facts): checked like stored
+** facts, visible through polar_context while that call's statement steps. */
+typedef struct PlCtxFact { const char *zPred; int nArg; PlValue aVal[PL_MAX_ARGS]; } PlCtxFact;
+typedef struct PlCtx { PlArena *pArena; PlCtxFact *aFact; int nFact; } PlCtx;
+
 struct PlConn {
   sqlite3 *db;
   PlLimits lim;              /* polar_limit() */
@@ -29,10 +34,7 @@ struct PlConn {
   sqlite3_int64 iNow;
   PlTypeSet actionTs;        /* types the action of allow/3 accepts */
   char aScratch[3][PL_MAX_ID + 80]; /* bound values of the running check */
-  /* context facts of the running authorize: storage-encoded values */
-  PlArena *pCtxArena;
-  struct PlCtxFact { const char *zPred; int nArg; PlValue aVal[PL_MAX_ARGS]; } *aCtx;
-  int nCtx;
+  PlCtx ctx;                 /* context facts of the check stepping now */
 };
 
 /* ext.c */
@@ -77,8 +79,12 @@ int pl_unread_register(sqlite3*, PlConn*);
 int pl_modules_register(sqlite3*, PlConn*, char **pzErrMsg);
 int pl_query_sql(PlConn*, const char *zKind, int argc, sqlite3_value **argv,
                  char **pzSql, char **pzErr);
-int pl_context_set(PlConn*, const char *zJson, int nJson, char **pzErr);
-void pl_context_clear(PlConn*);
+/* Parse a context argument (a JSON array of Oso facts) into *pCtx, each
+** fact checked against the policy's fact signatures like a stored one;
+** errors start with "<zWho> context: ". pl_context_free releases it. */
+int pl_context_parse(PlConn*, const char *zJson, int nJson, const char *zWho,
+                     PlCtx *pCtx, char **pzErr);
+void pl_context_free(PlCtx*);
 
 /* status.c: polar_status, polar_wait */
 int pl_status_register(sqlite3*, PlConn*);
