@@ -196,6 +196,7 @@ int api_policy_post(Call *C){
   /* the same source as the current policy: nothing to do (202) */
   p = worker_stmt(C->w, W_POLICY_GET, &zE);
   sqlite3_free(zE);
+  zE = 0;
   if( p ){
     if( sqlite3_step(p)==SQLITE_ROW ){
       bSame = sqlite3_column_bytes(p, 0)==nSrc
@@ -216,6 +217,7 @@ int api_policy_post(Call *C){
     if( p==0 ){
       status = worker_error(C, SQLITE_ERROR, zE);
       sqlite3_free(zE);
+      zE = 0;
     }else{
       sqlite3_bind_text(p, 1, zSrc, nSrc, SQLITE_STATIC);
       if( zFile ) sqlite3_bind_text(p, 2, zFile, -1, SQLITE_STATIC);

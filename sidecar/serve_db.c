@@ -291,7 +291,7 @@ static void out_sorted(Out *o, const char **az, int n){
   const char *zPrev = 0;
   const char **aCopy = malloc(sizeof(char*)*(size_t)(n ? n : 1));
   if( aCopy==0 ){ o->bOom = 1; return; }
-  memcpy(aCopy, az, sizeof(char*)*(size_t)n);
+  if( n ) memcpy(aCopy, az, sizeof(char*)*(size_t)n);
   for(i=1; i<n; i++){                       /* insertion sort: lists are short */
     const char *z = aCopy[i];
     for(j=i; j>0 && strcmp(aCopy[j-1], z)>0; j--) aCopy[j] = aCopy[j-1];
