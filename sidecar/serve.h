@@ -77,7 +77,7 @@ enum {
   EP_METRICS, EP_UNKNOWN, EP_N
 };
 #define EP_F_WRITE   1u      /* changes facts or the policy */
-#define EP_F_TOKEN   2u      /* a read that honours OsoOffset */
+#define EP_F_TOKEN   2u      /* honours OsoOffset (waits for it) */
 #define EP_F_OPEN    4u      /* no API key needed (health, metrics) */
 #define EP_F_JSON    8u      /* the body is parsed as JSON first */
 
@@ -100,6 +100,8 @@ struct Server {
   atomic_int nInFlight;       /* requests begun and not completed */
   atomic_int nOpen;           /* connections open */
   atomic_llong iIssuedOffset; /* edge: highest offset this node published */
+  atomic_llong nWaits;        /* requests that waited for their OsoOffset */
+  atomic_llong nWaitTimeouts; /* ... in vain (503) */
   int64_t iStartMs;
   EpStats aStats[EP_N];
   pthread_mutex_t mu;         /* the workers list */

@@ -19,8 +19,8 @@
 ** by --max-connections, the work of a request by the step budget and
 ** --deadline (serve_db.c).
 **
-** Consistency. A read carrying an OsoOffset its node has not applied yet
-** is suspended and handed to the waiter (serve_wait.c), which resumes it
+** Consistency. A read (or a write: an edge node checks it against what it
+** has applied) carrying an OsoOffset its node has not applied yet is suspended and handed to the waiter (serve_wait.c), which resumes it
 ** when the position is reached or --wait-timeout passes; the handler then
 ** runs or answers 503 (the SDKs retry, then go to their fallback node). A
 ** fallback node ignores tokens: it cannot honour them.
@@ -58,14 +58,14 @@ const Endpoint serve_endpoints[EP_N] = {
   [EP_FACTS_GET]           = { "GET", "/api/facts", api_facts_get, EP_F_TOKEN },
   [EP_POLICY_GET]          = { "GET", "/api/policy", api_policy_get, EP_F_TOKEN },
   [EP_POLICY_METADATA]     = { "GET", "/api/policy_metadata", api_policy_metadata, EP_F_TOKEN },
-  [EP_BATCH]               = { "POST", "/api/batch", api_batch, EP_F_WRITE },
-  [EP_POLICY_POST]         = { "POST", "/api/policy", api_policy_post, EP_F_WRITE|EP_F_JSON },
-  [EP_CLEAR_DATA]          = { "POST", "/api/clear_data", api_clear_data, EP_F_WRITE },
-  [EP_FACTS_POST]          = { "POST", "/api/facts", api_legacy_write, EP_F_WRITE|EP_F_JSON },
-  [EP_FACTS_DELETE]        = { "DELETE", "/api/facts", api_legacy_write, EP_F_WRITE|EP_F_JSON },
-  [EP_BULK]                = { "POST", "/api/bulk", api_legacy_write, EP_F_WRITE|EP_F_JSON },
-  [EP_BULK_LOAD]           = { "POST", "/api/bulk_load", api_legacy_write, EP_F_WRITE|EP_F_JSON },
-  [EP_BULK_DELETE]         = { "POST", "/api/bulk_delete", api_legacy_write, EP_F_WRITE|EP_F_JSON },
+  [EP_BATCH]               = { "POST", "/api/batch", api_batch, EP_F_WRITE|EP_F_TOKEN },
+  [EP_POLICY_POST]         = { "POST", "/api/policy", api_policy_post, EP_F_WRITE|EP_F_TOKEN|EP_F_JSON },
+  [EP_CLEAR_DATA]          = { "POST", "/api/clear_data", api_clear_data, EP_F_WRITE|EP_F_TOKEN },
+  [EP_FACTS_POST]          = { "POST", "/api/facts", api_legacy_write, EP_F_WRITE|EP_F_TOKEN|EP_F_JSON },
+  [EP_FACTS_DELETE]        = { "DELETE", "/api/facts", api_legacy_write, EP_F_WRITE|EP_F_TOKEN|EP_F_JSON },
+  [EP_BULK]                = { "POST", "/api/bulk", api_legacy_write, EP_F_WRITE|EP_F_TOKEN|EP_F_JSON },
+  [EP_BULK_LOAD]           = { "POST", "/api/bulk_load", api_legacy_write, EP_F_WRITE|EP_F_TOKEN|EP_F_JSON },
+  [EP_BULK_DELETE]         = { "POST", "/api/bulk_delete", api_legacy_write, EP_F_WRITE|EP_F_TOKEN|EP_F_JSON },
   [EP_EXPECT]              = { "POST", "/api/expect", api_expect, 0 },
   [EP_LOCAL_CHECK]         = { "POST", "/api/authorize_query", api_local_check, 0 },
   [EP_HEALTHZ]             = { "GET", "/healthz", api_healthz, EP_F_OPEN },
@@ -386,10 +386,12 @@ static enum MHD_Result run(Server *S, Req *r){
       worker_position(w, &pos);
       if( !token_reached(&tok, &pos) ){
         if( r->bWaited ){
+          atomic_fetch_add(&S->nWaitTimeouts, 1);
           return respond_error(r, 503, 0, "1", "this node has not applied OsoOffset %s within "
                                "%d ms", zTok, S->o.nWaitMs);
         }
         r->bWaited = 1;
+        atomic_fetch_add(&S->nWaits, 1);
         MHD_suspend_connection(r->pConn);
         if( waiter_add(S->pWaiter, &tok, serve_now_ms() + S->o.nWaitMs, on_wake, r) ){
           MHD_resume_connection(r->pConn);

@@ -138,8 +138,16 @@ void sm_render(Server *S, Worker *w, Out *o){
         (double)atomic_load(&S->nOpen));
   gauge(o, "polarlite_http_in_flight", "Requests being answered.",
         (double)atomic_load(&S->nInFlight));
-  gauge(o, "polarlite_http_waiting", "Reads waiting for their OsoOffset to be applied.",
+  gauge(o, "polarlite_http_waiting", "Requests waiting for their OsoOffset to be applied.",
         (double)waiter_count(S->pWaiter));
+  out_printf(o, "# HELP polarlite_http_consistency_waits_total Requests that waited for their "
+             "OsoOffset to be applied.\n# TYPE polarlite_http_consistency_waits_total counter\n"
+             "polarlite_http_consistency_waits_total %lld\n"
+             "# HELP polarlite_http_consistency_timeouts_total Requests answered 503 because "
+             "their OsoOffset was not applied in time.\n"
+             "# TYPE polarlite_http_consistency_timeouts_total counter\n"
+             "polarlite_http_consistency_timeouts_total %lld\n",
+             (long long)atomic_load(&S->nWaits), (long long)atomic_load(&S->nWaitTimeouts));
   out_printf(o, "# HELP polarlite_node_info The kind of node.\n# TYPE polarlite_node_info gauge\n"
           "polarlite_node_info{mode=\"%s\"} 1\n", azMode[S->eNode]);
   gauge(o, "polarlite_uptime_seconds", "Seconds since the server started.",

@@ -180,13 +180,18 @@ export async function rejects(promise, re, what, status) {
 /*---------------------------------------------------------------- runner --*/
 
 // Run tests [[name, fn]] in order (those whose name holds one of the
-// command-line arguments, if any); prints a line each and
-// "N passed, M failed"; exits 1 on any failure.
-export async function run(tests) {
+// command-line arguments, if any), after setup() when given; prints a line
+// each and "N passed, M failed"; exits 1 on any failure.
+export async function run(tests, setup) {
   const wanted = process.argv.slice(2);
   const chosen = wanted.length ? tests.filter(([n]) => wanted.some((w) => n.includes(w))) : tests;
+  if (chosen.length === 0) {
+    console.log(`0 passed, 0 failed (no test named ${wanted.join(' or ')} here)`);
+    process.exit(0);
+  }
   let passed = 0;
   let failed = 0;
+  if (setup) chosen.unshift(['(setup)', setup]);
   for (const [name, fn] of chosen) {
     const t0 = Date.now();
     try {
@@ -199,6 +204,15 @@ export async function run(tests) {
     }
   }
   killAll();
+  // a sanitizer report in any log fails the run (make sanitize)
+  for (const f of fs.readdirSync(WORK).filter((n) => n.endsWith('.log'))) {
+    const text = fs.readFileSync(path.join(WORK, f), 'utf8');
+    const m = text.match(/ERROR: AddressSanitizer.*|ERROR: LeakSanitizer.*|runtime error:.*/);
+    if (m) {
+      failed++;
+      console.log(`FAIL ${'(sanitizer report)'.padEnd(40)} ${f}: ${m[0]}`);
+    }
+  }
   if (failed === 0 && !process.env.KEEP_WORKDIR) fs.rmSync(WORK, { recursive: true, force: true });
   else console.log(`work directory kept: ${WORK}`);
   console.log(`${passed} passed, ${failed} failed`);

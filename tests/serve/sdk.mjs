@@ -24,10 +24,6 @@ async function fresh(policyFile = 'sql/gitclub.polar') {
 }
 
 const tests = [
-  ['start', async () => {
-    node = await startServe(path.join(WORK, 'sdk.db'));
-    oso = new Oso(node.url, KEY);
-  }],
 
   ['policy and getPolicy', async () => {
     const src = readFile('sql/gitclub.polar');
@@ -306,4 +302,7 @@ const tests = [
   }],
 ];
 
-run(tests);
+run(tests, async () => {
+  node = await startServe(path.join(WORK, 'sdk.db'));
+  oso = new Oso(node.url, KEY);
+});
