@@ -110,6 +110,16 @@ Worker *worker_get(Server *S, char *zErr, size_t nErr){
     return 0;
   }
   sqlite3_busy_timeout(w->db, 5000);
+  /* Transient tables (a recursive check's UNION sets) in memory: at
+  ** Debian's default they get a temporary pager whose page cache grows
+  ** and trims the heap on every call, ~100 us each, worse with threads
+  ** (every trim is a TLB shootdown across cores). Ours to set: the server
+  ** owns these connections. */
+  if( sqlite3_exec(w->db, "PRAGMA temp_store=MEMORY; PRAGMA mmap_size=1073741824", 0, 0, 0)!=SQLITE_OK ){
+    snprintf(zErr, nErr, "%s: cannot set temp_store: %s", S->o.zDb, sqlite3_errmsg(w->db));
+    worker_free(w);
+    return 0;
+  }
   snprintf(zSteps, sizeof(zSteps), "SELECT polar_limit('steps', %lld)", (long long)S->o.nSteps);
   if( sqlite3_exec(w->db, zSteps, 0, 0, 0)!=SQLITE_OK ){
     snprintf(zErr, nErr, "%s: cannot set the step limit: %s", S->o.zDb, sqlite3_errmsg(w->db));

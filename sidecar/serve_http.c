@@ -45,6 +45,17 @@
 
 #define JSON_TYPE "application/json"
 
+/* Each connection's memory pool (libmicrohttpd): the request line and
+** headers must fit (a larger head is answered 431 or 414); it is zeroed
+** between the requests of a connection, so no bigger than needed. */
+#define SERVE_MAX_HEADERS (16*1024)
+
+/* n as lowercase hex digits into z (nDigit of them, zero-padded). */
+static void put_hex(char *z, uint64_t n, int nDigit){
+  static const char hex[] = "0123456789abcdef";
+  while( nDigit-- ){ z[nDigit] = hex[n & 15]; n >>= 4; }
+}
+
 const Endpoint serve_endpoints[EP_N] = {
   [EP_AUTHORIZE]           = { "POST", "/api/authorize", api_authorize, EP_F_TOKEN|EP_F_JSON },
   [EP_AUTHORIZE_RESOURCES] = { "POST", "/api/authorize_resources", api_authorize_resources,
@@ -201,8 +212,9 @@ static void request_id(Req *r){
   /* xorshift128+ */
   a = s[0]; b = s[1];
   s[0] = b; a ^= a<<23; s[1] = a ^ b ^ (a>>17) ^ (b>>26);
-  snprintf(r->zRid, sizeof(r->zRid), "%016llx%016llx", (unsigned long long)(s[1]+b),
-           (unsigned long long)(a*0x2545F4914F6CDD1Dull));
+  put_hex(r->zRid, s[1]+b, 16);
+  put_hex(r->zRid+16, a*0x2545F4914F6CDD1Dull, 16);
+  r->zRid[32] = 0;
 }
 
 /* Queue the response: status, body (taken over), and the headers every
@@ -227,8 +239,20 @@ static enum MHD_Result respond(Req *r, int status, Out *pBody, const char *zType
   }
   pBody->z = 0;               /* the response owns it now */
   out_free(pBody);
-  snprintf(zTiming, sizeof(zTiming), "oso;dur=%.3f",
-           (double)(serve_now_us() - r->tStartUs)/1000.0);
+  {
+    /* "oso;dur=MS.UUU": the Node SDK takes the first entry starting "oso;" */
+    int64_t us = serve_now_us() - r->tStartUs, ms = us/1000;
+    int i = 8, k;
+    char aDigit[24];
+    memcpy(zTiming, "oso;dur=", 8);
+    for(k=0; k==0 || ms>0; ms /= 10) aDigit[k++] = (char)('0' + ms%10);
+    while( k ) zTiming[i++] = aDigit[--k];
+    zTiming[i++] = '.';
+    zTiming[i++] = (char)('0' + (us%1000)/100);
+    zTiming[i++] = (char)('0' + (us%100)/10);
+    zTiming[i++] = (char)('0' + us%10);
+    zTiming[i] = 0;
+  }
   MHD_add_response_header(pResp, MHD_HTTP_HEADER_CONTENT_TYPE, zType);
   MHD_add_response_header(pResp, "X-Request-ID", r->zRid);
   MHD_add_response_header(pResp, "Server-Timing", zTiming);
@@ -520,7 +544,8 @@ static void on_mhd_log(void *cls, const char *zFmt, va_list ap){
 
 int http_start(Server *S, char *zErr, size_t nErr){
   struct addrinfo *pAi = 0;
-  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_SUSPEND_RESUME | MHD_USE_ERROR_LOG
+                 | MHD_USE_TURBO;
   const union MHD_DaemonInfo *pInfo;
   unsigned nTimeoutS = (unsigned)((S->o.nRequestTimeoutMs + 999)/1000);
   char zQ[300];
@@ -537,7 +562,7 @@ int http_start(Server *S, char *zErr, size_t nErr){
       MHD_OPTION_THREAD_POOL_SIZE, (unsigned)S->o.nThreads,
       MHD_OPTION_CONNECTION_LIMIT, (unsigned)S->o.nMaxConnections,
       MHD_OPTION_CONNECTION_TIMEOUT, nTimeoutS,
-      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32*1024,
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVE_MAX_HEADERS,
       MHD_OPTION_NOTIFY_COMPLETED, on_completed, S,
       MHD_OPTION_NOTIFY_CONNECTION, on_connection, S,
       MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, S,
