@@ -18,7 +18,7 @@
 #include "serve.h"
 #include "engine.h"
 #include "log.h"
-#include "pl_ext.h"
+#include "pl_int.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
