@@ -256,6 +256,9 @@ int cmd_serve(int argc, char **argv){
   int rc = 1, bHttp = 0, bWatchdog = 0;
   memset(&S, 0, sizeof(S));
   pthread_mutex_init(&S.mu, 0);
+  /* before SQLite starts: no global mutex around every allocation to keep
+  ** memory statistics nobody here reads (the worker threads contend on it) */
+  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   if( parse_options(&S.o, argc, argv) ) return 2;
   if( S.o.zLogFile && log_open(S.o.zLogFile) ){
     fprintf(stderr, "polarlite serve: --log-file %s: %s\n", S.o.zLogFile, strerror(errno));

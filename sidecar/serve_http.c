@@ -97,11 +97,11 @@ static const struct { const char *zPath; int iEp; } aAlias[] = {
 /*---------------------------------------------------- connection tracking --*/
 
 typedef struct Conn {
-  struct Conn *pPrev, *pNext;
+  struct Conn *pPrev, *pNext; /* connMutex */
   int fd;
-  int64_t tSinceMs;           /* ready for a request since (accept, or last response) */
-  int bBusy;                  /* a whole request is in: answering it */
-  int bShut;
+  atomic_llong tSinceMs;      /* ready for a request since (accept, or last response) */
+  atomic_int bBusy;           /* a whole request is in: answering it */
+  int bShut;                  /* connMutex */
 } Conn;
 
 static pthread_mutex_t connMutex = PTHREAD_MUTEX_INITIALIZER;
@@ -119,7 +119,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **ppSock,
     p = calloc(1, sizeof(*p));
     if( p==0 ) return;        /* untracked: only MHD's own timeout applies */
     p->fd = pInfo ? pInfo->connect_fd : -1;
-    p->tSinceMs = serve_now_ms();
+    atomic_store(&p->tSinceMs, serve_now_ms());
     pthread_mutex_lock(&connMutex);
     p->pNext = pConnList;
     if( pConnList ) pConnList->pPrev = p;
@@ -149,7 +149,8 @@ static void *reaper_main(void *pArg){
     Conn *p;
     pthread_mutex_lock(&connMutex);
     for(p=pConnList; p; p=p->pNext){
-      if( !p->bBusy && !p->bShut && p->fd>=0 && now - p->tSinceMs > S->o.nRequestTimeoutMs ){
+      if( !atomic_load(&p->bBusy) && !p->bShut && p->fd>=0
+       && now - atomic_load(&p->tSinceMs) > S->o.nRequestTimeoutMs ){
         shutdown(p->fd, SHUT_RDWR);
         p->bShut = 1;
         nShut++;
@@ -165,15 +166,16 @@ static void *reaper_main(void *pArg){
   return 0;
 }
 
+/* A connection's state for the reaper: atomics, so that no lock is taken
+** per request (connMutex guards only the list, changed at connect and
+** close). The connection is alive while its worker calls this. */
 static void conn_mark(struct MHD_Connection *c, int bBusy){
   const union MHD_ConnectionInfo *pInfo =
       MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
   Conn *p = pInfo ? pInfo->socket_context : 0;
   if( p==0 ) return;
-  pthread_mutex_lock(&connMutex);
-  p->bBusy = bBusy;
-  if( !bBusy ) p->tSinceMs = serve_now_ms();
-  pthread_mutex_unlock(&connMutex);
+  if( !bBusy ) atomic_store(&p->tSinceMs, serve_now_ms());
+  atomic_store(&p->bBusy, bBusy);
 }
 
 /*--------------------------------------------------------------- requests --*/
