@@ -565,6 +565,13 @@ int pl_json_batch(PlArena*, const char *zJson, int nJson,
 ** one first, for the common shape): for tests that compare the two. */
 int pl_json_batch_general(PlArena*, const char *zJson, int nJson,
                           PlJsonChange **paChange, int *pnChange, char **pzErr);
+/* Decode the body zIn[0..nIn) of a JSON string that passed the grammar
+** check (escapes well formed) into zOut, which needs nIn bytes at most
+** (every escape shrinks); not NUL-terminated. SQLITE_OK with *pnOut, or
+** one of the errors below with *puBad the code point at fault. Strings
+** cannot hold NUL (ids would be cut short), so \u0000 is refused. */
+enum { PL_JSON_LONE_LOW = 1001, PL_JSON_LONE_HIGH, PL_JSON_NUL };
+int pl_json_unescape(const char *zIn, int nIn, char *zOut, int *pnOut, unsigned *puBad);
 /* Decode a JSON array of facts (context facts). */
 int pl_json_facts(PlArena*, const char *zJson, int nJson,
                   PlJsonFact **paFact, int *pnFact, char **pzErr);

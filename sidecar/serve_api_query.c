@@ -289,20 +289,11 @@ int api_query(Call *C){
   out_str(&C->out, "{\"results\":[");
   while( (rc = sqlite3_step(p))==SQLITE_ROW ){
     if( nRow==0 && (status = sv_policy(C, &pPol))!=0 ) break;
-    out_str(&C->out, nRow++ ? ",{\"predicate\":" : "{\"predicate\":");
-    out_json(&C->out, f.zPred, (size_t)f.nPred);
-    out_str(&C->out, ",\"args\":[");
-    for(k=0; k<f.nArg; k++){
-      SvOut v;
-      if( sv_read(pPol, sqlite3_column_value(p, k), &v) ){
-        status = call_error(C, 500, "cannot read an answer of the query");
-        break;
-      }
-      if( k ) out_raw(&C->out, ",", 1);
-      sv_out_value(&C->out, &v);
+    if( nRow++ ) out_raw(&C->out, ",", 1);
+    if( sv_out_fact(&C->out, pPol, f.zPred, f.nPred, p, f.nArg) ){
+      status = call_error(C, 500, "cannot read an answer of the query");
+      break;
     }
-    if( status ) break;
-    out_str(&C->out, "]}");
   }
   if( status==0 && rc!=SQLITE_DONE ) status = worker_error(C, rc, 0);
   sqlite3_reset(p);

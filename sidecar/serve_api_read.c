@@ -67,20 +67,11 @@ int api_facts_get(Call *C){
   out_raw(&C->out, "[", 1);
   while( (rc = sqlite3_step(p))==SQLITE_ROW ){
     if( nRow==0 && (status = sv_policy(C, &pPol))!=0 ) break;
-    out_str(&C->out, nRow++ ? ",{\"predicate\":" : "{\"predicate\":");
-    out_json(&C->out, zPred, strlen(zPred));
-    out_str(&C->out, ",\"args\":[");
-    for(k=0; k<5 && sqlite3_column_type(p, k)!=SQLITE_NULL; k++){
-      SvOut v;
-      if( sv_read(pPol, sqlite3_column_value(p, k), &v) || v.zId==0 ){
-        status = call_error(C, 500, "cannot read a stored fact");
-        break;
-      }
-      if( k ) out_raw(&C->out, ",", 1);
-      sv_out_value(&C->out, &v);
+    if( nRow++ ) out_raw(&C->out, ",", 1);
+    if( sv_out_fact(&C->out, pPol, zPred, (int)strlen(zPred), p, 5) ){
+      status = call_error(C, 500, "cannot read a stored fact");
+      break;
     }
-    if( status ) break;
-    out_str(&C->out, "]}");
   }
   if( status==0 && rc!=SQLITE_DONE ) status = worker_error(C, rc, 0);
   sqlite3_reset(p);

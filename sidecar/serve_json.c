@@ -4,11 +4,13 @@
 ** The reader is a recursive-descent parser of RFC 8259 into a flat token
 ** array (depth bounded by SJ_MAX_DEPTH), each token knowing where its
 ** subtree ends, so walking an object or array is a loop over iNext. Strings
-** without escapes are returned in place; escaped ones are decoded into one
+** without escapes are returned in place; escaped ones are decoded (by the
+** engine's pl_json_unescape, the one decoder of JSON strings) into one
 ** scratch buffer the size of the body (every escape shrinks), so a body
 ** costs at most two allocations beyond the tokens.
 */
 #include "serve_json.h"
+#include "pl_int.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,71 +220,12 @@ void sj_raw(const SjDoc *p, int iTok, const char **pz, int *pn){
   *pn = b - a;
 }
 
-static unsigned hex4(const char *z){
-  unsigned v = 0;
-  int k;
-  for(k=0; k<4; k++){
-    char c = z[k];
-    v = v*16 + (unsigned)(c<='9' ? c-'0' : (c|0x20)-'a'+10);
-  }
-  return v;
-}
-
-static void put_utf8(char *zOut, int *pj, unsigned c){
-  int j = *pj;
-  if( c<0x80 ){
-    zOut[j++] = (char)c;
-  }else if( c<0x800 ){
-    zOut[j++] = (char)(0xC0 | (c>>6));
-    zOut[j++] = (char)(0x80 | (c & 0x3F));
-  }else if( c<0x10000 ){
-    zOut[j++] = (char)(0xE0 | (c>>12));
-    zOut[j++] = (char)(0x80 | ((c>>6) & 0x3F));
-    zOut[j++] = (char)(0x80 | (c & 0x3F));
-  }else{
-    zOut[j++] = (char)(0xF0 | (c>>18));
-    zOut[j++] = (char)(0x80 | ((c>>12) & 0x3F));
-    zOut[j++] = (char)(0x80 | ((c>>6) & 0x3F));
-    zOut[j++] = (char)(0x80 | (c & 0x3F));
-  }
-  *pj = j;
-}
-
-/* Decode the escaped string z[0..n) into zOut (at most n bytes). Returns
-** the length, or -1 for a lone surrogate or \u0000. */
+/* Decode the escaped string z[0..n) into zOut (at most n bytes) with the
+** engine's decoder: the length, or -1 (a lone surrogate, or \u0000). */
 static int unescape(const char *z, int n, char *zOut){
-  int i, j = 0;
-  for(i=0; i<n; i++){
-    unsigned c;
-    if( z[i]!='\\' ){ zOut[j++] = z[i]; continue; }
-    i++;
-    switch( z[i] ){
-      case 'b': zOut[j++] = '\b'; break;
-      case 'f': zOut[j++] = '\f'; break;
-      case 'n': zOut[j++] = '\n'; break;
-      case 'r': zOut[j++] = '\r'; break;
-      case 't': zOut[j++] = '\t'; break;
-      case 'u':
-        c = hex4(z+i+1);
-        i += 4;
-        if( c>=0xDC00 && c<=0xDFFF ) return -1;
-        if( c>=0xD800 && c<=0xDBFF ){
-          unsigned c2;
-          if( i+6>=n || z[i+1]!='\\' || z[i+2]!='u' || (c2 = hex4(z+i+3))<0xDC00 || c2>0xDFFF ){
-            return -1;
-          }
-          c = 0x10000 + ((c - 0xD800)<<10) + (c2 - 0xDC00);
-          i += 6;
-        }
-        if( c==0 ) return -1;
-        put_utf8(zOut, &j, c);
-        break;
-      default:  /* '"', '\\', '/' */
-        zOut[j++] = z[i];
-        break;
-    }
-  }
-  return j;
+  unsigned uBad;
+  int nOut = 0;
+  return pl_json_unescape(z, n, zOut, &nOut, &uBad)==SQLITE_OK ? nOut : -1;
 }
 
 int sj_str(SjDoc *p, int iTok, const char **pz, int *pn){

@@ -105,3 +105,19 @@ void sv_out_value(Out *o, const SvOut *p){
 void sv_out_id(Out *o, const SvOut *p){
   if( p->zId ) out_json(o, p->zId, (size_t)p->nId); else out_str(o, "null");
 }
+
+int sv_out_fact(Out *o, const PlPolicy *pPol, const char *zPred, int nPred, sqlite3_stmt *p,
+                int nCol){
+  int k;
+  out_str(o, "{\"predicate\":");
+  out_json(o, zPred, (size_t)nPred);
+  out_str(o, ",\"args\":[");
+  for(k=0; k<nCol && sqlite3_column_type(p, k)!=SQLITE_NULL; k++){
+    SvOut v;
+    if( sv_read(pPol, sqlite3_column_value(p, k), &v) ) return -1;
+    if( k ) out_raw(o, ",", 1);
+    sv_out_value(o, &v);
+  }
+  out_str(o, "]}");
+  return 0;
+}

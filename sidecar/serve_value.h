@@ -29,5 +29,9 @@ typedef struct SvOut { const char *zType; const char *zId; int nId; char aNum[24
 int sv_read(const PlPolicy*, sqlite3_value*, SvOut*);
 void sv_out_value(Out*, const SvOut*);   /* {"type": T, "id": I} */
 void sv_out_id(Out*, const SvOut*);      /* "I" or null */
+/* {"predicate": P, "args": [{type, id}...]} from columns 0..nCol-1 of the
+** current row of p, up to the first NULL (past a fact's arity). 0, or -1
+** when a value cannot be read. */
+int sv_out_fact(Out*, const PlPolicy*, const char *zPred, int nPred, sqlite3_stmt *p, int nCol);
 
 #endif

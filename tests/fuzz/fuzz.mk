@@ -31,11 +31,11 @@ $(FBUILD)/obj/sc_%.o: sidecar/%.c $(HDRS) | $(FBUILD)/obj
 $(FBUILD)/obj/fuzz_%.o: tests/fuzz/fuzz_%.c $(HDRS) | $(FBUILD)/obj
 	$(FCC) $(FCFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-# manifest.c and serve_json.c stand alone; every other target links the engine
+# manifest.c stands alone; every other target links the engine
 $(FBUILD)/fuzz_manifest: $(FBUILD)/obj/fuzz_manifest.o $(SC_OBJ_manifest)
 	$(FCC) $(FSAN) -fsanitize=fuzzer -o $@ $^ $(FLIBS)
 
-$(FBUILD)/fuzz_serve_json: $(FBUILD)/obj/fuzz_serve_json.o $(SC_OBJ_serve_json)
+$(FBUILD)/fuzz_serve_json: $(FBUILD)/obj/fuzz_serve_json.o $(SC_OBJ_serve_json) $(EXT_OBJ)
 	$(FCC) $(FSAN) -fsanitize=fuzzer -o $@ $^ $(FLIBS)
 
 $(FBUILD)/fuzz_message: $(FBUILD)/obj/fuzz_message.o $(SC_OBJ_message) $(EXT_OBJ)

@@ -100,6 +100,26 @@ def raw(data, timeout=10, read=True):
         s.close()
 
 
+class own_node:
+    """A node of its own for one test, on a copy of the test database:
+    `with own_node('x.db', [...]):` makes it NODE, and SIGTERM must stop it
+    with status 0."""
+
+    def __init__(self, name, args):
+        self.name, self.args = name, args
+
+    def __enter__(self):
+        global NODE
+        self.old = NODE
+        NODE = Serve(copy_db(self.name), ['--api-keys', os.path.join(W, 'keys')] + self.args)
+        return NODE
+
+    def __exit__(self, *exc):
+        global NODE
+        node, NODE = NODE, self.old
+        assert node.stop() == 0, 'exit status of the node of %s' % self.name
+
+
 def copy_db(name):
     """A consistent copy of the test database (WAL included), for a node of
     its own."""
@@ -264,10 +284,7 @@ def test_routes():
 
 
 def test_step_budget():
-    global NODE
-    db = copy_db('steps.db')
-    old, NODE = NODE, Serve(db, ['--api-keys', os.path.join(W, 'keys'), '--max-steps', '1000'])
-    try:
+    with own_node('steps.db', ['--max-steps', '1000']):
         repos = [{'predicate': 'has_relation', 'args': [
             {'type': 'Repository', 'id': 'r%d' % i}, {'type': 'String', 'id': 'parent'},
             {'type': 'Organization', 'id': 'acme'}]} for i in range(2000)]
@@ -275,19 +292,13 @@ def test_step_budget():
         expect(post({'actor_type': 'User', 'actor_id': 'alice', 'action': 'read',
                      'resource_type': 'Repository', 'context_facts': []}, '/api/list'), 422,
                r'exceeded the limit of 1000 steps', 'a list past the step budget')
-    finally:
-        assert NODE.stop() == 0
-        NODE = old
     alive()
 
 
 def test_deadline():
     """Work past --deadline: the request is interrupted, 503 (the SDK tries
     its fallback node), and the node goes on."""
-    global NODE
-    db = copy_db('deadline.db')
-    old, NODE = NODE, Serve(db, ['--api-keys', os.path.join(W, 'keys'), '--deadline', '200ms'])
-    try:
+    with own_node('deadline.db', ['--deadline', '200ms']):
         repos = [{'predicate': 'has_relation', 'args': [
             {'type': 'Repository', 'id': 'r%d' % i}, {'type': 'String', 'id': 'parent'},
             {'type': 'Organization', 'id': 'o%d' % i}]} for i in range(3000)]
@@ -302,9 +313,6 @@ def test_deadline():
         took = time.monotonic() - t0
         assert took < 2.0, 'interrupted after %.2f s' % took
         alive()
-    finally:
-        assert NODE.stop() == 0
-        NODE = old
 
 
 def test_slow_loris():
@@ -364,8 +372,8 @@ def test_idle_connections():
 def test_drain():
     """SIGTERM while a slow request runs: it is answered, then exit 0."""
     global NODE
-    db = copy_db('drain.db')
-    old, NODE = NODE, Serve(db, ['--api-keys', os.path.join(W, 'keys'), '--wait-timeout', '1500ms'])
+    old, NODE = NODE, Serve(copy_db('drain.db'), ['--api-keys', os.path.join(W, 'keys'),
+                                                  '--wait-timeout', '1500ms'])
     try:
         # a read waiting for a token the file will not reach in time
         s = socket.create_connection(('127.0.0.1', NODE.port), timeout=10)
