@@ -391,6 +391,46 @@ def test_drain():
     finally:
         NODE = old
 
+def test_command_line():
+    """Configurations that must not start, each with its reason, exit 2 for
+    usage and 1 otherwise; nothing listens."""
+    db = os.path.join(W, 'cli.db')
+    short = os.path.join(W, 'short.keys')
+    with open(short, 'w') as f:
+        f.write('tooshort\n')
+    marked = os.path.join(W, 'marked.keys')
+    with open(marked, 'w') as f:
+        f.write(RW + ' admin\n')
+    empty = os.path.join(W, 'empty.keys')
+    with open(empty, 'w') as f:
+        f.write('# nothing\n\n')
+    notdb = os.path.join(W, 'notdb.db')
+    with open(notdb, 'wb') as f:
+        f.write(b'\x01' * 5000)
+    cases = [
+        (['--db', db], 2, r'--db and --listen are required'),
+        (['--db', db, '--listen', '0.0.0.0:0'], 1, r'not a loopback address: without --api-keys'),
+        (['--db', db, '--listen', '127.0.0.1:0', '--brokers', 'h:1'], 2, r'needs both --brokers and --topic'),
+        (['--db', db, '--listen', '127.0.0.1:0', '--fallback', '--brokers', 'h:1', '--topic', 't'], 2,
+         r'fallback node publishes nothing'),
+        (['--db', db, '--listen', '127.0.0.1:0', '-X', 'acks=all'], 2, r'-X settings are for the producer'),
+        (['--db', db, '--listen', '127.0.0.1:0', '--wait-timeout', '5x'], 2, r'--wait-timeout 5x: expected a duration'),
+        (['--db', db, '--listen', '127.0.0.1:0', '--threads', '0'], 2, r'--threads 0: expected an integer'),
+        (['--db', db, '--listen', '127.0.0.1:0', '--api-keys', short], 1, r'short\.keys:1: a key of 8 characters'),
+        (['--db', db, '--listen', '127.0.0.1:0', '--api-keys', marked], 1, r'expected KEY or KEY read-only'),
+        (['--db', db, '--listen', '127.0.0.1:0', '--api-keys', empty], 1, r'no keys'),
+        (['--db', db, '--listen', '127.0.0.1:0', '--api-keys', os.path.join(W, 'missing')], 1, r'cannot read'),
+        (['--db', notdb, '--listen', '127.0.0.1:0'], 1, r'not a database'),
+        (['--db', db, '--listen', '127.0.0.1:%d' % NODE.port], 1, r'cannot listen'),
+    ]
+    for args, status, pat in cases:
+        p = subprocess.run([POLARLITE, 'serve'] + args, capture_output=True, text=True, timeout=30)
+        assert p.returncode == status and re.search(pat, p.stderr), '%s: exit %d, %r' % (
+            ' '.join(args), p.returncode, p.stderr[-300:])
+        assert 'listening on port' not in p.stdout, ' '.join(args)
+    alive()
+
+
 # ----------------------------------------------------------------------- run
 
 
