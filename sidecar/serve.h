@@ -150,7 +150,6 @@ int api_local_check(Call*);        /* /authorize_query and the like: not built *
 int api_healthz(Call*);
 int api_readyz(Call*);
 int api_metrics(Call*);
-int api_unknown(Call*);
 
 /* serve_http.c: start serving; stop accepting; stop. */
 int http_start(Server*, char *zErr, size_t nErr);

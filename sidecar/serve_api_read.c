@@ -141,10 +141,6 @@ int api_local_check(Call *C){
                     "/api/evaluate_query instead");
 }
 
-int api_unknown(Call *C){
-  return call_error(C, 404, "no such endpoint");
-}
-
 /*------------------------------------------------------------ operations --*/
 
 /* What /healthz and /readyz report. */

@@ -82,7 +82,7 @@ const Endpoint serve_endpoints[EP_N] = {
   [EP_HEALTHZ]             = { "GET", "/healthz", api_healthz, EP_F_OPEN },
   [EP_READYZ]              = { "GET", "/readyz", api_readyz, EP_F_OPEN },
   [EP_METRICS]             = { "GET", "/metrics", api_metrics, EP_F_OPEN },
-  [EP_UNKNOWN]             = { "", "", api_unknown, EP_F_OPEN },
+  [EP_UNKNOWN]             = { "", "", 0, EP_F_OPEN },      /* counted only: 404 at once */
 };
 
 /* Other paths answered by an endpoint of the table. */
@@ -365,6 +365,9 @@ static enum MHD_Result admit(Server *S, Req *r, const char *zUrl, const char *zM
   if( bWrongMethod ){
     return respond_error(r, 405, zAllow, 0, "%s is not allowed on %s (use %s)", zMethod, zUrl,
                          zAllow ? zAllow : "another method");
+  }
+  if( r->iEp==EP_UNKNOWN ){
+    return respond_error(r, 404, 0, 0, "no such endpoint: %s %.200s", zMethod, zUrl);
   }
   if( ep->flags & EP_F_WRITE ){
     if( S->eNode==NODE_FALLBACK ){
