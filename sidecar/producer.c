@@ -2,11 +2,10 @@
 ** producer.c — the write path's Kafka producer (see producer.h).
 **
 ** Delivery reports come back on librdkafka's main queue, which a thread of
-** ours polls. A sender that waits (producer_send_wait) passes a heap Ack as
-** the message's opaque and sleeps on the condition variable until the
-** report fills it. If the sender gives up first (librdkafka promises a
-** report within message.timeout.ms, so this only happens past that bound
-** plus a margin), it marks the Ack abandoned and the report frees it.
+** ours polls. An asynchronous send passes its callback as the message's
+** opaque (a heap Ack); the report calls it and frees the Ack. librdkafka
+** reports every message within message.timeout.ms (or when the producer is
+** destroyed), so every callback runs once.
 */
 #include "producer.h"
 #include "log.h"
@@ -22,7 +21,6 @@ struct Producer {
   rd_kafka_t *rk;
   const char *zTopic;
   int iPartition;
-  int iTimeoutMs;
   pthread_t poller;
   atomic_int bStop;
   pthread_mutex_t mu;
@@ -30,12 +28,7 @@ struct Producer {
   ProducerStats st;
 };
 
-typedef struct Ack {
-  int bDone, bAbandoned;
-  rd_kafka_resp_err_t err;
-  int iPartition;
-  int64_t iOffset;
-} Ack;
+typedef struct Ack { ProducerDone xDone; void *pArg; } Ack;
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *pArg){
   Producer *P = pArg;
@@ -52,18 +45,15 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *pArg)
     P->st.iPartition = m->partition;
     if( m->offset>P->st.iLastOffset ) P->st.iLastOffset = m->offset;
   }
-  if( a ){
-    if( a->bAbandoned ){
-      free(a);
-    }else{
-      a->err = m->err;
-      a->iPartition = m->partition;
-      a->iOffset = m->offset;
-      a->bDone = 1;
-    }
-  }
   pthread_cond_broadcast(&P->cv);
   pthread_mutex_unlock(&P->mu);
+  if( a ){
+    char zErr[300];
+    if( m->err ) snprintf(zErr, sizeof(zErr), "not acknowledged by the brokers: %s",
+                          rd_kafka_err2str(m->err));
+    a->xDone(a->pArg, m->err ? zErr : 0, m->partition, m->offset);
+    free(a);
+  }
 }
 
 static void *poll_main(void *pArg){
@@ -97,7 +87,6 @@ int producer_open(const KafkaOpts *o, int iTimeoutMs, int iLingerMs,
   }
   P->zTopic = o->zTopic;
   P->iPartition = o->iPartition;
-  P->iTimeoutMs = iTimeoutMs;
   P->st.iLastOffset = -1;
   pthread_mutex_init(&P->mu, 0);
   pthread_cond_init(&P->cv, 0);
@@ -148,6 +137,16 @@ int producer_send(Producer *P, const void *p, size_t n, char *zErr, size_t nErr)
   return produce(P, p, n, 0, zErr, nErr);
 }
 
+int producer_send_async(Producer *P, const void *p, size_t n, ProducerDone xDone, void *pArg,
+                        char *zErr, size_t nErr){
+  Ack *a = calloc(1, sizeof(*a));
+  if( a==0 ){ snprintf(zErr, nErr, "out of memory"); return -1; }
+  a->xDone = xDone;
+  a->pArg = pArg;
+  if( produce(P, p, n, a, zErr, nErr) ){ free(a); return -1; }
+  return 0;
+}
+
 /* An absolute CLOCK_REALTIME deadline iMs from now, for pthread_cond_timedwait. */
 static struct timespec deadline_in(int iMs){
   struct timespec ts;
@@ -156,35 +155,6 @@ static struct timespec deadline_in(int iMs){
   ts.tv_nsec += (long)(iMs%1000)*1000000L;
   if( ts.tv_nsec>=1000000000L ){ ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
   return ts;
-}
-
-int producer_send_wait(Producer *P, const void *p, size_t n, int *piPartition,
-                       int64_t *piOffset, char *zErr, size_t nErr){
-  Ack *a = calloc(1, sizeof(*a));
-  struct timespec until = deadline_in(P->iTimeoutMs + 5000);
-  int rc = -1;
-  if( a==0 ){ snprintf(zErr, nErr, "out of memory"); return -1; }
-  if( produce(P, p, n, a, zErr, nErr) ){ free(a); return -1; }
-  pthread_mutex_lock(&P->mu);
-  while( !a->bDone ){
-    if( pthread_cond_timedwait(&P->cv, &P->mu, &until)==ETIMEDOUT && !a->bDone ) break;
-  }
-  if( !a->bDone ){
-    a->bAbandoned = 1;        /* the report frees it */
-    snprintf(zErr, nErr, "no acknowledgement from the brokers within %d ms",
-             P->iTimeoutMs + 5000);
-  }else{
-    if( a->err ){
-      snprintf(zErr, nErr, "not acknowledged by the brokers: %s", rd_kafka_err2str(a->err));
-    }else{
-      *piPartition = a->iPartition;
-      *piOffset = a->iOffset;
-      rc = 0;
-    }
-    free(a);
-  }
-  pthread_mutex_unlock(&P->mu);
-  return rc;
 }
 
 void producer_flush(Producer *P, int iTimeoutMs, ProducerStats *pStats){

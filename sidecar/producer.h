@@ -6,13 +6,10 @@
 ** message counts as sent only once every in-sync replica has it. Its
 ** consistency token is "<partition>:<offset>" (what polar_wait takes).
 ** A thread of the producer serves librdkafka's delivery reports, so any
-** number of threads may send at once:
-**
-**   producer_open(&opts, 30000, 5, &P, zErr, sizeof(zErr));
-**   producer_send_wait(P, zMsg, nMsg, &iPart, &iOff, zErr, sizeof(zErr));
-**   producer_close(P);
-**
-** or, for many messages, producer_send() each and producer_flush() once.
+** number of threads may send at once: producer_send() each message and
+** producer_flush() once (`polarlite publish`), or producer_send_async()
+** with a callback that the report calls (`polarlite serve`, whose workers
+** must not wait on a broker).
 */
 #ifndef PL_SC_PRODUCER_H
 #define PL_SC_PRODUCER_H
@@ -39,11 +36,14 @@ void producer_close(Producer*);
 ** 0, or -1 with zErr (the message was not queued). */
 int producer_send(Producer*, const void *p, size_t n, char *zErr, size_t nErr);
 
-/* Send one message and wait for its acknowledgement: 0 with its partition
-** and offset, or -1 with zErr (not acknowledged: unreachable brokers past
-** the delivery timeout, or refused). */
-int producer_send_wait(Producer*, const void *p, size_t n, int *piPartition,
-                       int64_t *piOffset, char *zErr, size_t nErr);
+/* Queue one message; xDone(pArg, zErr, iPartition, iOffset) is called
+** once, from the producer's thread, when the brokers acknowledged it
+** (zErr NULL) or it failed (zErr says why: unreachable brokers past the
+** delivery timeout, or refused). 0, or -1 with zErr: not queued, and
+** xDone is not called. */
+typedef void (*ProducerDone)(void *pArg, const char *zErr, int iPartition, int64_t iOffset);
+int producer_send_async(Producer*, const void *p, size_t n, ProducerDone xDone, void *pArg,
+                        char *zErr, size_t nErr);
 
 /* Wait until every queued message is acknowledged or failed (at most
 ** iTimeoutMs), then report. */

@@ -60,6 +60,8 @@ static void usage(FILE *f){
     "  --topic TOPIC            `polarlite sidecar` applies to FILE\n"
     "  --partition N          the log's partition (default 0)\n"
     "  -X KEY=VALUE           librdkafka setting for the producer; repeatable\n"
+    "  --publish-timeout DUR  a write the brokers have not acknowledged by then fails\n"
+    "                         with 503 (default 10s; the worker is not held meanwhile)\n"
     "  --fallback             a fallback node: reads only, from a file kept fresh by\n"
     "                         `polarlite sidecar --fallback`; OsoOffset is ignored\n"
     "  --threads N            worker threads (default: the number of CPUs)\n"
@@ -82,7 +84,7 @@ static void usage(FILE *f){
 static int parse_options(ServeOpts *o, int argc, char **argv){
   enum { O_DB = 1000, O_LISTEN, O_KEYS, O_BROKERS, O_TOPIC, O_PARTITION, O_FALLBACK,
          O_THREADS, O_MAXCONN, O_REQTIMEOUT, O_WAIT, O_DEADLINE, O_STEPS, O_READYLAG,
-         O_DRAIN, O_LOGFILE, O_VERBOSE, O_HELP };
+         O_DRAIN, O_LOGFILE, O_VERBOSE, O_PUBLISH, O_HELP };
   static const struct option aOpt[] = {
     { "db", required_argument, 0, O_DB },
     { "listen", required_argument, 0, O_LISTEN },
@@ -99,6 +101,7 @@ static int parse_options(ServeOpts *o, int argc, char **argv){
     { "max-steps", required_argument, 0, O_STEPS },
     { "ready-lag", required_argument, 0, O_READYLAG },
     { "drain", required_argument, 0, O_DRAIN },
+    { "publish-timeout", required_argument, 0, O_PUBLISH },
     { "log-file", required_argument, 0, O_LOGFILE },
     { "verbose", no_argument, 0, O_VERBOSE },
     { "help", no_argument, 0, O_HELP },
@@ -118,6 +121,7 @@ static int parse_options(ServeOpts *o, int argc, char **argv){
   o->nSteps = 100000000;
   o->nReadyLag = 1000;
   o->nDrainMs = 10000;
+  o->nPublishMs = 10000;
   optind = 1;
   while( (c = getopt_long(argc, argv, "X:h", aOpt, 0))!=-1 ){
     switch( c ){
@@ -160,6 +164,11 @@ static int parse_options(ServeOpts *o, int argc, char **argv){
         break;
       case O_DRAIN:
         if( opt_duration("serve", "--drain", optarg, 0, 3600000, &o->nDrainMs) ) return -1;
+        break;
+      case O_PUBLISH:
+        if( opt_duration("serve", "--publish-timeout", optarg, 100, 600000, &o->nPublishMs) ){
+          return -1;
+        }
         break;
       case O_LOGFILE: o->zLogFile = optarg; break;
       case O_VERBOSE: log_set_level(LOG_DEBUG); break;
@@ -246,6 +255,15 @@ static void drain(Server *S){
     tEnd = serve_now_ms() + 1000;
     while( atomic_load(&S->nInFlight)>0 && serve_now_ms()<tEnd ) nap_ms(10);
   }
+  if( S->pProducer ){
+    /* edge node: writes still on their way to the log get their answer
+    ** (the producer reports each within its delivery timeout) */
+    ProducerStats st;
+    atomic_store(&S->bNoPublish, 1);
+    producer_flush(S->pProducer, S->o.nPublishMs + 5000, &st);
+    tEnd = serve_now_ms() + 1000;
+    while( atomic_load(&S->nInFlight)>0 && serve_now_ms()<tEnd ) nap_ms(10);
+  }
   nLeft = atomic_load(&S->nInFlight);
   if( nLeft ) log_event(LOG_WARN, "drain_incomplete", "in_flight=%d", nLeft);
 }
@@ -292,7 +310,7 @@ int cmd_serve(int argc, char **argv){
     sqlite3_close(db);
   }
   if( S.eNode==NODE_EDGE
-   && producer_open(&S.o.kafka, 10000, 0, &S.pProducer, zErr, sizeof(zErr)) ){
+   && producer_open(&S.o.kafka, S.o.nPublishMs, 0, &S.pProducer, zErr, sizeof(zErr)) ){
     fprintf(stderr, "polarlite serve: cannot create the Kafka producer: %s\n", zErr);
     goto serve_done;
   }

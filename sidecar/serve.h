@@ -55,6 +55,7 @@ typedef struct ServeOpts {
   int64_t nSteps;                 /* polar_limit('steps') of every connection */
   int nReadyLag;                  /* /readyz: most messages behind the log */
   int nDrainMs;                   /* SIGTERM: wait this long for requests */
+  int nPublishMs;                 /* edge: a write not acknowledged by then fails */
 } ServeOpts;
 
 enum { NODE_LOCAL = 0, NODE_EDGE, NODE_FALLBACK };
@@ -97,6 +98,7 @@ struct Server {
   Producer *pProducer;        /* edge node */
   Waiter *pWaiter;
   atomic_int bDraining;       /* SIGTERM: finishing what is in flight */
+  atomic_int bNoPublish;      /* shutting down: writes no longer published */
   atomic_int nInFlight;       /* requests begun and not completed */
   atomic_int nOpen;           /* connections open */
   atomic_llong iIssuedOffset; /* edge: highest offset this node published */
@@ -126,6 +128,13 @@ struct Call {
 
 /* serve_http.c: a query-string argument of the request (GET /facts), or NULL */
 const char *call_arg(Call*, const char *zKey);
+/* Edge node: publish message z (checked) to the log without holding the
+** worker: the connection is suspended until the brokers acknowledge it,
+** then answered 200 {"message": "<zWhat> accepted at P:O"} with that
+** OsoOffset (or 503). Returns SERVE_PENDING, or the status of an error put
+** into C when the message could not even be queued. */
+#define SERVE_PENDING 1
+int call_publish(Call*, const char *z, size_t n, const char *zWhat);
 /* {"message": ...} as the body; returns status. */
 int call_error(Call*, int status, const char *zFmt, ...)
   __attribute__((format(printf,3,4)));

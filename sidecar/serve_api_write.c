@@ -13,8 +13,9 @@
 ** "local:<count>". On an edge node it is first checked by the engine
 ** exactly as a sidecar will apply it (polar_batch in a transaction that is
 ** rolled back: the types against the policy this node has applied), then
-** published to the log through the same producer as `polarlite publish`,
-** and OsoOffset is its log position "<partition>:<offset>". A policy is
+** published to the log through the same producer as `polarlite publish`
+** (call_publish: the worker goes on while the brokers answer), and
+** OsoOffset is its log position "<partition>:<offset>". A policy is
 ** loaded by polar_load (its tests run), or checked by the same validation
 ** and published. Refusals name the problem (422); a write is never half
 ** applied.
@@ -23,7 +24,6 @@
 #include "engine.h"
 #include "log.h"
 #include "pl_int.h"
-#include "producer.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,23 +106,6 @@ static int apply_batch(Call *C, const char *z, size_t n, int bKeep, int64_t *pnC
   return status;
 }
 
-/* Publish message z (already checked); the token goes to C->zOffset. */
-static int publish(Call *C, const char *z, size_t n){
-  Server *S = C->pS;
-  char zErr[600];
-  int iPart = 0;
-  int64_t iOff = 0, iPrev;
-  if( producer_send_wait(S->pProducer, z, n, &iPart, &iOff, zErr, sizeof(zErr)) ){
-    log_event(LOG_ERROR, "publish_failed", "topic=%s error=\"%s\"", S->o.kafka.zTopic, zErr);
-    C->zRetryAfter = "1";
-    return call_error(C, 503, "the write was not accepted by the log: %s", zErr);
-  }
-  snprintf(C->zOffset, sizeof(C->zOffset), "%d:%lld", iPart, (long long)iOff);
-  iPrev = atomic_load(&S->iIssuedOffset);
-  while( iOff>iPrev && !atomic_compare_exchange_weak(&S->iIssuedOffset, &iPrev, iOff) ){}
-  return 0;
-}
-
 /* Write batch body z: applied here, or checked and published. */
 static int write_batch(Call *C, const char *z, size_t n){
   int64_t nChanged = 0;
@@ -136,9 +119,7 @@ static int write_batch(Call *C, const char *z, size_t n){
     return 200;
   }
   if( (status = apply_batch(C, z, n, 0, &nChanged))!=0 ) return status;
-  if( (status = publish(C, z, n))!=0 ) return status;
-  out_printf(&C->out, "{\"message\":\"accepted at %s\"}", C->zOffset);
-  return 200;
+  return call_publish(C, z, n, "facts");
 }
 
 int api_batch(Call *C){
@@ -160,7 +141,8 @@ int api_legacy_write(Call *C){
   status = write_batch(C, zBatch, nBatch);
   free(zBatch);
   if( status==200 && C->iEndpoint==EP_FACTS_POST ){
-    /* the older SDKs read back the fact they told */
+    /* the older SDKs read back the fact they told (a local node; an edge
+    ** node answers {"message"} once the log has it) */
     out_reset(&C->out);
     out_raw(&C->out, C->zBody, C->nBody);
   }
@@ -248,12 +230,10 @@ int api_policy_post(Call *C){
     out_str(&msg, ",\"filename\":");
     if( zFile ) out_json(&msg, zFile, strlen(zFile)); else out_str(&msg, "null");
     out_str(&msg, "}}");
-    status = msg.bOom ? call_error(C, 500, "out of memory") : publish(C, msg.z, msg.n);
+    status = msg.bOom ? call_error(C, 500, "out of memory") : call_publish(C, msg.z, msg.n, "policy");
     out_free(&msg);
   }
-  if( status ) return status;
-  out_printf(&C->out, "{\"message\":\"policy accepted at %s\"}", C->zOffset);
-  return 200;
+  return status;
 }
 
 /* Append {"predicate": P, "args": [null x n]} for pred/arity, unless

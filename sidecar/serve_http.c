@@ -34,6 +34,7 @@
 #include "serve.h"
 #include "addr.h"
 #include "log.h"
+#include "producer.h"
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -192,6 +193,13 @@ typedef struct Req {
   int bTooLarge;
   int bReadOnlyKey;
   int bWaited;                /* suspended once for its OsoOffset */
+  /* an edge node's write, suspended until the log acknowledges it: the
+  ** answer, made by on_published */
+  int bPublishing;
+  const char *zPubWhat;
+  int pubStatus;
+  Out pubOut;
+  char zPubOffset[48];
 } Req;
 
 /* A request id: the client's X-Request-ID when it is a sane token,
@@ -391,13 +399,63 @@ static void on_wake(void *pArg){
   MHD_resume_connection(r->pConn);
 }
 
+/* The producer's thread: the log's answer to an edge node's write. The
+** connection is suspended, so nothing else touches r until it resumes. */
+static void on_published(void *pArg, const char *zErr, int iPartition, int64_t iOffset){
+  Req *r = pArg;
+  Server *S = r->pS;
+  if( zErr ){
+    char zMsg[400], zQ[420];
+    snprintf(zMsg, sizeof(zMsg), "the write was not accepted by the log: %s", zErr);
+    log_event(LOG_ERROR, "publish_failed", "topic=%s error=%s", S->o.kafka.zTopic,
+              log_q(zQ, sizeof(zQ), zErr));
+    out_str(&r->pubOut, "{\"message\":");
+    out_json(&r->pubOut, zMsg, strlen(zMsg));
+    out_raw(&r->pubOut, "}", 1);
+    r->pubStatus = 503;
+  }else{
+    int64_t iPrev = atomic_load(&S->iIssuedOffset);
+    while( iOffset>iPrev && !atomic_compare_exchange_weak(&S->iIssuedOffset, &iPrev, iOffset) ){}
+    snprintf(r->zPubOffset, sizeof(r->zPubOffset), "%d:%lld", iPartition, (long long)iOffset);
+    out_printf(&r->pubOut, "{\"message\":\"%s accepted at %s\"}", r->zPubWhat, r->zPubOffset);
+    r->pubStatus = 200;
+  }
+  MHD_resume_connection(r->pConn);
+}
+
+int call_publish(Call *C, const char *z, size_t n, const char *zWhat){
+  Req *r = C->pHttp;
+  Server *S = C->pS;
+  char zErr[512];
+  if( atomic_load(&S->bNoPublish) ){
+    C->zRetryAfter = "1";
+    return call_error(C, 503, "the node is shutting down: write not published");
+  }
+  r->zPubWhat = zWhat;
+  r->bPublishing = 1;         /* before the send: its answer may come at once */
+  MHD_suspend_connection(r->pConn);
+  if( producer_send_async(S->pProducer, z, n, on_published, r, zErr, sizeof(zErr)) ){
+    r->bPublishing = 0;
+    MHD_resume_connection(r->pConn);
+    C->zRetryAfter = "1";
+    return call_error(C, 503, "the write was not accepted by the log: %s", zErr);
+  }
+  return SERVE_PENDING;
+}
+
 /* The whole request is in: run its endpoint. */
 static enum MHD_Result run(Server *S, Req *r){
   const Endpoint *ep = &serve_endpoints[r->iEp];
   char zErr[512];
   Call C;
   int status;
-  Worker *w = worker_get(S, zErr, sizeof(zErr));
+  Worker *w;
+  if( r->bPublishing ){
+    /* resumed: the log answered this edge node's write */
+    return respond(r, r->pubStatus, &r->pubOut, JSON_TYPE, r->zPubOffset,
+                   r->pubStatus==200 ? 0 : "1", 0);
+  }
+  w = worker_get(S, zErr, sizeof(zErr));
   if( w==0 ){
     log_event(LOG_ERROR, "database_unavailable", "error=\"%s\"", zErr);
     return respond_error(r, 503, 0, "1", "the node cannot open its database: %s", zErr);
@@ -450,6 +508,10 @@ static enum MHD_Result run(Server *S, Req *r){
   status = ep->xRun(&C);
   worker_end(w);
   sj_free(&C.doc);
+  if( status==SERVE_PENDING ){
+    out_free(&C.out);
+    return MHD_YES;           /* answered when resumed */
+  }
   return respond(r, status, &C.out,
                  r->iEp==EP_METRICS || r->iEp==EP_HEALTHZ || r->iEp==EP_READYZ
                    ? "text/plain; version=0.0.4; charset=utf-8" : JSON_TYPE,
@@ -523,6 +585,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **ppReq,
               toe==MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " sent=incomplete");
   }
   conn_mark(c, 0);
+  out_free(&r->pubOut);
   free(r->zBody);
   free(r);
   *ppReq = 0;

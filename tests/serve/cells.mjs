@@ -110,6 +110,33 @@ const tests = [
     eq(await oso.authorize(user('carol'), 'read', repo('late')), true, 'answered once applied');
   }],
 
+  ['edge: brokers down, writes fail in time and reads go on', async () => {
+    const oso = new Oso(edge.url, KEY);
+    eq(await oso.authorize(user('alice'), 'push', repo('anvil')), true, 'before');
+    mock.proc.stdin.write('down 1\n');
+    await sleep(300);
+    // a write the log cannot take: answered 503 after --publish-timeout,
+    // without holding a worker meanwhile
+    const t0 = Date.now();
+    const write = http(`${edge.url}/api/batch`, { body: [{ inserts: [{ predicate: 'has_role',
+      args: [{ type: 'User', id: 'd' }, { type: 'String', id: 'reader' }, { type: 'Repository', id: 'down' }] }] }] });
+    const writes = [write, http(`${edge.url}/api/batch`, { body: [] }), http(`${edge.url}/api/batch`, { body: [] })];
+    for (let i = 0; i < 20; i++) {
+      const t = Date.now();
+      eq(await oso.authorize(user('alice'), 'push', repo('anvil')), true, `read ${i} while the brokers are down`);
+      ok(Date.now() - t < 500, `read ${i} took ${Date.now() - t} ms`);
+    }
+    const [w] = await Promise.all(writes);
+    eq(w.status, 503, `the write: ${w.text}`);
+    ok(/not accepted by the log/.test(w.json.message), w.json.message);
+    ok(Date.now() - t0 >= 1500, `failed after ${Date.now() - t0} ms, not at once`);
+    mock.proc.stdin.write('up 1\n');
+    await waitFor(async () => (await http(`${edge.url}/api/batch`, { body: [] })).status === 200,
+      'writes to go through again', 30000);
+    await oso.insert(['has_role', user('d'), 'reader', repo('up')]);
+    eq(await oso.authorize(user('d'), 'read', repo('up')), true, 'written and read after the outage');
+  }],
+
   ['fallback: serves the snapshot, refuses writes', async () => {
     const oso = new Oso(edge.url, KEY);
     await oso.batch((tx) => {
@@ -173,7 +200,8 @@ run(tests, async () => {
   mock = await startMockBroker(TOPIC);
   sidecar = startSidecar(edgeDb, ['--brokers', mock.brokers, '--topic', TOPIC]);
   await waitFor(() => fs.existsSync(edgeDb), 'the sidecar to create edge.db');
-  edge = await startServe(edgeDb, ['--brokers', mock.brokers, '--topic', TOPIC, '--wait-timeout', '500ms']);
+  edge = await startServe(edgeDb, ['--brokers', mock.brokers, '--topic', TOPIC, '--wait-timeout', '500ms',
+    '--publish-timeout', '2s']);
   // the next write carries the policy's token: the edge checks facts
   // against the policy it just published, once its sidecar applied it
   await new Oso(edge.url, KEY).policy(readFile('sql/gitclub.polar'));
