@@ -277,7 +277,8 @@ function printSummary({ out, eng, peers }) {
     const sd = out.detail.serve;
     for (const r of sd.runs) {
       rows.push([`serve POST /api/authorize, ${r.mix}, ${r.connections} conns`,
-        `${r.requests_per_s} req/s, p50 / p99 / p99.9 ${num(r.p50_us / 1000, 2)} / ${num(r.p99_us / 1000, 2)} / ${num(r.p999_us / 1000, 2)} ms`,
+        `${r.requests_per_s} req/s, p50 / p99 / p99.9 ${num(r.p50_us / 1000, 2)} / ${num(r.p99_us / 1000, 2)} / ${num(r.p999_us / 1000, 2)} ms` +
+        `${r.server_cpu_us_per_request != null ? `, ${r.server_cpu_us_per_request} us CPU/req` : ''}`,
         '', '', '', '', '', r === sd.runs[0] ? `${verdict(out.serve_requests_per_s, 20000, (a, b) => a >= b)} >=20k req/s, ` +
           `${verdict(out.serve_p99_ms, 5)} p99 <=5 ms` : '']);
     }

@@ -17,7 +17,8 @@
 // 3. wrk -t1 (the load generator shares the 2 cores with the server) on
 //    keep-alive connections, after 2 s of warm-up, S seconds each (default
 //    10): the headline mix at 16 and at 64 connections, every check at 16.
-//    Requests/s and p50/p90/p99/p99.9 of each.
+//    Requests/s and p50/p90/p99/p99.9 of each, and the server's CPU time
+//    per request (/proc: robust to whatever else shares the machine).
 // 4. The ratio to the engine in process from the same run: bench_engine's
 //    two-thread calls/s over the same checks (data/results-engine-N.json,
 //    parallel.* rows, allowed and denied mixed), combined as the mix is
@@ -115,14 +116,27 @@ out.wrong = wrong;
 console.log(`${bodies.length} bodies (${out.allowed} allowed), ${wrong} wrong answers`);
 
 // 3. load
+// CPU seconds the server has used (user + system), from /proc.
+function serverCpu() {
+  try {
+    const f = readFileSync(`/proc/${srv.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;          // utime, stime in clock ticks
+  } catch { return null; }
+}
+
 function wrk(connections, secs, file, name) {
+  const cpu0 = serverCpu();
   const p = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${secs}s`, '--timeout', '5s', '-s',
     resolve(HERE, 'serve.lua'), url, '--', file], { encoding: 'utf8' });
   const m = (p.stdout || '').match(/^\{.*\}$/m);
   if (p.status !== 0 || !m) throw new Error(`wrk failed: ${p.stderr || p.stdout}`);
   const r = JSON.parse(m[0]);
+  const cpu1 = serverCpu();
   r.mix = name;
   r.connections = connections;
+  // what a request costs the server in CPU, whatever else runs on the machine
+  r.server_cpu_us_per_request = cpu0 != null && cpu1 != null && r.requests
+    ? Number(((cpu1 - cpu0) * 1e6 / r.requests).toFixed(1)) : null;
   r.requests_per_s = Math.round(r.requests / (r.duration_us / 1e6));
   r.errors = r.connect_errors + r.read_errors + r.write_errors + r.timeouts + r.non2xx;
   return r;
@@ -137,13 +151,16 @@ try {
 }
 for (const r of out.runs) {
   console.log(`wrk -c${r.connections} ${r.mix}: ${r.requests_per_s} requests/s, p50 ${(r.p50_us / 1000).toFixed(3)} ms, ` +
-    `p99 ${(r.p99_us / 1000).toFixed(3)} ms, p99.9 ${(r.p999_us / 1000).toFixed(3)} ms, ${r.errors} errors`);
+    `p99 ${(r.p99_us / 1000).toFixed(3)} ms, p99.9 ${(r.p999_us / 1000).toFixed(3)} ms, ` +
+    `server CPU ${r.server_cpu_us_per_request} us/request, ${r.errors} errors`);
 }
 const main = out.runs[0];
 out.requests_per_s = main.requests_per_s;
 out.p50_ms = main.p50_us / 1000;
 out.p99_ms = main.p99_us / 1000;
 out.p999_ms = main.p999_us / 1000;
+out.server_cpu_us_per_request = main.server_cpu_us_per_request;
+out.load_average = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
 out.errors = out.runs.reduce((s, r) => s + r.errors, 0);
 
 // 4. in process, same run
