@@ -15,15 +15,18 @@
 ** (accepted, or done with the previous request; that bounds idle
 ** keep-alive connections too): the reaper thread shuts the socket of one
 ** that does not, which libmicrohttpd then closes. Headers are bounded by
-** the connection's memory pool (32 KiB: larger ones get 431), connections
-** by --max-connections, the work of a request by the step budget and
-** --deadline (serve_db.c).
+** the connection's memory pool (SERVE_MAX_HEADERS: larger ones get 431),
+** connections by --max-connections, the work of a request by the step
+** budget and --deadline (serve_db.c).
 **
 ** Consistency. A read (or a write: an edge node checks it against what it
-** has applied) carrying an OsoOffset its node has not applied yet is suspended and handed to the waiter (serve_wait.c), which resumes it
-** when the position is reached or --wait-timeout passes; the handler then
-** runs or answers 503 (the SDKs retry, then go to their fallback node). A
-** fallback node ignores tokens: it cannot honour them.
+** has applied) carrying an OsoOffset its node has not applied yet is
+** suspended and handed to the waiter (serve_wait.c), which resumes it when
+** the position is reached or --wait-timeout passes; the handler then runs
+** or answers 503 (the SDKs retry, then go to their fallback node). A
+** fallback node ignores tokens: it cannot honour them. An edge node's write
+** is suspended the same way while the brokers acknowledge it
+** (call_publish).
 **
 ** Errors are JSON {"message": ...} with the status the Oso SDKs expect:
 ** 400 and 5xx send them to their fallback node, so those are kept for
