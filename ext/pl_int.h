@@ -565,6 +565,13 @@ int pl_json_batch(PlArena*, const char *zJson, int nJson,
 ** one first, for the common shape): for tests that compare the two. */
 int pl_json_batch_general(PlArena*, const char *zJson, int nJson,
                           PlJsonChange **paChange, int *pnChange, char **pzErr);
+/* Decode the body zIn[0..nIn) of a JSON string that passed the grammar
+** check (escapes well formed) into zOut, which needs nIn bytes at most
+** (every escape shrinks); not NUL-terminated. SQLITE_OK with *pnOut, or
+** one of the errors below with *puBad the code point at fault. Strings
+** cannot hold NUL (ids would be cut short), so \u0000 is refused. */
+enum { PL_JSON_LONE_LOW = 1001, PL_JSON_LONE_HIGH, PL_JSON_NUL };
+int pl_json_unescape(const char *zIn, int nIn, char *zOut, int *pnOut, unsigned *puBad);
 /* Decode a JSON array of facts (context facts). */
 int pl_json_facts(PlArena*, const char *zJson, int nJson,
                   PlJsonFact **paFact, int *pnFact, char **pzErr);
@@ -682,6 +689,11 @@ typedef struct PlBudget {
   int bOver;                 /* the budget ran out */
 } PlBudget;
 
+/* The context facts of one call (Oso's context_facts): checked like stored
+** facts, visible through polar_context while that call's statement steps. */
+typedef struct PlCtxFact { const char *zPred; int nArg; PlValue aVal[PL_MAX_ARGS]; } PlCtxFact;
+typedef struct PlCtx { PlArena *pArena; PlCtxFact *aFact; int nFact; } PlCtx;
+
 typedef struct PlConn PlConn;
 /* Makes db an engine connection: ext.c's pl_conn_open. A policy's test
 ** blocks run on connections of their own (tests.c); the entry point hands
@@ -703,10 +715,7 @@ struct PlConn {
   sqlite3_int64 iNow;
   PlTypeSet actionTs;        /* types the action of allow/3 accepts */
   char aScratch[3][PL_MAX_ID + 80]; /* bound values of the running check */
-  /* context facts of the running check: storage-encoded values */
-  PlArena *pCtxArena;
-  struct PlCtxFact { const char *zPred; int nArg; PlValue aVal[PL_MAX_ARGS]; } *aCtx;
-  int nCtx;
+  PlCtx ctx;                 /* context facts of the check stepping now */
 };
 
 /* A new connection state for db (NULL on OOM); pl_conn_free frees it (the
@@ -743,11 +752,14 @@ int pl_conn_value(PlConn*, sqlite3_value*, const PlTypeSet *pAllowed,
                   const char *zWhat, PlValue *pOut, char **pzErr);
 /* @current_unix_time: the clock, or the time polar_now(N) pinned. */
 sqlite3_int64 pl_conn_now(PlConn*);
-/* The context facts (an Oso JSON array of facts) of the check about to
-** run, type-checked against the policy like stored facts; read by the
-** polar_context table (vtab_context.c). pl_context_clear forgets them. */
-int pl_context_set(PlConn*, const char *zJson, int nJson, char **pzErr);
-void pl_context_clear(PlConn*);
+/* Parse a context argument (an Oso JSON array of facts) into *pCtx, each
+** fact checked against the policy's fact signatures like a stored one;
+** errors start with "<zWho> context: ". The call that owns it puts it in
+** PlConn.ctx while its statement steps (the polar_context table,
+** vtab_context.c, reads it there); pl_context_free releases it. */
+int pl_context_parse(PlConn*, const char *zJson, int nJson, const char *zWho,
+                     PlCtx *pCtx, char **pzErr);
+void pl_context_free(PlCtx*);
 
 /*========================================================= sql/budget.c ===
 ** The step budget of checks (the steps limit), enforced with the

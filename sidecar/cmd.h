@@ -13,5 +13,6 @@ int cmd_test(int argc, char **argv);      /* tools.c */
 int cmd_check(int argc, char **argv);     /* tools.c */
 int cmd_snapshot(int argc, char **argv);  /* snapshot.c */
 int cmd_restore(int argc, char **argv);   /* snapshot.c */
+int cmd_serve(int argc, char **argv);     /* serve.c */
 
 #endif

@@ -25,6 +25,7 @@
 #include "engine.h"
 #include "kafka.h"
 #include "pl_int.h"
+#include "producer.h"
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -32,13 +33,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-typedef struct Delivery {
-  long nSent, nOk, nFailed;
-  int32_t iPartition;
-  int64_t iLastOffset;        /* highest acknowledged offset */
-  char zFirstErr[512];
-} Delivery;
 
 static void usage(FILE *f){
   fprintf(f,
@@ -198,38 +192,7 @@ static int check_batch(const char *zWhere, const char *z, size_t n){
 
 /*------------------------------------------------------------- producing --*/
 
-static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *pArg){
-  Delivery *d = pArg;
-  (void)rk;
-  if( m->err ){
-    d->nFailed++;
-    if( d->zFirstErr[0]==0 ){
-      snprintf(d->zFirstErr, sizeof(d->zFirstErr), "%s", rd_kafka_err2str(m->err));
-    }
-  }else{
-    d->nOk++;
-    d->iPartition = m->partition;
-    if( m->offset>d->iLastOffset ) d->iLastOffset = m->offset;
-  }
-}
-
-static int produce(rd_kafka_t *rk, const KafkaOpts *o, const char *z, size_t n){
-  for(;;){
-    rd_kafka_resp_err_t err = rd_kafka_producev(rk,
-        RD_KAFKA_V_TOPIC(o->zTopic), RD_KAFKA_V_PARTITION(o->iPartition),
-        RD_KAFKA_V_VALUE((void*)z, n), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_END);
-    if( err==RD_KAFKA_RESP_ERR_NO_ERROR ) return 0;
-    if( err!=RD_KAFKA_RESP_ERR__QUEUE_FULL ){
-      fprintf(stderr, "polarlite publish: cannot send to %s [%d]: %s\n", o->zTopic,
-              o->iPartition, rd_kafka_err2str(err));
-      return -1;
-    }
-    rd_kafka_poll(rk, 50);          /* make room: serve delivery reports */
-  }
-}
-
-static void progress(const Delivery *d, long nTotal, int bFinal){
+static void progress(long nSent, long nTotal, int bFinal){
   static struct timespec last;
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
@@ -237,13 +200,11 @@ static void progress(const Delivery *d, long nTotal, int bFinal){
     return;
   }
   last = now;
-  fprintf(stderr, "\rpublished %ld/%ld messages, %ld acknowledged%s", d->nSent, nTotal,
-          d->nOk, bFinal ? "\n" : "");
+  fprintf(stderr, "\rpublished %ld/%ld messages%s", nSent, nTotal, bFinal ? "\n" : "");
 }
 
 /* Send every line of a JSON Lines file, each checked first. */
-static int produce_lines(rd_kafka_t *rk, const KafkaOpts *o, Delivery *d,
-                         char *zText, size_t nText){
+static int produce_lines(Producer *P, char *zText, size_t nText, long *pnSent){
   int bTty = isatty(2);
   long nTotal = 0, iLine = 0;
   size_t i;
@@ -266,14 +227,17 @@ static int produce_lines(rd_kafka_t *rk, const KafkaOpts *o, Delivery *d,
     char *zNl = memchr(z, '\n', (size_t)(zEnd-z));
     size_t n = zNl ? (size_t)(zNl-z) : (size_t)(zEnd-z);
     if( strspn(z, " \t\r")<n ){
-      if( produce(rk, o, z, n) ) return -1;
-      d->nSent++;
-      rd_kafka_poll(rk, 0);
-      if( bTty ) progress(d, nTotal, 0);
+      char zErr[600];
+      if( producer_send(P, z, n, zErr, sizeof(zErr)) ){
+        fprintf(stderr, "polarlite publish: %s\n", zErr);
+        return -1;
+      }
+      (*pnSent)++;
+      if( bTty ) progress(*pnSent, nTotal, 0);
     }
     z += n + (zNl ? 1 : 0);
   }
-  if( bTty ) progress(d, nTotal, 1);
+  if( bTty ) progress(*pnSent, nTotal, 1);
   return 0;
 }
 
@@ -288,19 +252,17 @@ int cmd_publish(int argc, char **argv){
     { 0, 0, 0, 0 }
   };
   KafkaOpts o;
-  Delivery d;
-  rd_kafka_conf_t *conf;
-  rd_kafka_t *rk = 0;
+  ProducerStats st;
+  Producer *P = 0;
+  long nSent = 0;
   sqlite3 *db = 0;
   PlConn *c;
-  char zErr[4096], zTimeout[32];
+  char zErr[4096];
   char *zMsg = 0, *zText = 0;
   size_t nText = 0;
   const char *zWhat;
   int ch, rc = 1, iTimeout = 30000, bLines = 0;
   memset(&o, 0, sizeof(o));
-  memset(&d, 0, sizeof(d));
-  d.iLastOffset = -1;
   optind = 1;
   /* "+": stop at WHAT, so that arguments like -1 are not options */
   while( (ch = getopt_long(argc, argv, "+X:h", aOpt, 0))!=-1 ){
@@ -384,49 +346,37 @@ int cmd_publish(int argc, char **argv){
   }
 
   /* the producer */
-  snprintf(zTimeout, sizeof(zTimeout), "%d", iTimeout);
-  {
-    const char *azDefault[] = {
-      "enable.idempotence", "true",
-      "acks", "all",
-      "linger.ms", "5",
-      "message.timeout.ms", zTimeout,
-      0
-    };
-    conf = kafka_conf(&o, azDefault, zErr, sizeof(zErr));
-  }
-  if( conf==0 ){ fprintf(stderr, "polarlite publish: %s\n", zErr); rc = 2; goto publish_done; }
-  rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-  rd_kafka_conf_set_opaque(conf, &d);
-  rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, zErr, sizeof(zErr));
-  if( rk==0 ){
-    rd_kafka_conf_destroy(conf);
+  if( producer_open(&o, iTimeout, 5, &P, zErr, sizeof(zErr)) ){
     fprintf(stderr, "polarlite publish: cannot create the Kafka producer: %s\n", zErr);
+    rc = 2;
     goto publish_done;
   }
   if( bLines ){
-    if( produce_lines(rk, &o, &d, zText, nText) ) goto publish_done;
+    if( produce_lines(P, zText, nText, &nSent) ) goto publish_done;
   }else{
     const char *z = zMsg ? zMsg : zText;
-    if( produce(rk, &o, z, zMsg ? strlen(zMsg) : nText) ) goto publish_done;
-    d.nSent++;
+    if( producer_send(P, z, zMsg ? strlen(zMsg) : nText, zErr, sizeof(zErr)) ){
+      fprintf(stderr, "polarlite publish: %s\n", zErr);
+      goto publish_done;
+    }
+    nSent++;
   }
-  rd_kafka_flush(rk, iTimeout + 5000);
-  if( d.nFailed || d.nOk<d.nSent ){
+  producer_flush(P, iTimeout + 5000, &st);
+  if( st.nFailed || st.nOk<st.nSent ){
     fprintf(stderr, "polarlite publish: %ld of %ld messages not acknowledged by %s: %s\n",
-            d.nSent - d.nOk, d.nSent, o.zBrokers,
-            d.zFirstErr[0] ? d.zFirstErr : "timed out waiting for the broker");
+            st.nSent - st.nOk, st.nSent, o.zBrokers,
+            st.zFirstErr[0] ? st.zFirstErr : "timed out waiting for the broker");
     goto publish_done;
   }
-  if( d.nSent==0 ){
+  if( nSent==0 ){
     fprintf(stderr, "polarlite publish: nothing to send (the file has no lines)\n");
     goto publish_done;
   }
-  printf("%d:%lld\n", (int)d.iPartition, (long long)d.iLastOffset);
+  printf("%d:%lld\n", st.iPartition, (long long)st.iLastOffset);
   rc = 0;
 
 publish_done:
-  if( rk ) rd_kafka_destroy(rk);
+  producer_close(P);
   sqlite3_free(zMsg);
   free(zText);
   sqlite3_close(db);

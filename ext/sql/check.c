@@ -93,6 +93,7 @@ int pl_authorize(PlConn *c, sqlite3_value **argv, const char *zCtx, int nCtx,
   PlValue aVal[3];
   PlGoalArg aGoal[3];
   PlBudget b;
+  PlCtx ctx, saved;
   sqlite3_stmt *pStmt = 0;
   const PlPolicy *pPol;
   char zKey[4 + 3*(8+PL_MAX_TYPES/64*18)];
@@ -129,8 +130,10 @@ int pl_authorize(PlConn *c, sqlite3_value **argv, const char *zCtx, int nCtx,
       if( i<sqlite3_bind_parameter_count(pStmt) ) pl_conn_bind(c, pStmt, i+1, i, &aVal[i]);
     }
     if( zCtx ){
-      rc = pl_context_set(c, zCtx, nCtx, pzErr);
+      rc = pl_context_parse(c, zCtx, nCtx, "authorize", &ctx, pzErr);
       if( rc!=SQLITE_OK ){ sqlite3_reset(pStmt); return rc; }
+      saved = c->ctx;
+      c->ctx = ctx;
     }
     rc = pl_budget_step(c, &b, pStmt, "authorize", pzErr);
     if( rc==SQLITE_ROW ){
@@ -140,7 +143,10 @@ int pl_authorize(PlConn *c, sqlite3_value **argv, const char *zCtx, int nCtx,
       *pzErr = sqlite3_mprintf("authorize: %s", sqlite3_errmsg(c->db));
     }
     sqlite3_reset(pStmt);
-    if( zCtx ) pl_context_clear(c);
+    if( zCtx ){
+      c->ctx = saved;
+      pl_context_free(&ctx);
+    }
     if( rc!=SQLITE_OK ) return rc;
     if( *pbAllowed>=0 ) return SQLITE_OK;
   }

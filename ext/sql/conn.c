@@ -30,7 +30,6 @@ void pl_conn_free(void *p){
   PlConn *c = p;
   pl_cache_free(c->pCache);
   pl_policy_free(c->pPol);
-  pl_context_clear(c);
   sqlite3_free(c);
 }
 
@@ -250,45 +249,47 @@ sqlite3_int64 pl_conn_now(PlConn *c){
 
 /*----------------------------------------------------- context facts ----*/
 
-void pl_context_clear(PlConn *c){
-  pl_arena_free(c->pCtxArena);
-  c->pCtxArena = 0;
-  c->aCtx = 0;
-  c->nCtx = 0;
+void pl_context_free(PlCtx *p){
+  pl_arena_free(p->pArena);
+  memset(p, 0, sizeof(*p));
 }
 
-int pl_context_set(PlConn *c, const char *zJson, int nJson, char **pzErr){
+int pl_context_parse(PlConn *c, const char *zJson, int nJson, const char *zWho,
+                     PlCtx *pCtx, char **pzErr){
   PlJsonFact *aFact = 0;
   int nFact = 0, rc, i, k;
-  pl_context_clear(c);
-  c->pCtxArena = pl_arena_new();
-  if( c->pCtxArena==0 ) return SQLITE_NOMEM;
-  rc = pl_json_facts(c->pCtxArena, zJson, nJson, &aFact, &nFact, pzErr);
+  memset(pCtx, 0, sizeof(*pCtx));
+  if( zJson==0 ) return SQLITE_NOMEM;     /* sqlite3_value_text() ran out */
+  pCtx->pArena = pl_arena_new();
+  if( pCtx->pArena==0 ) return SQLITE_NOMEM;
+  rc = pl_json_facts(pCtx->pArena, zJson, nJson, &aFact, &nFact, pzErr);
   if( rc==SQLITE_OK && nFact>0 ){
-    c->aCtx = pl_arena_alloc(c->pCtxArena, sizeof(*c->aCtx)*(size_t)nFact);
-    if( c->aCtx==0 ) rc = SQLITE_NOMEM;
+    pCtx->aFact = pl_arena_alloc(pCtx->pArena, sizeof(PlCtxFact)*(size_t)nFact);
+    if( pCtx->aFact==0 ) rc = SQLITE_NOMEM;
   }
   for(i=0; rc==SQLITE_OK && i<nFact; i++){
-    struct PlCtxFact *f = &c->aCtx[i];
-    f->zPred = pl_arena_strndup(c->pCtxArena, aFact[i].zPred, aFact[i].nPred);
+    PlCtxFact *f = &pCtx->aFact[i];
+    char *zErr = 0;
+    f->zPred = pl_arena_strndup(pCtx->pArena, aFact[i].zPred, aFact[i].nPred);
     f->nArg = aFact[i].nArg;
-    /* a context fact must fit the policy's fact types like a stored one */
-    rc = f->zPred ? pl_store_check_pred(c->pPol, f->zPred, f->nArg, pzErr) : SQLITE_NOMEM;
+    /* a context fact must fit the policy's fact types like a stored one:
+    ** its predicate, each value, then the signature as a whole */
+    rc = f->zPred ? pl_store_check_pred(c->pPol, f->zPred, f->nArg, &zErr) : SQLITE_NOMEM;
     for(k=0; rc==SQLITE_OK && k<aFact[i].nArg; k++){
       char zWhat[48];
-      sqlite3_snprintf(sizeof(zWhat), zWhat, "context fact %d argument %d", i, k+1);
+      sqlite3_snprintf(sizeof(zWhat), zWhat, "argument %d", k+1);
       rc = pl_value_from_wire(c->pPol, aFact[i].azType[k], aFact[i].anType[k],
-                              aFact[i].azId[k], aFact[i].anId[k], 0, zWhat, &f->aVal[k], pzErr);
+                              aFact[i].azId[k], aFact[i].anId[k], 0, zWhat, &f->aVal[k], &zErr);
     }
-    c->nCtx++;
+    if( rc==SQLITE_OK ) rc = pl_store_check_types(c->pPol, f->zPred, f->nArg, f->aVal, &zErr);
+    if( zErr ){
+      *pzErr = sqlite3_mprintf("context fact %d (%s): %z", i, f->zPred ? f->zPred : "?", zErr);
+    }
+    pCtx->nFact++;
   }
   if( rc!=SQLITE_OK ){
-    if( *pzErr ){
-      char *z = sqlite3_mprintf("authorize context: %s", *pzErr);
-      sqlite3_free(*pzErr);
-      *pzErr = z;
-    }
-    pl_context_clear(c);
+    if( *pzErr ) *pzErr = sqlite3_mprintf("%s context: %z", zWho, *pzErr);
+    pl_context_free(pCtx);
   }
   return rc;
 }
