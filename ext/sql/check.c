@@ -16,7 +16,8 @@ int pl_check_stmt(PlConn *c, const char *zPred, int nArg, PlGoalArg *aGoal,
   char *zBody = 0, *zSql;
   int rc = pl_cache_get(c->pCache, zKey, 0, ppStmt, pzErr);
   if( rc!=SQLITE_OK || *ppStmt ) return rc;
-  rc = pl_compile(c->pPol, &c->lim, zPred, nArg, aGoal, bRows, bContext, &zBody, pzErr);
+  rc = pl_compile(c->pPol, &c->lim, &c->units, zPred, nArg, aGoal, bRows, bContext,
+                  &zBody, pzErr);
   if( rc!=SQLITE_OK ) return rc;
   if( bRows ){
     /* A LIMIT on the compound itself, not a WHERE on a wrapping subquery:
@@ -88,6 +89,18 @@ int pl_goal_key(char *z, int nz, int *pi, const PlConn *c, const PlGoalArg *g){
   return 1;
 }
 
+/* The SQL of a goal followed by the units it calls: polar_sql's answer. */
+static int compile_explain(PlConn *c, const char *zPred, int nArg, PlGoalArg *aGoal,
+                           int bRows, int bContext, char **pzSql, char **pzErr){
+  char *zBody = 0;
+  int rc = pl_compile(c->pPol, &c->lim, &c->units, zPred, nArg, aGoal, bRows, bContext,
+                      &zBody, pzErr);
+  if( rc!=SQLITE_OK ) return rc;
+  *pzSql = pl_units_explain(&c->units, zBody);
+  sqlite3_free(zBody);
+  return *pzSql ? SQLITE_OK : SQLITE_NOMEM;
+}
+
 int pl_authorize(PlConn *c, sqlite3_value **argv, const char *zCtx, int nCtx,
                  int *pbAllowed, char **pzSql, char **pzErr){
   PlValue aVal[3];
@@ -113,9 +126,7 @@ int pl_authorize(PlConn *c, sqlite3_value **argv, const char *zCtx, int nCtx,
     for(i=0; i<3; i++){
       if( !pl_goal_key(zKey, (int)sizeof(zKey), &nKey, c, &aGoal[i]) ) return SQLITE_INTERNAL;
     }
-    if( pzSql ){
-      return pl_compile(c->pPol, &c->lim, "allow", 3, aGoal, 0, zCtx!=0, pzSql, pzErr);
-    }
+    if( pzSql ) return compile_explain(c, "allow", 3, aGoal, 0, zCtx!=0, pzSql, pzErr);
     rc = pl_check_stmt(c, "allow", 3, aGoal, 0, zCtx!=0, zKey, &pStmt, pzErr);
     if( rc!=SQLITE_OK ) return rc;
     if( sqlite3_stmt_busy(pStmt) ){
@@ -140,6 +151,7 @@ int pl_authorize(PlConn *c, sqlite3_value **argv, const char *zCtx, int nCtx,
       *pzErr = sqlite3_mprintf("authorize: %s", sqlite3_errmsg(c->db));
     }
     sqlite3_reset(pStmt);
+    pl_budget_end(&b);
     if( zCtx ) pl_context_clear(c);
     if( rc!=SQLITE_OK ) return rc;
     if( *pbAllowed>=0 ) return SQLITE_OK;
@@ -252,5 +264,5 @@ int pl_query_sql(PlConn *c, const char *zKind, int argc, sqlite3_value **argv,
   PlGoal g;
   int rc = pl_goal_build(c, eKind, argc, argv, &g, pzErr);
   if( rc!=SQLITE_OK ) return rc;
-  return pl_compile(c->pPol, &c->lim, g.zPred, g.nArg, g.aGoal, 1, 0, pzSql, pzErr);
+  return compile_explain(c, g.zPred, g.nArg, g.aGoal, 1, 0, pzSql, pzErr);
 }

@@ -29,6 +29,7 @@ PlConn *pl_conn_new(sqlite3 *db, PlConnOpener xOpen){
 void pl_conn_free(void *p){
   PlConn *c = p;
   pl_cache_free(c->pCache);
+  pl_units_clear(&c->units);
   pl_policy_free(c->pPol);
   pl_context_clear(c);
   sqlite3_free(c);
@@ -39,6 +40,7 @@ PlStmtCache *pl_conn_cache(PlConn *c){ return c->pCache; }
 
 static void conn_set_policy(PlConn *c, PlPolicy *pPol, int iVersion){
   pl_cache_clear(c->pCache);
+  pl_units_clear(&c->units);
   pl_policy_free(c->pPol);
   c->pPol = pPol;
   c->iVersion = iVersion;

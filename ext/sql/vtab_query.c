@@ -240,6 +240,9 @@ static void q_release(QCursor *c){
   }
   c->pStmt = 0;
   c->bOwn = 0;
+  /* the statement's polar_call cursors are closed: its tabled answers go */
+  pl_calls_free(c->budget.pCalls);
+  c->budget.pCalls = 0;
 }
 
 static void q_reset(QCursor *c){
