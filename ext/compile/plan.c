@@ -935,6 +935,42 @@ static int call_alts(Solve *S, Frame *f, int iLit, AltList *pList){
   return ST_OK;
 }
 
+/* Could clause c's head match literal iLit of f (argument k replaced by
+** *pOver when k>=0), judging by types and constants alone? */
+static int clause_may_fit(Frame *f, int iLit, const PlClause *c, int k, const Bind *pOver){
+  const PlLit *l = &f->c->aLit[iLit];
+  int j;
+  for(j=0; j<l->nArg; j++){
+    Bind a = j==k ? *pOver : arg_bind(f, iLit, j);
+    const PlITerm *h = &c->aHead[j];
+    PlTypeSet t = a.ts;
+    if( h->eKind==PL_IT_VAR ){
+      pl_ts_and(&t, &c->aVar[h->iVar].ts);
+      if( pl_ts_empty(&t) ) return 0;
+    }else if( h->eKind==PL_IT_CONST ){
+      if( !pl_ts_has(&a.ts, h->c.iType) ) return 0;
+      if( a.eKind==B_CONST && !const_eq(&a.c, &h->c) ) return 0;
+      if( a.eKind==B_LABELS && !labels_has(a.aLab, a.nLab, &h->c) ) return 0;
+    }
+  }
+  return 1;
+}
+
+/* Drop the clause alternatives that cannot fit; 1 if any rule remains
+** (the call is derived), 0 if only stored facts can answer it. */
+static int alts_derive(Solve *S, Frame *f, int iLit, AltList *p){
+  int i, m = 0, nClause = 0;
+  for(i=0; i<p->n; i++){
+    const Alt *a = &p->a[i];
+    if( a->eKind==ALT_CLAUSE
+     && !clause_may_fit(f, iLit, &S->x->p->aClause[a->iClause], a->k, &a->over) ) continue;
+    if( a->eKind==ALT_CLAUSE ) nClause++;
+    p->a[m++] = *a;
+  }
+  p->n = m;
+  return nClause>0;
+}
+
 /* Try one alternative: continue the solve of f through it. */
 static int alt_solve(Solve *S, Frame *f, int iLit, const Alt *a){
   Ctx *x = S->x;
@@ -1062,6 +1098,14 @@ static int call_lit(Solve *S, Frame *f, int iLit){
   }
   zKey = call_key(x, f, iLit);
   if( x->rc ) return ST_ERR;
+  st = call_alts(S, f, iLit, &alts);
+  if( st!=ST_OK ) return st;
+  if( !bRoot && !alts_derive(S, f, iLit, &alts) ){
+    /* no rule can answer these types: only facts, copied in place */
+    int bExist = call_is_existential(x->p, f, iLit);
+    if( bExist && alts.n!=1 ) return exist_call(S, f, iLit);
+    bRoot = 1;
+  }
   if( !bRoot ){
     int bExist = call_is_existential(x->p, f, iLit);
     KeyNode *pk;
@@ -1089,8 +1133,6 @@ static int call_lit(Solve *S, Frame *f, int iLit){
   }
 
   /* unfold: every alternative continues the rest in its own branch */
-  st = call_alts(S, f, iLit, &alts);
-  if( st!=ST_OK ) return st;
   act.zKey = zKey;
   act.pNext = S->pActive;
   S->pActive = &act;
