@@ -698,6 +698,8 @@ typedef struct PlUnit {
   char *zBase, *zRec;
   int nIn, nOut;
   int bLinear;
+  int bReady;                /* compiled (0 while its body is being compiled) */
+  PlTypeSet aWild[PL_MAX_ARGS]; /* types column o<k+1> may answer as 'T:' */
 } PlUnit;
 typedef struct PlUnits { PlUnit *a; int n, nAlloc; } PlUnits;
 void pl_units_clear(PlUnits*);
