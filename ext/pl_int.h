@@ -765,6 +765,7 @@ struct PlQCond {
   PlQExpr aArg[PL_MAX_ARGS];  /* ... position k equal to aArg[k] when bit k of mArg */
   unsigned mArg;
   PlTypeSet aArgTs[PL_MAX_ARGS]; /* ... else of these types (aArgTs[k] empty: any) */
+  int bExists;               /* NOTFACT: written EXISTS (some such fact) instead */
   PlQuery **aSub; int nSub;  /* EXISTS: EXISTS(aSub[0]) OR EXISTS(aSub[1]) ... */
   PlQCond *pNext;
 };

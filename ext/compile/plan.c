@@ -1196,6 +1196,44 @@ static int bind_domain(Solve *S, Frame *f, int v){
   return 1;
 }
 
+/* `not` literal iLit of f as a condition (bExists: the opposite, some fact
+** matches), then the rest of the solve; a free argument matches any value
+** of its types. */
+static int notcall_cond(Solve *S, Frame *f, int iLit, int bExists){
+  Ctx *x = S->x;
+  const PlLit *l = &f->c->aLit[iLit];
+  const PlPred *pr = &x->p->aPred[l->iPred];
+  PlQCond c;
+  int k;
+  memset(&c, 0, sizeof(c));
+  c.eKind = PC_NOTFACT;
+  c.bExists = bExists;
+  c.iPred = l->iPred;
+  for(k=0; k<l->nArg; k++){
+    Bind b = arg_bind(f, iLit, k);
+    if( b.eKind==B_FREE ){
+      c.aArgTs[k] = b.ts;
+    }else if( b.eKind==B_LABELS ){
+      return fail(x, l->pos, "internal error: a set of constants reached %s", "`not`");
+    }else{
+      PlTypeSet t = b.ts;
+      pl_ts_and(&t, &pr->aStoreTs[k]);
+      if( pl_ts_empty(&t) ){
+        /* no fact can match: `not` holds (and "some fact does" cannot) */
+        if( bExists ) return ST_OK;
+        f->aDone[iLit] = 1;
+        return solve(S, f);
+      }
+      c.aArg[k] = bind_expr(&b);
+      c.mArg |= 1u<<k;
+    }
+  }
+  add_cond(S, &c);
+  if( bExists ) return ST_OK;
+  f->aDone[iLit] = 1;
+  return solve(S, f);
+}
+
 /* Literals other than calls. Returns -1 if the literal cannot be handled
 ** yet (a free variable) and bForce is 0; with bForce, free variables the
 ** literal needs range over their type's domain. */
@@ -1300,38 +1338,37 @@ static int other_lit(Solve *S, Frame *f, int iLit, int bForce){
     }
     case PL_LIT_NOTCALL: {
       const PlPred *pr = &x->p->aPred[l->iPred];
-      PlQCond c;
+      int nOpen = 0;
       for(k=0; k<l->nArg; k++){
         Bind b = arg_bind(f, iLit, k);
         if( b.eKind==B_FREE && strcmp(f->c->aVar[l->aArg[k].iVar].zName, "_")!=0 ){
           if( !bForce ) return -1;
-          if( !bind_domain(S, f, l->aArg[k].iVar) ) return ST_ERR;
+          nOpen++;
         }
       }
       if( !pr->bStored ){ f->aDone[iLit] = 1; return solve(S, f); }
-      memset(&c, 0, sizeof(c));
-      c.eKind = PC_NOTFACT;
-      c.iPred = l->iPred;
-      for(k=0; k<l->nArg; k++){
-        Bind b = arg_bind(f, iLit, k);
-        if( b.eKind==B_FREE ){
-          c.aArgTs[k] = b.ts;
-        }else if( b.eKind==B_LABELS ){
-          return fail(x, l->pos, "internal error: a set of constants reached %s", "`not`");
-        }else{
-          PlTypeSet t = b.ts;
-          pl_ts_and(&t, &pr->aStoreTs[k]);
-          if( pl_ts_empty(&t) ){       /* no fact can match: `not` holds */
-            f->aDone[iLit] = 1;
-            return solve(S, f);
-          }
-          c.aArg[k] = bind_expr(&b);
-          c.mArg |= 1u<<k;
+      if( nOpen ){
+        /* A variable only `not` reads, left open (a wildcard answer: any
+        ** value). If no fact of its types matches, `not` holds for every
+        ** value and the answer stays a wildcard; otherwise the variable
+        ** ranges over the stored values of its types, each tested. */
+        Saved sv;
+        int st;
+        if( save_state(S, f, &sv) ) return ST_ERR;
+        st = notcall_cond(S, f, iLit, 0);
+        restore_state(S, &sv);
+        if( st!=ST_OK ) return st;
+        if( notcall_cond(S, f, iLit, 1)!=ST_OK ) return ST_ERR;   /* some fact does */
+        for(k=0; k<l->nArg; k++){
+          Bind b = arg_bind(f, iLit, k);
+          if( b.eKind==B_FREE && strcmp(f->c->aVar[l->aArg[k].iVar].zName, "_")!=0
+           && !bind_domain(S, f, l->aArg[k].iVar) ) return ST_ERR;
         }
+        st = notcall_cond(S, f, iLit, 0);
+        restore_state(S, &sv);
+        return st;
       }
-      add_cond(S, &c);
-      f->aDone[iLit] = 1;
-      return solve(S, f);
+      return notcall_cond(S, f, iLit, 0);
     }
   }
   return ST_OK;
