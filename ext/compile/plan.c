@@ -1075,23 +1075,13 @@ static int unit_find(Ctx *x, const char *zKey, int bExist){
 }
 
 /* Does anything remain to be solved after literal iLit of f: another
-** literal of f or of a frame f answers? */
+** literal of f, or of a frame f answers (the literal it answers aside)? */
 static int frame_has_more(Frame *f, int iLit){
   Frame *g;
-  int j;
+  int j, iSkip = iLit;
   for(g=f; g; g=g->pParent){
-    for(j=0; j<g->c->nLit; j++){
-      if( !g->aDone[j] && !(g==f && j==iLit) && !(g!=f && j==0 && 0) ){
-        if( g!=f ){
-          /* the parent's literal this chain answers is not "more" */
-          Frame *h;
-          int bAnswered = 0;
-          for(h=f; h && h!=g; h=h->pParent) if( h->pParent==g && h->iCallLit==j ) bAnswered = 1;
-          if( bAnswered ) continue;
-        }
-        return 1;
-      }
-    }
+    for(j=0; j<g->c->nLit; j++) if( !g->aDone[j] && j!=iSkip ) return 1;
+    iSkip = g->iCallLit;
   }
   return 0;
 }
