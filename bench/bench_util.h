@@ -46,6 +46,13 @@ int bset_has(const BSet*, uint64_t key);
 uint64_t bhash_str(const char *z, int n);
 uint64_t bhash_more(uint64_t h, const char *z, int n);
 
+/*------------------------------------------------------------- errors ---*/
+/* "<program>: message" on stderr, then exit(1). */
+void bdie(const char *zFmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* The whole file, NUL-terminated (free() it); *pn = its length; dies on
+** error. */
+char *bread_file(const char *zPath, long *pn);
+
 void *bxmalloc(size_t n);                    /* malloc or abort */
 void *bxrealloc(void *p, size_t n);          /* realloc or abort */
 

@@ -1,0 +1,894 @@
+/*
+** bench_deep.c — deep policies (issue 11): the K-level family of
+** deep_policy.h, its compiled size and its speed at a million facts.
+**
+**   bench_deep [--quick] [--only size|speed] [--levels 2,4,6,8,10]
+**              [--max-level 12] [--compiles N] [--size N] [--iters N]
+**              [--list-iters N] [--budget S] [--seed S] [--inherit three|var]
+**              [--ext PATH] [--json FILE] [--db-dir DIR] [--verbose]
+**
+** 1. Size. For K = 1..12, with and without nested groups, in both ways of
+**    inheriting roles: the bytes of what polar_sql returns (the compiled
+**    statement and the statements of its units) for authorize(User, "read",
+**    R(K-1)), polar_list(User, "read", R(K-1)) and polar_actions(User,
+**    R(K-1)), and the compile time: median over --compiles fresh
+**    connections of the first polar_sql after polar_load. The bar: SQL
+**    grows at most linearly with the number of rules, so bytes per rule
+**    and the growth per level are printed.
+**
+** 2. Speed. For each K of --levels, a world of deep_world.c with nested
+**    groups (--size facts, default 1M) written straight into the fact
+**    tables in one transaction, then side by side in this process:
+**    polarlite (`SELECT authorize(?1, ?2, ?3)`, `SELECT id FROM
+**    polar_list(?1, ?2, ?3)`) on a connection left at Debian's default
+**    temp_store, and the hand-written query for the same question on a
+**    connection of its own with PRAGMA temp_store=MEMORY. Calls alternate
+**    input by input (each side first every other time) and every answer is
+**    compared with the other side and with the oracle of deep_world.c.
+**    Rows: read and write on R(K-1), allowed and denied, and the list of
+**    the R(K-1) the list user reads. The bar: polarlite p50 within 1.5x of
+**    the hand-written query.
+**
+** --quick: K = 1..12 sizes from 3 compiles, speed at 30k facts, 300 calls
+** per row: seconds, for a check after each compiler change. Exit status 1
+** on any mismatch or SQL error.
+*/
+#include "bench_sql.h"
+#include "bench_util.h"
+#include "deep_policy.h"
+#include "deep_world.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define POOL_SIZE  1024
+#define MAX_SHOWN  10
+#define BAR_RATIO  1.5
+
+typedef struct Opts {
+  int bSize, bSpeed, bVerbose;
+  int nMaxLevel;
+  int nCompile;
+  int aLevel[DW_MAX_LEVEL]; int nLevel;
+  long nFacts;
+  int nIter, nListIter;
+  double rBudget;
+  uint64_t seed;
+  int eInherit;
+  const char *zExt, *zJson, *zDbDir;
+} Opts;
+
+/*------------------------------------------------------------------ size ---*/
+enum { SH_AUTH = 0, SH_LIST, SH_ACTIONS, SH_N };
+static const char *const azShape[SH_N] = { "authorize", "list", "actions" };
+
+typedef struct SizeRow {
+  int K, bGroups, eInherit, nRule;
+  long anByte[SH_N];
+  double aMs[SH_N];            /* median compile time */
+  char zErr[200];
+} SizeRow;
+
+static sqlite3 *open_with_ext(const char *zPath, const char *zExt){
+  sqlite3 *db = 0;
+  char *zErr = 0;
+  if( sqlite3_open(zPath, &db)!=SQLITE_OK ) bdie("cannot open %s: %s", zPath, sqlite3_errmsg(db));
+  sqlite3_enable_load_extension(db, 1);
+  if( sqlite3_load_extension(db, zExt, "sqlite3_polarlite_init", &zErr)!=SQLITE_OK ){
+    bdie("cannot load %s: %s", zExt, zErr ? zErr : "?");
+  }
+  sqlite3_enable_load_extension(db, 0);
+  return db;
+}
+
+/* SELECT polar_load(?1, 'deep.polar'); 0 or an error message (sqlite3_free). */
+static char *polar_load(sqlite3 *db, const char *zSrc){
+  sqlite3_stmt *p = bsql_prepare(db, "SELECT polar_load(?1, 'deep.polar')");
+  char *zErr = 0;
+  sqlite3_bind_text(p, 1, zSrc, -1, SQLITE_STATIC);
+  if( sqlite3_step(p)!=SQLITE_ROW ) zErr = sqlite3_mprintf("polar_load: %s", sqlite3_errmsg(db));
+  sqlite3_finalize(p);
+  return zErr;
+}
+
+/* polar_sql for shape e of the deepest type; the text (sqlite3_free) or 0
+** with *pzErr set. *pNs = time of the call. */
+static char *polar_sql(sqlite3 *db, int e, int K, int64_t *pNs, char **pzErr){
+  static const char *const azSql[SH_N] = {
+    "SELECT polar_sql('authorize', 'User:u1', 'read', ?1)",
+    "SELECT polar_sql('list', 'User:u1', 'read', ?1)",
+    "SELECT polar_sql('actions', 'User:u1', ?1)",
+  };
+  sqlite3_stmt *p = bsql_prepare(db, azSql[e]);
+  char zArg[40];
+  char *zOut = 0;
+  int64_t t0;
+  if( e==SH_LIST ) snprintf(zArg, sizeof(zArg), "R%d", K - 1);
+  else snprintf(zArg, sizeof(zArg), "R%d:n0", K - 1);
+  sqlite3_bind_text(p, 1, zArg, -1, SQLITE_TRANSIENT);
+  t0 = bnow_ns();
+  if( sqlite3_step(p)==SQLITE_ROW ){
+    *pNs = bnow_ns() - t0;
+    zOut = sqlite3_mprintf("%s", (const char*)sqlite3_column_text(p, 0));
+  }else{
+    *pzErr = sqlite3_mprintf("polar_sql('%s', ..., '%s'): %s", azShape[e], zArg, sqlite3_errmsg(db));
+  }
+  sqlite3_finalize(p);
+  return zOut;
+}
+
+static void size_row(const Opts *o, SizeRow *r){
+  DeepPolicy dp;
+  char *zSrc;
+  int e, i;
+  dp.nLevel = r->K; dp.bGroups = r->bGroups; dp.eInherit = r->eInherit;
+  zSrc = deep_policy_text(&dp, &r->nRule);
+  for(e=0; e<SH_N && !r->zErr[0]; e++){
+    int64_t aNs[64];
+    int n = o->nCompile<64 ? o->nCompile : 64;
+    for(i=0; i<n; i++){
+      sqlite3 *db = open_with_ext(":memory:", o->zExt);
+      char *zErr = polar_load(db, zSrc), *zOut = 0;
+      if( !zErr ) zOut = polar_sql(db, e, r->K, &aNs[i], &zErr);
+      if( zErr ){
+        snprintf(r->zErr, sizeof(r->zErr), "%s", zErr);
+        sqlite3_free(zErr);
+        sqlite3_close(db);
+        break;
+      }
+      if( i==0 ){
+        r->anByte[e] = (long)strlen(zOut);
+        if( o->bVerbose ) printf("-- K=%d %s %s %s:\n%s\n", r->K, r->bGroups ? "groups" : "no-groups",
+                                 r->eInherit==DP_ROLE_VAR ? "var" : "three", azShape[e], zOut);
+      }
+      sqlite3_free(zOut);
+      sqlite3_close(db);
+    }
+    if( !r->zErr[0] ){
+      BStats s;
+      bstats_ms(aNs, n, &s);
+      r->aMs[e] = s.p50;
+    }
+  }
+  free(zSrc);
+}
+
+/* Returns the number of rows that failed to compile. */
+static int size_table(const Opts *o, SizeRow *aRow, int *pnRow){
+  int bGroups, eInherit, K, nBad = 0, n = 0;
+  printf("== K-level family: compiled SQL and compile time\n"
+         "bytes: the text polar_sql returns (statement + units) for the deepest type R(K-1):\n"
+         "authorize(User, \"read\", R), polar_list(User, \"read\", R), polar_actions(User, R);\n"
+         "+level: bytes added by the last level; ms: median of %d fresh compiles (new connection,\n"
+         "polar_load, the first polar_sql timed)\n", o->nCompile);
+  for(bGroups=0; bGroups<=1; bGroups++){
+    for(eInherit=DP_THREE_RULES; eInherit<=DP_ROLE_VAR; eInherit++){
+      printf("\n%s, %s\n", bGroups ? "nested groups" : "no groups",
+             eInherit==DP_ROLE_VAR ? "role if role on \"parent\"" : "\"viewer\" if \"viewer\" on \"parent\" (x3)");
+      printf("%3s %5s  %9s %7s  %9s %7s  %9s %7s  %10s  %s\n", "K", "rules",
+             "authorize", "+level", "list", "+level", "actions", "+level", "bytes/rule",
+             "compile ms (authorize / list / actions)");
+      for(K=1; K<=o->nMaxLevel; K++){
+        SizeRow *r = &aRow[n++];
+        const SizeRow *prev = K>1 ? r - 1 : 0;
+        long nTotal;
+        int e;
+        memset(r, 0, sizeof(*r));
+        r->K = K; r->bGroups = bGroups; r->eInherit = eInherit;
+        size_row(o, r);
+        if( r->zErr[0] ){
+          printf("%3d %5d  ERROR %s\n", K, r->nRule, r->zErr);
+          nBad++;
+          continue;
+        }
+        nTotal = r->anByte[0] + r->anByte[1] + r->anByte[2];
+        printf("%3d %5d", K, r->nRule);
+        for(e=0; e<SH_N; e++){
+          if( prev && !prev->zErr[0] ) printf("  %9ld %+7ld", r->anByte[e], r->anByte[e] - prev->anByte[e]);
+          else printf("  %9ld %7s", r->anByte[e], "");
+        }
+        printf("  %10.0f  %.2f / %.2f / %.2f\n", (double)nTotal / r->nRule,
+               r->aMs[0], r->aMs[1], r->aMs[2]);
+      }
+    }
+  }
+  printf("\n(linear growth: +level roughly constant, bytes/rule roughly flat)\n");
+  *pnRow = n;
+  return nBad;
+}
+
+/*----------------------------------------------------------------- speed ---*/
+/* The hand-written queries, for the deepest type R(K-1): ?1 the user, ?2
+** the resource (checks). Written the way someone who knows SQLite would:
+**  - pr: the user's principals, one recursive CTE (UNION: group cycles);
+**  - anc: the resource and its ancestors (UNION ALL: parent types go
+**    R(i) -> R(i-1), so the walk cannot loop);
+**  - roles as equality probes on the primary key (a1, a2, a3), one
+**    EXISTS per role name: on SQLite 3.40 `a2 IN (...)` builds an
+**    ephemeral table on every execution (bench/README.md);
+**  - CROSS JOIN fixes the order: the small walks first, then one probe.
+** read: any role grants it (viewer < editor < admin, each inherited), and
+** the default role is then never needed (a viewer of the parent is a
+** viewer of the child). write: editor or admin on an ancestor, or a
+** default editor/admin role of the parent R(K-2) for one who holds any
+** role on it or above. */
+#define T_ROLE  "polar_f_has_role_3"
+#define T_REL   "polar_f_has_relation_3"
+#define T_GROUP "polar_f_has_group_2"
+#define T_DEF   "polar_f_has_default_role_2"
+
+static void floor_ctes(sqlite3_str *s, int bGroups){
+  if( bGroups ){
+    sqlite3_str_appendall(s,
+      "WITH RECURSIVE pr(p) AS (\n"
+      "  SELECT ?1 UNION SELECT g.a2 FROM pr JOIN " T_GROUP " g ON g.a1=pr.p),\n");
+  }else{
+    sqlite3_str_appendall(s, "WITH RECURSIVE pr(p) AS (SELECT ?1),\n");
+  }
+  sqlite3_str_appendall(s,
+    "anc(r) AS (\n"
+    "  SELECT ?2 UNION ALL\n"
+    "  SELECT h.a3 FROM anc JOIN " T_REL " h ON h.a1=anc.r AND h.a2='String:parent')\n");
+}
+
+static void floor_probe(sqlite3_str *s, const char *zRole, int bFirst){
+  sqlite3_str_appendf(s,
+    "%s EXISTS(SELECT 1 FROM anc CROSS JOIN pr CROSS JOIN " T_ROLE " x\n"
+    "           WHERE x.a1=pr.p AND x.a2='String:%s' AND x.a3=anc.r)\n",
+    bFirst ? "SELECT" : "    OR", zRole);
+}
+
+static char *floor_check_sql(int K, int perm, int bGroups){
+  sqlite3_str *s = sqlite3_str_new(0);
+  floor_ctes(s, bGroups);
+  if( perm==DW_READ ) floor_probe(s, "viewer", 1);
+  floor_probe(s, "editor", perm!=DW_READ);
+  floor_probe(s, "admin", 0);
+  if( perm==DW_WRITE && K>=2 ){
+    /* the parent's default role, for a holder of any role on it or above */
+    const char *azDef[] = { "editor", "admin" };
+    int i;
+    for(i=0; i<2; i++){
+      sqlite3_str_appendf(s,
+        "    OR EXISTS(SELECT 1 FROM " T_REL " q CROSS JOIN " T_DEF " d\n"
+        "           WHERE q.a1=?2 AND q.a2='String:parent' AND d.a1=q.a3 AND d.a2='String:%s'\n"
+        "             AND EXISTS(SELECT 1 FROM anc CROSS JOIN pr CROSS JOIN " T_ROLE " x\n"
+        "                         WHERE anc.r<>?2 AND x.a3=anc.r AND x.a1=pr.p))\n", azDef[i]);
+    }
+  }
+  return sqlite3_str_finish(s);
+}
+
+/* The R(K-1) a user reads: every resource a principal holds a role on,
+** and all below (any role grants read; the default role adds nothing to
+** read, see above). */
+static char *floor_list_sql(int K, int bGroups){
+  sqlite3_str *s = sqlite3_str_new(0);
+  if( bGroups ){
+    sqlite3_str_appendall(s,
+      "WITH RECURSIVE pr(p) AS (\n"
+      "  SELECT ?1 UNION SELECT g.a2 FROM pr JOIN " T_GROUP " g ON g.a1=pr.p),\n");
+  }else{
+    sqlite3_str_appendall(s, "WITH RECURSIVE pr(p) AS (SELECT ?1),\n");
+  }
+  sqlite3_str_appendf(s,
+    "down(r) AS (\n"
+    "  SELECT x.a3 FROM pr CROSS JOIN " T_ROLE " x ON x.a1=pr.p\n"
+    "  UNION\n"
+    "  SELECT c.a1 FROM down JOIN " T_REL " c ON c.a3=down.r AND c.a2='String:parent')\n"
+    "SELECT r FROM down WHERE r>='R%d:' AND r<'R%d;'", K - 1, K - 1);
+  return sqlite3_str_finish(s);
+}
+
+typedef struct Input { char zUser[32], zRes[32]; int expect, bDefault; } Input;
+
+enum { ROW_CHECK = 1, ROW_LIST };
+
+typedef struct SpeedRow {
+  int K, eKind, perm, bAllow;
+  char zName[40];
+  int nPool, nDefault;         /* inputs; allowed only through the default role */
+  BStats pl, fl;               /* checks: us; list: ms */
+  long nMis, nOracleBad, nErr;
+  long nCount, nOracle;        /* list: ids */
+} SpeedRow;
+
+typedef struct Speed {
+  const Opts *o;
+  const DeepWorld *w;
+  sqlite3 *dbPl, *dbFl;
+  BRng rng;
+  DwPrincipals P;
+  SpeedRow *aRow; int nRow, nRowAlloc;
+  long nBad;
+} Speed;
+
+static SpeedRow *new_row(Speed *sp, int eKind, const char *zName){
+  SpeedRow *r;
+  if( sp->nRow==sp->nRowAlloc ){
+    sp->nRowAlloc = sp->nRowAlloc ? sp->nRowAlloc * 2 : 16;
+    sp->aRow = bxrealloc(sp->aRow, sizeof(SpeedRow)*(size_t)sp->nRowAlloc);
+  }
+  r = &sp->aRow[sp->nRow++];
+  memset(r, 0, sizeof(*r));
+  r->K = sp->w->nLevel;
+  r->eKind = eKind;
+  snprintf(r->zName, sizeof(r->zName), "%s", zName);
+  return r;
+}
+
+/* A leaf below resource res of level, walking down by random children;
+** -1 at a resource without children. */
+static int random_leaf(Speed *sp, int level, int res){
+  const DeepWorld *w = sp->w;
+  while( level<w->nLevel - 1 ){
+    int a = w->aChildStart[level][res], b = w->aChildStart[level][res + 1];
+    if( a==b ) return -1;
+    res = w->aChild[level][a + (int)brng_below(&sp->rng, (uint32_t)(b - a))];
+    level++;
+  }
+  return res;
+}
+
+/* Allowed inputs: a random user's principal, one of its role facts, a
+** random leaf below it, kept when the oracle allows the permission there.
+** Denied: a random user and leaf the oracle denies. */
+static int make_pool(Speed *sp, int perm, int bAllow, Input *a, int *pnDefault){
+  const DeepWorld *w = sp->w;
+  int n = 0, nTry = 0, K = w->nLevel;
+  *pnDefault = 0;
+  while( n<POOL_SIZE && nTry<200 * POOL_SIZE ){
+    int user = 1 + (int)brng_below(&sp->rng, (uint32_t)(w->nUser - 1));
+    int leaf, bDefault, ans;
+    nTry++;
+    dw_principals(w, user, &sp->P);
+    if( bAllow ){
+      int pr = sp->P.a[brng_below(&sp->rng, (uint32_t)sp->P.n)];
+      int nf = w->aRoleStart[pr + 1] - w->aRoleStart[pr];
+      const DwRole *f;
+      if( nf==0 ) continue;
+      f = &w->aRole[w->aRoleStart[pr] + (int)brng_below(&sp->rng, (uint32_t)nf)];
+      leaf = random_leaf(sp, f->level, f->res);
+      if( leaf<0 ) continue;
+    }else{
+      leaf = (int)brng_below(&sp->rng, (uint32_t)w->aCount[K - 1]);
+    }
+    ans = dw_allowed(w, &sp->P, perm, leaf, &bDefault);
+    if( ans!=bAllow ) continue;
+    dw_user_ref(a[n].zUser, user);
+    dw_res_ref(a[n].zRes, K - 1, leaf);
+    a[n].expect = ans;
+    a[n].bDefault = bDefault;
+    *pnDefault += bDefault;
+    n++;
+  }
+  return n;
+}
+
+static void report_err(Speed *sp, SpeedRow *r, const char *zWho, char **pzErr){
+  if( !*pzErr ) return;
+  printf("ERROR K=%d %s: %s: %s\n", r->K, r->zName, zWho, *pzErr);
+  sqlite3_free(*pzErr);
+  *pzErr = 0;
+  (void)sp;
+}
+
+static void run_check(Speed *sp, int perm, int bAllow){
+  const Opts *o = sp->o;
+  const char *zAction = perm==DW_READ ? "read" : "write";
+  char zName[40];
+  Input *aIn = bxmalloc(sizeof(Input)*POOL_SIZE);
+  int64_t *aNsPl = bxmalloc(sizeof(int64_t)*(size_t)o->nIter);
+  int64_t *aNsFl = bxmalloc(sizeof(int64_t)*(size_t)o->nIter);
+  char *zFloor = floor_check_sql(sp->w->nLevel, perm, sp->w->bGroups);
+  sqlite3_stmt *pPl = bsql_prepare(sp->dbPl, "SELECT authorize(?1, ?2, ?3)");
+  sqlite3_stmt *pFl = bsql_prepare(sp->dbFl, zFloor);
+  char *zPlErr = 0, *zFlErr = 0;
+  int i, nWarm, nShown = 0;
+  int64_t tStart, nsPl = 0, nsFl = 0, nsBudget = (int64_t)(o->rBudget * 1e9);
+  SpeedRow *r;
+
+  snprintf(zName, sizeof(zName), "%s %s", zAction, bAllow ? "allow" : "deny");
+  r = new_row(sp, ROW_CHECK, zName);
+  r->perm = perm; r->bAllow = bAllow;
+  r->nPool = make_pool(sp, perm, bAllow, aIn, &r->nDefault);
+  if( r->nPool==0 ){
+    printf("K=%d %s: no inputs in this world\n", r->K, zName);
+    goto done;
+  }
+  if( o->bVerbose ){
+    printf("-- K=%d %s: hand-written SQL\n%s\n", r->K, zName, zFloor);
+  }
+  nWarm = o->nIter<1000 ? o->nIter : 1000;
+  tStart = bnow_ns();
+  for(i=0; i<nWarm && bnow_ns() - tStart < nsBudget / 4; i++){
+    const Input *in = &aIn[i % r->nPool];
+    int64_t ns;
+    bsql_check(sp->dbPl, pPl, in->zUser, zAction, in->zRes, &ns, 0);
+    bsql_check(sp->dbFl, pFl, in->zUser, 0, in->zRes, &ns, 0);
+  }
+  for(i=0; i<o->nIter; i++){
+    const Input *in = &aIn[brng_below(&sp->rng, (uint32_t)r->nPool)];
+    int ansPl, ansFl;
+    if( i>=100 && (nsPl>nsBudget || nsFl>nsBudget) ){
+      printf("NOTE K=%d %s: stopped after %d calls (budget %.0f s per side)\n",
+             r->K, zName, i, o->rBudget);
+      break;
+    }
+    if( i & 1 ){
+      ansFl = bsql_check(sp->dbFl, pFl, in->zUser, 0, in->zRes, &aNsFl[i], &zFlErr);
+      ansPl = bsql_check(sp->dbPl, pPl, in->zUser, zAction, in->zRes, &aNsPl[i], &zPlErr);
+    }else{
+      ansPl = bsql_check(sp->dbPl, pPl, in->zUser, zAction, in->zRes, &aNsPl[i], &zPlErr);
+      ansFl = bsql_check(sp->dbFl, pFl, in->zUser, 0, in->zRes, &aNsFl[i], &zFlErr);
+    }
+    nsPl += aNsPl[i];
+    nsFl += aNsFl[i];
+    if( ansPl<0 || ansFl<0 ){ r->nErr++; continue; }
+    if( ansFl!=in->expect ) r->nOracleBad++;
+    if( ansPl!=ansFl ) r->nMis++;
+    if( (ansPl!=ansFl || ansFl!=in->expect) && nShown++<MAX_SHOWN ){
+      printf("MISMATCH K=%d %s: authorize('%s', '%s', '%s') polarlite=%d hand-written=%d "
+             "oracle=%d%s\n", r->K, zName, in->zUser, zAction, in->zRes, ansPl, ansFl,
+             in->expect, in->bDefault ? " (through the default role)" : "");
+    }
+  }
+  bstats_us(aNsPl, i, &r->pl);
+  bstats_us(aNsFl, i, &r->fl);
+  report_err(sp, r, "polarlite", &zPlErr);
+  report_err(sp, r, "hand-written", &zFlErr);
+done:
+  sp->nBad += r->nMis + r->nOracleBad + r->nErr;
+  sqlite3_finalize(pPl);
+  sqlite3_finalize(pFl);
+  sqlite3_free(zFloor);
+  free(aIn); free(aNsPl); free(aNsFl);
+}
+
+static void run_list(Speed *sp){
+  const Opts *o = sp->o;
+  const DeepWorld *w = sp->w;
+  int K = w->nLevel, i, nShown = 0;
+  char zType[16], zUser[32], zRef[32];
+  char *zFloor = floor_list_sql(K, w->bGroups);
+  sqlite3_stmt *pPl = bsql_prepare(sp->dbPl, "SELECT id FROM polar_list(?1, 'read', ?2)");
+  sqlite3_stmt *pFl = bsql_prepare(sp->dbFl, zFloor);
+  int64_t *aNsPl = bxmalloc(sizeof(int64_t)*(size_t)o->nListIter);
+  int64_t *aNsFl = bxmalloc(sizeof(int64_t)*(size_t)o->nListIter);
+  int64_t nsUsed = 0, nsBudget = (int64_t)(o->rBudget * 1e9);
+  uint64_t hOr = 0;
+  char *zPlErr = 0, *zFlErr = 0;
+  SpeedRow *r = new_row(sp, ROW_LIST, "list read");
+
+  deep_type_name(zType, K - 1);
+  dw_user_ref(zUser, w->iListUser);
+  dw_principals(w, w->iListUser, &sp->P);
+  for(i=0; i<w->aCount[K - 1]; i++){
+    if( dw_allowed(w, &sp->P, DW_READ, i, 0) ){
+      dw_res_ref(zRef, K - 1, i);
+      hOr += bhash_str(zRef, (int)strlen(zRef));
+      r->nOracle++;
+    }
+  }
+  if( o->bVerbose ) printf("-- K=%d list read: hand-written SQL\n%s\n", K, zFloor);
+  sqlite3_bind_text(pPl, 1, zUser, -1, SQLITE_STATIC);
+  sqlite3_bind_text(pPl, 2, zType, -1, SQLITE_STATIC);
+  sqlite3_bind_text(pFl, 1, zUser, -1, SQLITE_STATIC);
+  for(i=-1; i<o->nListIter; i++){          /* i = -1: warm-up */
+    long nPl = 0, nFl = 0;
+    uint64_t hPl = 0, hFl = 0;
+    int bWildPl, bWildFl;
+    int64_t nsPl, nsFl;
+    if( i>=1 && nsUsed>nsBudget ){
+      printf("NOTE K=%d list read: stopped after %d calls (budget %.0f s)\n", K, i, o->rBudget);
+      break;
+    }
+    if( i & 1 ){
+      nsFl = bsql_list(sp->dbFl, pFl, zType, &nFl, &hFl, &bWildFl, &zFlErr);
+      nsPl = bsql_list(sp->dbPl, pPl, zType, &nPl, &hPl, &bWildPl, &zPlErr);
+    }else{
+      nsPl = bsql_list(sp->dbPl, pPl, zType, &nPl, &hPl, &bWildPl, &zPlErr);
+      nsFl = bsql_list(sp->dbFl, pFl, zType, &nFl, &hFl, &bWildFl, &zFlErr);
+    }
+    if( nsPl<0 || nsFl<0 ){ r->nErr++; break; }
+    nsUsed += nsPl>nsFl ? nsPl : nsFl;
+    if( i>=0 ){ aNsPl[i] = nsPl; aNsFl[i] = nsFl; }
+    r->nCount = nPl;
+    if( nFl!=r->nOracle || hFl!=hOr ) r->nOracleBad++;
+    if( nPl!=nFl || hPl!=hFl ) r->nMis++;
+    if( (nPl!=nFl || hPl!=hFl || nFl!=r->nOracle || hFl!=hOr) && nShown++<MAX_SHOWN ){
+      printf("MISMATCH K=%d list read: polar_list('%s', 'read', '%s') %ld ids%s, "
+             "hand-written %ld, oracle %ld (digests: polarlite %s hand-written, "
+             "hand-written %s oracle)\n", K, zUser, zType, nPl, bWildPl ? " including '*'" : "",
+             nFl, r->nOracle, hPl==hFl ? "=" : "!=", hFl==hOr ? "=" : "!=");
+    }
+  }
+  if( i>0 ){
+    bstats_ms(aNsPl, i, &r->pl);
+    bstats_ms(aNsFl, i, &r->fl);
+  }
+  r->nPool = 1;
+  report_err(sp, r, "polarlite", &zPlErr);
+  report_err(sp, r, "hand-written", &zFlErr);
+  sp->nBad += r->nMis + r->nOracleBad + r->nErr;
+  sqlite3_finalize(pPl);
+  sqlite3_finalize(pFl);
+  sqlite3_free(zFloor);
+  free(aNsPl); free(aNsFl);
+}
+
+/*--------------------------------------------------------------- loading ---*/
+typedef struct Loader { sqlite3 *db; sqlite3_stmt *apIns[4]; long n; int bTty; } Loader;
+
+static const char *const azPred[4] = { "has_relation", "has_role", "has_group", "has_default_role" };
+
+static int load_fact(void *pCtx, const char *zPred, int nArg, const char **azArg){
+  Loader *l = pCtx;
+  sqlite3_stmt *p = 0;
+  int i;
+  for(i=0; i<4; i++){
+    if( strcmp(zPred, azPred[i])==0 ){
+      if( !l->apIns[i] ){
+        char *zSql = sqlite3_mprintf("INSERT INTO \"polar_f_%w_%d\" VALUES(?1, ?2%s)", zPred, nArg,
+                                     nArg==3 ? ", ?3" : "");
+        l->apIns[i] = bsql_prepare(l->db, zSql);
+        sqlite3_free(zSql);
+      }
+      p = l->apIns[i];
+    }
+  }
+  if( !p ) bdie("no fact table for %s", zPred);
+  for(i=0; i<nArg; i++) sqlite3_bind_text(p, i + 1, azArg[i], -1, SQLITE_STATIC);
+  if( sqlite3_step(p)!=SQLITE_DONE ){
+    bdie("INSERT %s(%s, %s, ...): %s", zPred, azArg[0], azArg[1], sqlite3_errmsg(l->db));
+  }
+  sqlite3_reset(p);
+  if( l->bTty && ++l->n % 50000==0 ) fprintf(stderr, "\r  loading facts: %ld", l->n);
+  return 0;
+}
+
+/* The world's identity, kept in the database so that --db-dir reuses it. */
+static char *world_key(const DeepWorld *w){
+  return sqlite3_mprintf("K=%d groups=%d seed=%llu facts=%ld rel=%ld member=%ld default=%ld "
+                         "user_roles=%ld group_roles=%ld v1", w->nLevel, w->bGroups,
+                         (unsigned long long)w->seed, w->nFact, w->nRelation, w->nMember,
+                         w->nDefault, w->nUserRole, w->nGroupRole);
+}
+
+static int world_in_db(sqlite3 *db, const char *zKey){
+  sqlite3_stmt *p = 0;
+  int bSame = 0;
+  if( sqlite3_prepare_v2(db, "SELECT key FROM bench_deep_world", -1, &p, 0)==SQLITE_OK
+   && sqlite3_step(p)==SQLITE_ROW ){
+    bSame = strcmp((const char*)sqlite3_column_text(p, 0), zKey)==0;
+  }
+  sqlite3_finalize(p);
+  return bSame;
+}
+
+static void remove_db(const char *zPath){
+  const char *azSuffix[] = { "", "-wal", "-shm" };
+  char z[600];
+  int i;
+  for(i=0; i<3; i++){
+    snprintf(z, sizeof(z), "%s%s", zPath, azSuffix[i]);
+    unlink(z);
+  }
+}
+
+static sqlite3 *open_conn(const char *zPath, const char *zExt){
+  sqlite3 *db;
+  if( zExt ) db = open_with_ext(zPath, zExt);
+  else if( sqlite3_open(zPath, &db)!=SQLITE_OK ) bdie("cannot open %s", zPath);
+  bsql_exec(db, "PRAGMA journal_mode=WAL");
+  bsql_exec(db, "PRAGMA synchronous=NORMAL");
+  bsql_exec(db, "PRAGMA cache_size=-131072");
+  return db;
+}
+
+/*---------------------------------------------------------------- report ---*/
+static void print_speed_rows(const Speed *sp, int iFirst){
+  int i;
+  printf("%-12s %5s %7s  %-26s %-26s %6s  %-5s %s\n", "row", "pool", "default",
+         "polarlite p50/p90/p99", "hand-written p50/p90/p99", "ratio", "bar", "mismatch");
+  for(i=iFirst; i<sp->nRow; i++){
+    const SpeedRow *r = &sp->aRow[i];
+    const char *zUnit = r->eKind==ROW_LIST ? " ms" : " us";
+    char zPl[64], zFl[64], zPool[16];
+    double ratio = r->fl.p50>0 ? r->pl.p50 / r->fl.p50 : 0;
+    if( r->eKind==ROW_LIST ) snprintf(zPool, sizeof(zPool), "%ld", r->nCount);
+    else snprintf(zPool, sizeof(zPool), "%d", r->nPool);
+    snprintf(zPl, sizeof(zPl), "%.1f / %.1f / %.1f%s", r->pl.p50, r->pl.p90, r->pl.p99, zUnit);
+    snprintf(zFl, sizeof(zFl), "%.1f / %.1f / %.1f%s", r->fl.p50, r->fl.p90, r->fl.p99, zUnit);
+    if( r->eKind==ROW_LIST && r->pl.p50<10 ){
+      snprintf(zPl, sizeof(zPl), "%.2f / %.2f / %.2f ms", r->pl.p50, r->pl.p90, r->pl.p99);
+      snprintf(zFl, sizeof(zFl), "%.2f / %.2f / %.2f ms", r->fl.p50, r->fl.p90, r->fl.p99);
+    }
+    printf("%-12s %5s %7d  %-26s %-26s %6.2f  %-5s %ld%s\n", r->zName, zPool, r->nDefault,
+           zPl, zFl, ratio, ratio<=BAR_RATIO ? "ok" : "MISS", r->nMis + r->nErr,
+           r->nOracleBad ? "*" : "");
+  }
+}
+
+static void print_speed_summary(const Speed *sp){
+  static const char *const azCol[] = { "read allow", "read deny", "write allow", "write deny", "list read" };
+  int aK[DW_MAX_LEVEL], nK = 0, i, j, c;
+  if( sp->nRow==0 ) return;
+  for(i=0; i<sp->nRow; i++){
+    for(j=0; j<nK && aK[j]!=sp->aRow[i].K; j++){}
+    if( j==nK && nK<DW_MAX_LEVEL ) aK[nK++] = sp->aRow[i].K;
+  }
+  printf("\n== speed summary: polarlite p50 / hand-written p50 (bar <= %.1f)\n", BAR_RATIO);
+  printf("%3s", "K");
+  for(c=0; c<5; c++) printf("  %-24s", azCol[c]);
+  printf("\n");
+  for(j=0; j<nK; j++){
+    printf("%3d", aK[j]);
+    for(c=0; c<5; c++){
+      char z[64] = "-";
+      for(i=0; i<sp->nRow; i++){
+        const SpeedRow *r = &sp->aRow[i];
+        if( r->K==aK[j] && strcmp(r->zName, azCol[c])==0 && r->fl.p50>0 ){
+          snprintf(z, sizeof(z), "%.1f/%.1f%s %.2fx%s", r->pl.p50, r->fl.p50,
+                   r->eKind==ROW_LIST ? "ms" : "us", r->pl.p50 / r->fl.p50,
+                   r->pl.p50 / r->fl.p50<=BAR_RATIO ? "" : "!");
+        }
+      }
+      printf("  %-24s", z);
+    }
+    printf("\n");
+  }
+  printf("(checks in us, lists in ms; '!' = over the bar)\n");
+}
+
+static void json_stats(FILE *f, const char *zKey, const BStats *s){
+  fprintf(f, "\"%s\": {\"n\": %d, \"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f, \"max\": %.3f}",
+          zKey, s->n, s->p50, s->p90, s->p99, s->max);
+}
+
+static void write_json(const Opts *o, const SizeRow *aSize, int nSize, const Speed *sp,
+                       long nBad){
+  FILE *f = fopen(o->zJson, "w");
+  int i, e;
+  if( !f ){
+    fprintf(stderr, "bench_deep: cannot write %s: %s\n", o->zJson, strerror(errno));
+    return;
+  }
+  fprintf(f, "{\n  \"benchmark\": \"deep\",\n  \"sqlite_version\": \"%s\",\n  \"facts\": %ld,\n"
+             "  \"seed\": %llu,\n  \"iterations\": %d,\n  \"compiles\": %d,\n  \"size\": [",
+          sqlite3_libversion(), o->nFacts, (unsigned long long)o->seed, o->nIter, o->nCompile);
+  for(i=0; i<nSize; i++){
+    const SizeRow *r = &aSize[i];
+    fprintf(f, "%s\n    {\"K\": %d, \"groups\": %s, \"inherit\": \"%s\", \"rules\": %d",
+            i ? "," : "", r->K, r->bGroups ? "true" : "false",
+            r->eInherit==DP_ROLE_VAR ? "role_var" : "three_rules", r->nRule);
+    if( r->zErr[0] ){
+      fprintf(f, ", \"error\": \"compile failed\"}");
+      continue;
+    }
+    for(e=0; e<SH_N; e++){
+      fprintf(f, ", \"%s_bytes\": %ld, \"%s_compile_ms\": %.3f", azShape[e], r->anByte[e],
+              azShape[e], r->aMs[e]);
+    }
+    fputc('}', f);
+  }
+  fprintf(f, "\n  ],\n  \"speed\": [");
+  for(i=0; sp && i<sp->nRow; i++){
+    const SpeedRow *r = &sp->aRow[i];
+    fprintf(f, "%s\n    {\"K\": %d, \"row\": \"%s\", \"pool\": %d, \"count\": %ld, "
+               "\"unit\": \"%s\", ", i ? "," : "", r->K, r->zName, r->nPool,
+            r->eKind==ROW_LIST ? r->nCount : 0, r->eKind==ROW_LIST ? "ms" : "us");
+    json_stats(f, "polarlite", &r->pl);
+    fputs(", ", f);
+    json_stats(f, "hand_written", &r->fl);
+    fprintf(f, ", \"ratio_p50\": %.3f, \"mismatches\": %ld, \"hand_written_vs_oracle\": %ld, "
+               "\"errors\": %ld}", r->fl.p50>0 ? r->pl.p50 / r->fl.p50 : 0, r->nMis,
+            r->nOracleBad, r->nErr);
+  }
+  fprintf(f, "\n  ],\n  \"bad_total\": %ld\n}\n", nBad);
+  if( fclose(f) ) fprintf(stderr, "bench_deep: cannot write %s\n", o->zJson);
+}
+
+static void speed_level(Speed *sp, int K){
+  const Opts *o = sp->o;
+  DeepPolicy dp;
+  DeepWorld *w;
+  char zDir[64] = "", zPath[600];
+  char *zSrc, *zKey, *zErr;
+  int nRule, bReuse, iFirst = sp->nRow;
+  int64_t t0;
+
+  dp.nLevel = K; dp.bGroups = 1; dp.eInherit = o->eInherit;
+  zSrc = deep_policy_text(&dp, &nRule);
+  t0 = bnow_ns();
+  w = dw_world_new(K, o->nFacts, o->seed, 1);
+  sp->w = w;
+  printf("\n== K=%d: %ld facts: %d users, %d groups (%ld memberships, %d cycles), resources per level",
+         K, w->nFact, w->nUser, w->nGroup, w->nMember, w->nCycle);
+  {
+    int i;
+    for(i=0; i<K; i++) printf("%s%d", i ? " " : " ", w->aCount[i]);
+  }
+  printf(" (fan-out %d), %ld user roles, %ld group roles, %ld default roles; built in %.1f s\n",
+         w->nFanout, w->nUserRole, w->nGroupRole, w->nDefault, (double)(bnow_ns() - t0) / 1e9);
+
+  if( o->zDbDir ){
+    mkdir(o->zDbDir, 0777);
+    snprintf(zPath, sizeof(zPath), "%s/deep-%d-%ld-%llu.db", o->zDbDir, K, o->nFacts,
+             (unsigned long long)o->seed);
+  }else{
+    const char *zTmp = getenv("TMPDIR");
+    snprintf(zDir, sizeof(zDir), "%s/polarlite-deep-XXXXXX", zTmp && strlen(zTmp)<30 ? zTmp : "/tmp");
+    if( !mkdtemp(zDir) ) bdie("mkdtemp: %s", strerror(errno));
+    snprintf(zPath, sizeof(zPath), "%s/deep.db", zDir);
+  }
+  zKey = world_key(w);
+  sp->dbPl = open_conn(zPath, o->zExt);
+  bReuse = world_in_db(sp->dbPl, zKey);
+  if( !bReuse ){
+    sqlite3_close(sp->dbPl);
+    remove_db(zPath);
+    sp->dbPl = open_conn(zPath, o->zExt);
+  }
+  if( (zErr = polar_load(sp->dbPl, zSrc))!=0 ) bdie("K=%d: %s", K, zErr);
+  if( bReuse ){
+    printf("reusing the world in %s\n", zPath);
+  }else{
+    Loader l;
+    memset(&l, 0, sizeof(l));
+    l.db = sp->dbPl;
+    l.bTty = isatty(2);
+    t0 = bnow_ns();
+    bsql_exec(sp->dbPl, "BEGIN");
+    dw_world_emit(w, load_fact, &l);
+    {
+      int i;
+      for(i=0; i<4; i++) sqlite3_finalize(l.apIns[i]);
+    }
+    bsql_exec(sp->dbPl, "CREATE TABLE bench_deep_world(key)");
+    {
+      sqlite3_stmt *p = bsql_prepare(sp->dbPl, "INSERT INTO bench_deep_world VALUES(?1)");
+      sqlite3_bind_text(p, 1, zKey, -1, SQLITE_STATIC);
+      sqlite3_step(p);
+      sqlite3_finalize(p);
+    }
+    bsql_exec(sp->dbPl, "COMMIT");
+    if( l.bTty ) fputs("\r                              \r", stderr);
+    printf("loaded %ld facts into %s in %.1f s (INSERT into the fact tables, one transaction)\n",
+           w->nFact, zPath, (double)(bnow_ns() - t0) / 1e9);
+  }
+  sp->dbFl = open_conn(zPath, 0);
+  bsql_exec(sp->dbFl, "PRAGMA temp_store=MEMORY");
+
+  run_check(sp, DW_READ, 1);
+  run_check(sp, DW_READ, 0);
+  run_check(sp, DW_WRITE, 1);
+  run_check(sp, DW_WRITE, 0);
+  run_list(sp);
+  {
+    sqlite3_stmt *p = bsql_prepare(sp->dbPl, "PRAGMA temp_store");
+    int t = sqlite3_step(p)==SQLITE_ROW ? sqlite3_column_int(p, 0) : -1;
+    sqlite3_finalize(p);
+    printf("K=%d (%d rules): polarlite's connection at temp_store=%d (%s), the hand-written "
+           "query's at MEMORY; %d calls per check row, %d per list\n", K, nRule, t,
+           t==0 ? "the build's default, FILE on Debian" : "changed!", o->nIter, o->nListIter);
+  }
+  print_speed_rows(sp, iFirst);
+
+  sqlite3_close(sp->dbPl);
+  sqlite3_close(sp->dbFl);
+  sp->dbPl = sp->dbFl = 0;
+  if( zDir[0] ){
+    remove_db(zPath);
+    rmdir(zDir);
+  }
+  sqlite3_free(zKey);
+  free(zSrc);
+  dw_world_free(w);
+  sp->w = 0;
+}
+
+/*------------------------------------------------------------------ main ---*/
+static void usage(void){
+  fprintf(stderr,
+    "usage: bench_deep [--quick] [--only size|speed] [--levels 2,4,6,8,10]\n"
+    "                  [--max-level 12] [--compiles N] [--size N] [--iters N]\n"
+    "                  [--list-iters N] [--budget S] [--seed S] [--inherit three|var]\n"
+    "                  [--ext PATH] [--json FILE] [--db-dir DIR] [--verbose]\n");
+  exit(2);
+}
+
+static void parse_levels(Opts *o, const char *z){
+  o->nLevel = 0;
+  while( *z ){
+    int k = atoi(z);
+    if( k<1 || k>DW_MAX_LEVEL || o->nLevel>=DW_MAX_LEVEL ) usage();
+    o->aLevel[o->nLevel++] = k;
+    z += strcspn(z, ",");
+    if( *z==',' ) z++;
+  }
+}
+
+static void parse_opts(Opts *o, int argc, char **argv){
+  int i, bQuick = 0;
+  const char *zOnly = 0, *zLevels = 0, *z;
+  memset(o, 0, sizeof(*o));
+  for(i=1; i<argc; i++) if( !strcmp(argv[i], "--quick") ) bQuick = 1;
+  o->bSize = o->bSpeed = 1;
+  o->nMaxLevel = 12;
+  o->nCompile = bQuick ? 3 : 7;
+  o->nFacts = bQuick ? 30000 : 1000000;
+  o->nIter = bQuick ? 300 : 20000;
+  o->nListIter = bQuick ? 5 : 30;
+  o->rBudget = bQuick ? 5 : 30;
+  o->seed = 42;
+  o->eInherit = DP_THREE_RULES;
+  o->zExt = "../polarlite.so";
+  o->zJson = "results-deep.json";
+  if( (z = getenv("BENCH_SEED"))!=0 && *z ) o->seed = strtoull(z, 0, 10);
+  for(i=1; i<argc; i++){
+    const char *a = argv[i], *v = i+1<argc ? argv[i+1] : 0;
+    if( !strcmp(a, "--quick") ) continue;
+    if( !strcmp(a, "--verbose") ){ o->bVerbose = 1; continue; }
+    if( !v ) usage();
+    if( !strcmp(a, "--only") ) zOnly = v;
+    else if( !strcmp(a, "--levels") ) zLevels = v;
+    else if( !strcmp(a, "--max-level") ) o->nMaxLevel = atoi(v);
+    else if( !strcmp(a, "--compiles") ) o->nCompile = atoi(v);
+    else if( !strcmp(a, "--size") ) o->nFacts = atol(v);
+    else if( !strcmp(a, "--iters") ) o->nIter = atoi(v);
+    else if( !strcmp(a, "--list-iters") ) o->nListIter = atoi(v);
+    else if( !strcmp(a, "--budget") ) o->rBudget = atof(v);
+    else if( !strcmp(a, "--seed") ) o->seed = strtoull(v, 0, 10);
+    else if( !strcmp(a, "--ext") ) o->zExt = v;
+    else if( !strcmp(a, "--json") ) o->zJson = v;
+    else if( !strcmp(a, "--db-dir") ) o->zDbDir = v;
+    else if( !strcmp(a, "--inherit") ){
+      if( !strcmp(v, "var") ) o->eInherit = DP_ROLE_VAR;
+      else if( strcmp(v, "three") ) usage();
+    }
+    else usage();
+    i++;
+  }
+  parse_levels(o, zLevels ? zLevels : "2,4,6,8,10");
+  if( zOnly ){
+    o->bSize = strcmp(zOnly, "size")==0;
+    o->bSpeed = strcmp(zOnly, "speed")==0;
+    if( !o->bSize && !o->bSpeed ) usage();
+  }
+  if( o->nMaxLevel<1 || o->nMaxLevel>DW_MAX_LEVEL || o->nCompile<1 || o->nCompile>64
+   || o->nFacts<1 || o->nIter<1 || o->nListIter<1 ) usage();
+}
+
+int main(int argc, char **argv){
+  Opts o;
+  Speed sp;
+  SizeRow *aSize;
+  int nSize = 0, i;
+  long nBad = 0;
+
+  parse_opts(&o, argc, argv);
+  setvbuf(stdout, 0, _IOLBF, 0);
+  memset(&sp, 0, sizeof(sp));
+  sp.o = &o;
+  brng_seed(&sp.rng, o.seed ^ 0x64656570ULL);
+  printf("polarlite deep-policy benchmark: SQLite %s, extension %s\n", sqlite3_libversion(), o.zExt);
+  aSize = bxmalloc(sizeof(SizeRow) * 4 * (size_t)o.nMaxLevel);
+  if( o.bSize ) nBad += size_table(&o, aSize, &nSize);
+  if( o.bSpeed ){
+    for(i=0; i<o.nLevel; i++) speed_level(&sp, o.aLevel[i]);
+    print_speed_summary(&sp);
+    nBad += sp.nBad;
+  }
+  write_json(&o, aSize, nSize, &sp, nBad);
+  printf("results: %s\n", o.zJson);
+  if( nBad ) printf("FAILED: %ld mismatches, errors or compile failures (see above)\n", nBad);
+  dw_principals_free(&sp.P);
+  free(sp.aRow);
+  free(aSize);
+  return nBad ? 1 : 0;
+}
