@@ -51,6 +51,12 @@ int64_t bnow_ns(void){
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+int64_t bcpu_ns(void){
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /*-------------------------------------------------------------- stats ---*/
 static int cmp_i64(const void *a, const void *b){
   int64_t x = *(const int64_t*)a, y = *(const int64_t*)b;

@@ -20,6 +20,10 @@ double brng_unit(BRng*);                     /* uniform in [0,1) */
 
 /*-------------------------------------------------------------- clock ---*/
 int64_t bnow_ns(void);                       /* CLOCK_MONOTONIC */
+/* CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID): on a shared
+** machine, the time a call computed, without the time it waited for a
+** core. */
+int64_t bcpu_ns(void);
 
 /*-------------------------------------------------------------- stats ---*/
 typedef struct BStats {

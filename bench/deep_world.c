@@ -132,8 +132,9 @@ static void build_forest(Gen *g, long nFacts){
 
 /* Groups 0..2: the list user's, nested in a cycle. Groups from 3 on sit in
 ** layer (g-3) % 4; a group of layer L < 3 belongs to one of layer L+1 with
-** probability 0.8 (and to a second with 0.1). Then one top group in 50
-** that a layer-0 group reaches is made a member of that group: a cycle. */
+** probability 0.8 (and to a second with 0.1). Then of the layer-0 groups
+** whose first links reach the top layer, every 50th (the first included)
+** is made a member of the top group it reaches: a cycle of four. */
 static void build_groups(Gen *g){
   DeepWorld *w = g->w;
   int nU = w->nUser, nG = w->nGroup, gr, nTop;
@@ -156,14 +157,13 @@ static void build_groups(Gen *g){
   {
     int32_t *aUpStart, *aUp;
     edges_csr(g, nU, nG, &aUpStart, &aUp);
+    int nChain = 0;
     for(gr=N_LIST_GROUP; gr<nG; gr+=N_GROUP_LAYER){
       int top = gr, d;
       for(d=0; d<N_GROUP_LAYER - 1 && aUpStart[top]<aUpStart[top + 1]; d++){
         top = aUp[aUpStart[top]];
       }
-      if( d==N_GROUP_LAYER - 1 && (top - N_LIST_GROUP) / N_GROUP_LAYER % 50==0 ){
-        if( add_edge(g, nU + top, gr) ) w->nCycle++;
-      }
+      if( d==N_GROUP_LAYER - 1 && nChain++ % 50==0 && add_edge(g, nU + top, gr) ) w->nCycle++;
     }
     free(aUpStart); free(aUp);
   }

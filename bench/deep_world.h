@@ -13,7 +13,8 @@
 **    an organisation membership, held by thousands at K = 10);
 **  - with bGroups, user groups (N/200) in layers 0..3: a group of layer L
 **    belongs to a group of layer L+1 with probability 0.8 (so chains 1..4
-**    deep), one top group in 50 belongs to a layer-0 group (a cycle), users
+**    deep), one chain in 50 closed into a cycle (its top group belongs to
+**    its bottom group), users
 **    belong to 0..3 groups, and every group holds about ten roles;
 **  - from K = 2 on, has_default_role(R(K-2), role) on one R(K-2) in ten;
 **  - the list user (user 0): no random roles, member of three groups of
