@@ -2,7 +2,7 @@
 ** bench_deep.c — deep policies (issue 11): the K-level family of
 ** deep_policy.h, its compiled size and its speed at a million facts.
 **
-**   bench_deep [--quick] [--only size|speed] [--levels 2,4,6,8,10]
+**   bench_deep [--quick] [--only size|speed] [--levels 2,4,6,8,10] [--shared 10,100,1000]
 **              [--max-level 12] [--compiles N] [--size N] [--iters N]
 **              [--list-iters N] [--budget S] [--seed S] [--inherit three|var]
 **              [--ext PATH] [--json FILE] [--db-dir DIR] [--verbose]
@@ -28,6 +28,9 @@
 **    Rows: read and write on R(K-1), allowed and denied, and the list of
 **    the R(K-1) the list user reads. The bar: polarlite p50 within 1.5x of
 **    the hand-written query.
+**    Then one shape on its own (--shared): a single resource shared with
+**    10, 100, 1000 groups, checked for an actor in two nested groups (deny)
+**    and for a member of one of those groups (allow).
 **
 ** --quick: K = 1..12 sizes from 3 compiles, speed at 30k facts, 300 calls
 ** per row: seconds, for a check after each compiler change. Exit status 1
@@ -54,6 +57,7 @@ typedef struct Opts {
   int nMaxLevel;
   int nCompile;
   int aLevel[DW_MAX_LEVEL]; int nLevel;
+  int aShared[DW_MAX_LEVEL]; int nShared;
   long nFacts;
   int nIter, nListIter;
   double rBudget;
@@ -221,13 +225,17 @@ static int size_table(const Opts *o, SizeRow *aRow, int *pnRow){
 #define T_GROUP "polar_f_has_group_2"
 #define T_DEF   "polar_f_has_default_role_2"
 
-static void floor_ctes(sqlite3_str *s, int bGroups){
+static void floor_ctes(sqlite3_str *s, int K, int bGroups){
   if( bGroups ){
     sqlite3_str_appendall(s,
       "WITH RECURSIVE pr(p) AS (\n"
       "  SELECT ?1 UNION SELECT g.a2 FROM pr JOIN " T_GROUP " g ON g.a1=pr.p),\n");
   }else{
     sqlite3_str_appendall(s, "WITH RECURSIVE pr(p) AS (SELECT ?1),\n");
+  }
+  if( K==1 ){
+    sqlite3_str_appendall(s, "anc(r) AS (SELECT ?2)\n");   /* no relation at K = 1 */
+    return;
   }
   sqlite3_str_appendall(s,
     "anc(r) AS (\n"
@@ -244,7 +252,7 @@ static void floor_probe(sqlite3_str *s, const char *zRole, int bFirst){
 
 static char *floor_check_sql(int K, int perm, int bGroups){
   sqlite3_str *s = sqlite3_str_new(0);
-  floor_ctes(s, bGroups);
+  floor_ctes(s, K, bGroups);
   if( perm==DW_READ ) floor_probe(s, "viewer", 1);
   floor_probe(s, "editor", perm!=DW_READ);
   floor_probe(s, "admin", 0);
@@ -275,12 +283,17 @@ static char *floor_list_sql(int K, int bGroups){
   }else{
     sqlite3_str_appendall(s, "WITH RECURSIVE pr(p) AS (SELECT ?1),\n");
   }
-  sqlite3_str_appendf(s,
-    "down(r) AS (\n"
-    "  SELECT x.a3 FROM pr CROSS JOIN " T_ROLE " x ON x.a1=pr.p\n"
-    "  UNION\n"
-    "  SELECT c.a1 FROM down JOIN " T_REL " c ON c.a3=down.r AND c.a2='String:parent')\n"
-    "SELECT r FROM down WHERE r>='R%d:' AND r<'R%d;'", K - 1, K - 1);
+  if( K==1 ){                /* no relation: the roles' resources, once each */
+    sqlite3_str_appendall(s,
+      "down(r) AS (SELECT DISTINCT x.a3 FROM pr CROSS JOIN " T_ROLE " x ON x.a1=pr.p)\n");
+  }else{
+    sqlite3_str_appendall(s,
+      "down(r) AS (\n"
+      "  SELECT x.a3 FROM pr CROSS JOIN " T_ROLE " x ON x.a1=pr.p\n"
+      "  UNION\n"
+      "  SELECT c.a1 FROM down JOIN " T_REL " c ON c.a3=down.r AND c.a2='String:parent')\n");
+  }
+  sqlite3_str_appendf(s, "SELECT r FROM down WHERE r>='R%d:' AND r<'R%d;'", K - 1, K - 1);
   return sqlite3_str_finish(s);
 }
 
@@ -309,7 +322,7 @@ typedef struct Speed {
   long nBad;
 } Speed;
 
-static SpeedRow *new_row(Speed *sp, int eKind, const char *zName){
+static SpeedRow *new_row(Speed *sp, int K, int eKind, const char *zName){
   SpeedRow *r;
   if( sp->nRow==sp->nRowAlloc ){
     sp->nRowAlloc = sp->nRowAlloc ? sp->nRowAlloc * 2 : 16;
@@ -317,7 +330,7 @@ static SpeedRow *new_row(Speed *sp, int eKind, const char *zName){
   }
   r = &sp->aRow[sp->nRow++];
   memset(r, 0, sizeof(*r));
-  r->K = sp->w->nLevel;
+  r->K = K;
   r->eKind = eKind;
   snprintf(r->zName, sizeof(r->zName), "%s", zName);
   return r;
@@ -450,38 +463,35 @@ static double stmts_per_check(sqlite3 *db, const char *zAction, const Input *aIn
   return (double)gnStmt / n;
 }
 
-static void run_check(Speed *sp, int perm, int bAllow){
+/* Times authorize(actor, zAction, resource) against zFloor over the inputs
+** aIn[0..nIn) (drawn at random), alternating the sides call by call, and
+** compares every answer with the other side and with the input's expected
+** answer. Fills row r. */
+static void time_checks(Speed *sp, SpeedRow *r, const char *zAction, const char *zFloor,
+                        const Input *aIn, int nIn){
   const Opts *o = sp->o;
-  const char *zAction = perm==DW_READ ? "read" : "write";
-  char zName[40];
-  Input *aIn = bxmalloc(sizeof(Input)*POOL_SIZE);
-  char *zFloor = floor_check_sql(sp->w->nLevel, perm, sp->w->bGroups);
   Side pl, fl;
   int i, nWarm, nShown = 0;
   int64_t tStart, nsPl = 0, nsFl = 0, nsBudget = (int64_t)(o->rBudget * 1e9);
-  SpeedRow *r;
 
-  snprintf(zName, sizeof(zName), "%s %s", zAction, bAllow ? "allow" : "deny");
-  r = new_row(sp, ROW_CHECK, zName);
-  r->perm = perm; r->bAllow = bAllow;
+  r->nPool = nIn;
   side_init(&pl, "polarlite", sp->dbPl, "SELECT authorize(?1, ?2, ?3)", zAction, o->nIter);
   side_init(&fl, "hand-written", sp->dbFl, zFloor, 0, o->nIter);
-  r->nPool = make_pool(sp, perm, bAllow, aIn, &r->nDefault);
-  if( r->nPool==0 ) printf("K=%d %s: no inputs in this world\n", r->K, zName);
-  if( o->bVerbose ) printf("-- K=%d %s: hand-written SQL\n%s\n", r->K, zName, zFloor);
+  if( nIn==0 ) printf("K=%d %s: no inputs in this world\n", r->K, r->zName);
+  if( o->bVerbose ) printf("-- K=%d %s: hand-written SQL\n%s\n", r->K, r->zName, zFloor);
   nWarm = o->nIter<1000 ? o->nIter : 1000;
   tStart = bnow_ns();
-  for(i=0; r->nPool>0 && i<nWarm && bnow_ns() - tStart < nsBudget / 4; i++){
-    side_check(&pl, &aIn[i % r->nPool], -1);
-    side_check(&fl, &aIn[i % r->nPool], -1);
+  for(i=0; nIn>0 && i<nWarm && bnow_ns() - tStart < nsBudget / 4; i++){
+    side_check(&pl, &aIn[i % nIn], -1);
+    side_check(&fl, &aIn[i % nIn], -1);
   }
   /* alternate, each side first every other call */
-  for(i=0; r->nPool>0 && i<o->nIter; i++){
-    const Input *in = &aIn[brng_below(&sp->rng, (uint32_t)r->nPool)];
+  for(i=0; nIn>0 && i<o->nIter; i++){
+    const Input *in = &aIn[brng_below(&sp->rng, (uint32_t)nIn)];
     int ansPl, ansFl;
     if( i>=100 && (nsPl>nsBudget || nsFl>nsBudget) ){
       printf("NOTE K=%d %s: stopped after %d calls (budget %.0f s per side)\n",
-             r->K, zName, i, o->rBudget);
+             r->K, r->zName, i, o->rBudget);
       break;
     }
     if( i & 1 ){
@@ -498,14 +508,28 @@ static void run_check(Speed *sp, int perm, int bAllow){
     if( ansPl!=ansFl ) r->nMis++;
     if( (ansPl!=ansFl || ansFl!=in->expect) && nShown++<MAX_SHOWN ){
       printf("MISMATCH K=%d %s: authorize('%s', '%s', '%s') polarlite=%d hand-written=%d "
-             "oracle=%d%s\n", r->K, zName, in->zUser, zAction, in->zRes, ansPl, ansFl,
+             "oracle=%d%s\n", r->K, r->zName, in->zUser, zAction, in->zRes, ansPl, ansFl,
              in->expect, in->bDefault ? " (through the default role)" : "");
     }
   }
   side_done(&pl, r, i, 0, &r->pl, &r->plCpu);
   side_done(&fl, r, i, 0, &r->fl, &r->flCpu);
-  r->rPlStmt = stmts_per_check(sp->dbPl, zAction, aIn, r->nPool);
+  r->rPlStmt = stmts_per_check(sp->dbPl, zAction, aIn, nIn);
   sp->nBad += r->nMis + r->nOracleBad + r->nErr;
+}
+
+static void run_check(Speed *sp, int perm, int bAllow){
+  const char *zAction = perm==DW_READ ? "read" : "write";
+  char zName[40];
+  Input *aIn = bxmalloc(sizeof(Input)*POOL_SIZE);
+  char *zFloor = floor_check_sql(sp->w->nLevel, perm, sp->w->bGroups);
+  SpeedRow *r;
+  int nIn;
+  snprintf(zName, sizeof(zName), "%s %s", zAction, bAllow ? "allow" : "deny");
+  r = new_row(sp, sp->w->nLevel, ROW_CHECK, zName);
+  r->perm = perm; r->bAllow = bAllow;
+  nIn = make_pool(sp, perm, bAllow, aIn, &r->nDefault);
+  time_checks(sp, r, zAction, zFloor, aIn, nIn);
   sqlite3_free(zFloor);
   free(aIn);
 }
@@ -519,7 +543,7 @@ static void run_list(Speed *sp){
   int64_t nsUsed = 0, nsBudget = (int64_t)(o->rBudget * 1e9);
   uint64_t hOr = 0;
   Side pl, fl;
-  SpeedRow *r = new_row(sp, ROW_LIST, "list read");
+  SpeedRow *r = new_row(sp, K, ROW_LIST, "list read");
 
   side_init(&pl, "polarlite", sp->dbPl, "SELECT id FROM polar_list(?1, 'read', ?2)", 0, o->nListIter);
   side_init(&fl, "hand-written", sp->dbFl, zFloor, 0, o->nListIter);
@@ -612,10 +636,10 @@ static int load_fact(void *pCtx, const char *zPred, int nArg, const char **azArg
 
 /* The world's identity, kept in the database so that --db-dir reuses it. */
 static char *world_key(const DeepWorld *w){
-  return sqlite3_mprintf("K=%d groups=%d seed=%llu facts=%ld rel=%ld member=%ld default=%ld "
-                         "user_roles=%ld group_roles=%ld v1", w->nLevel, w->bGroups,
+  return sqlite3_mprintf("K=%d groups=%d seed=%llu facts=%ld rel=%ld member=%ld cycles=%d "
+                         "default=%ld user_roles=%ld group_roles=%ld", w->nLevel, w->bGroups,
                          (unsigned long long)w->seed, w->nFact, w->nRelation, w->nMember,
-                         w->nDefault, w->nUserRole, w->nGroupRole);
+                         w->nCycle, w->nDefault, w->nUserRole, w->nGroupRole);
 }
 
 static int world_in_db(sqlite3 *db, const char *zKey){
@@ -654,7 +678,7 @@ static double ratio(const BStats *a, const BStats *b){ return b->p50>0 ? a->p50 
 
 static void print_speed_rows(const Speed *sp, int iFirst){
   int i;
-  printf("%-12s %5s %7s  %-26s %-26s %6s  %-17s %6s  %s\n", "row", "pool", "default",
+  printf("%-16s %5s %7s  %-26s %-26s %6s  %-17s %6s  %s\n", "row", "pool", "default",
          "polarlite p50/p90/p99", "hand-written p50/p90/p99", "ratio", "cpu p50 pl / hw", "ratio",
          "mismatch  stmts");
   for(i=iFirst; i<sp->nRow; i++){
@@ -667,7 +691,7 @@ static void print_speed_rows(const Speed *sp, int iFirst){
     snprintf(zPl, sizeof(zPl), zFmt, r->pl.p50, r->pl.p90, r->pl.p99, zUnit);
     snprintf(zFl, sizeof(zFl), zFmt, r->fl.p50, r->fl.p90, r->fl.p99, zUnit);
     snprintf(zCpu, sizeof(zCpu), "%.1f / %.1f", r->plCpu.p50, r->flCpu.p50);
-    printf("%-12s %5s %7d  %-26s %-26s %5.2f%s  %-17s %5.2f%s  %3ld%-5s %6.1f\n", r->zName, zPool,
+    printf("%-16s %5s %7d  %-26s %-26s %5.2f%s  %-17s %5.2f%s  %3ld%-5s %6.1f\n", r->zName, zPool,
            r->nDefault, zPl, zFl, ratio(&r->pl, &r->fl), ratio(&r->pl, &r->fl)<=BAR_RATIO ? " " : "!",
            zCpu, ratio(&r->plCpu, &r->flCpu), ratio(&r->plCpu, &r->flCpu)<=BAR_RATIO ? " " : "!",
            r->nMis + r->nErr, r->nOracleBad ? "*" : "", r->rPlStmt);
@@ -764,6 +788,92 @@ static void write_json(const Opts *o, const SizeRow *aSize, int nSize, const Spe
   if( fclose(f) ) fprintf(stderr, "bench_deep: cannot write %s\n", o->zJson);
 }
 
+/* A new temporary directory (zDir, 64 bytes) and a database path in it
+** (zPath, 600 bytes). */
+static void temp_db(char *zDir, char *zPath){
+  const char *zTmp = getenv("TMPDIR");
+  snprintf(zDir, 64, "%s/polarlite-deep-XXXXXX", zTmp && strlen(zTmp)<30 ? zTmp : "/tmp");
+  if( !mkdtemp(zDir) ) bdie("mkdtemp: %s", strerror(errno));
+  snprintf(zPath, 600, "%s/deep.db", zDir);
+}
+
+/* The hand-written query's connection: its own, temp_store=MEMORY. */
+static void open_floor(Speed *sp, const char *zPath){
+  sp->dbFl = open_conn(zPath, 0);
+  bsql_exec(sp->dbFl, "PRAGMA temp_store=MEMORY");
+}
+
+/* Both connections closed; a temporary database (zDir non-empty) removed. */
+static void speed_close(Speed *sp, const char *zDir, const char *zPath){
+  sqlite3_close(sp->dbPl);
+  sqlite3_close(sp->dbFl);
+  sp->dbPl = sp->dbFl = 0;
+  if( zDir[0] ){
+    remove_db(zPath);
+    rmdir(zDir);
+  }
+}
+
+static void print_temp_store(Speed *sp){
+  sqlite3_stmt *p = bsql_prepare(sp->dbPl, "PRAGMA temp_store");
+  int t = sqlite3_step(p)==SQLITE_ROW ? sqlite3_column_int(p, 0) : -1;
+  sqlite3_finalize(p);
+  printf("polarlite's connection at temp_store=%d (%s), the hand-written query's at MEMORY\n",
+         t, t==0 ? "the build's default: FILE on Debian" : "changed!");
+}
+
+/* One resource shared with nGroup groups (K = 1, nested groups): the
+** hand-written query walks the actor's few groups, so its cost does not
+** depend on nGroup. Deny: u1 is in g0, g0 in g1, and neither holds a role;
+** allow: u2 is in the last group that holds one. */
+static void speed_shared(Speed *sp, int nGroup){
+  DeepPolicy dp;
+  Loader l;
+  Input aIn[2];
+  char zDir[64], zPath[600], zName[40], zGroup[32];
+  char *zSrc, *zErr, *zFloor;
+  int nRule, i, iFirst = sp->nRow;
+  const char *az[3];
+
+  dp.nLevel = 1; dp.bGroups = 1; dp.eInherit = DP_THREE_RULES;
+  zSrc = deep_policy_text(&dp, &nRule);
+  temp_db(zDir, zPath);
+  sp->dbPl = open_conn(zPath, sp->o->zExt);
+  if( (zErr = polar_load(sp->dbPl, zSrc))!=0 ) bdie("shared: %s", zErr);
+  memset(&l, 0, sizeof(l));
+  l.db = sp->dbPl;
+  bsql_exec(sp->dbPl, "BEGIN");
+  for(i=0; i<nGroup; i++){
+    snprintf(zGroup, sizeof(zGroup), "Group:h%d", i);
+    az[0] = zGroup; az[1] = "String:viewer"; az[2] = "R0:n0";
+    load_fact(&l, "has_role", 3, az);
+  }
+  az[0] = "User:u1"; az[1] = "Group:g0"; load_fact(&l, "has_group", 2, az);
+  az[0] = "Group:g0"; az[1] = "Group:g1"; load_fact(&l, "has_group", 2, az);
+  az[0] = "User:u2"; az[1] = zGroup; load_fact(&l, "has_group", 2, az);
+  for(i=0; i<4; i++) sqlite3_finalize(l.apIns[i]);
+  bsql_exec(sp->dbPl, "COMMIT");
+  open_floor(sp, zPath);
+  printf("\n== one R0 shared with %d groups (viewer each); the actor in two nested groups\n", nGroup);
+  print_temp_store(sp);
+
+  memset(aIn, 0, sizeof(aIn));
+  snprintf(aIn[0].zUser, sizeof(aIn[0].zUser), "User:u1");
+  snprintf(aIn[1].zUser, sizeof(aIn[1].zUser), "User:u2");
+  snprintf(aIn[0].zRes, sizeof(aIn[0].zRes), "R0:n0");
+  snprintf(aIn[1].zRes, sizeof(aIn[1].zRes), "R0:n0");
+  aIn[1].expect = 1;
+  zFloor = floor_check_sql(1, DW_READ, 1);
+  for(i=0; i<2; i++){
+    snprintf(zName, sizeof(zName), "shared%d %s", nGroup, i ? "allow" : "deny");
+    time_checks(sp, new_row(sp, 1, ROW_CHECK, zName), "read", zFloor, &aIn[i], 1);
+  }
+  print_speed_rows(sp, iFirst);
+  sqlite3_free(zFloor);
+  speed_close(sp, zDir, zPath);
+  free(zSrc);
+}
+
 static void speed_level(Speed *sp, int K){
   const Opts *o = sp->o;
   DeepPolicy dp;
@@ -792,10 +902,7 @@ static void speed_level(Speed *sp, int K){
     snprintf(zPath, sizeof(zPath), "%s/deep-%d-%ld-%llu.db", o->zDbDir, K, o->nFacts,
              (unsigned long long)o->seed);
   }else{
-    const char *zTmp = getenv("TMPDIR");
-    snprintf(zDir, sizeof(zDir), "%s/polarlite-deep-XXXXXX", zTmp && strlen(zTmp)<30 ? zTmp : "/tmp");
-    if( !mkdtemp(zDir) ) bdie("mkdtemp: %s", strerror(errno));
-    snprintf(zPath, sizeof(zPath), "%s/deep.db", zDir);
+    temp_db(zDir, zPath);
   }
   zKey = world_key(w);
   sp->dbPl = open_conn(zPath, o->zExt);
@@ -832,31 +939,18 @@ static void speed_level(Speed *sp, int K){
     printf("loaded %ld facts into %s in %.1f s (INSERT into the fact tables, one transaction)\n",
            w->nFact, zPath, (double)(bnow_ns() - t0) / 1e9);
   }
-  sp->dbFl = open_conn(zPath, 0);
-  bsql_exec(sp->dbFl, "PRAGMA temp_store=MEMORY");
+  open_floor(sp, zPath);
 
   run_check(sp, DW_READ, 1);
   run_check(sp, DW_READ, 0);
   run_check(sp, DW_WRITE, 1);
   run_check(sp, DW_WRITE, 0);
   run_list(sp);
-  {
-    sqlite3_stmt *p = bsql_prepare(sp->dbPl, "PRAGMA temp_store");
-    int t = sqlite3_step(p)==SQLITE_ROW ? sqlite3_column_int(p, 0) : -1;
-    sqlite3_finalize(p);
-    printf("K=%d (%d rules): polarlite's connection at temp_store=%d (%s), the hand-written "
-           "query's at MEMORY; %d calls per check row, %d per list\n", K, nRule, t,
-           t==0 ? "the build's default, FILE on Debian" : "changed!", o->nIter, o->nListIter);
-  }
+  printf("K=%d (%d rules): %d calls per check row, %d per list; ", K, nRule, o->nIter, o->nListIter);
+  print_temp_store(sp);
   print_speed_rows(sp, iFirst);
 
-  sqlite3_close(sp->dbPl);
-  sqlite3_close(sp->dbFl);
-  sp->dbPl = sp->dbFl = 0;
-  if( zDir[0] ){
-    remove_db(zPath);
-    rmdir(zDir);
-  }
+  speed_close(sp, zDir, zPath);
   sqlite3_free(zKey);
   free(zSrc);
   dw_world_free(w);
@@ -866,27 +960,29 @@ static void speed_level(Speed *sp, int K){
 /*------------------------------------------------------------------ main ---*/
 static void usage(void){
   fprintf(stderr,
-    "usage: bench_deep [--quick] [--only size|speed] [--levels 2,4,6,8,10]\n"
+    "usage: bench_deep [--quick] [--only size|speed] [--levels 2,4,6,8,10] [--shared 10,100,1000]\n"
     "                  [--max-level 12] [--compiles N] [--size N] [--iters N]\n"
     "                  [--list-iters N] [--budget S] [--seed S] [--inherit three|var]\n"
     "                  [--ext PATH] [--json FILE] [--db-dir DIR] [--verbose]\n");
   exit(2);
 }
 
-static void parse_levels(Opts *o, const char *z){
-  o->nLevel = 0;
+/* "2,4,6" into a[] (at most DW_MAX_LEVEL values within lo..hi); returns n. */
+static int parse_list(const char *z, int *a, int lo, int hi){
+  int n = 0;
   while( *z ){
     int k = atoi(z);
-    if( k<1 || k>DW_MAX_LEVEL || o->nLevel>=DW_MAX_LEVEL ) usage();
-    o->aLevel[o->nLevel++] = k;
+    if( k<lo || k>hi || n>=DW_MAX_LEVEL ) usage();
+    if( k>0 ) a[n++] = k;
     z += strcspn(z, ",");
     if( *z==',' ) z++;
   }
+  return n;
 }
 
 static void parse_opts(Opts *o, int argc, char **argv){
   int i, bQuick = 0;
-  const char *zOnly = 0, *zLevels = 0, *z;
+  const char *zOnly = 0, *zLevels = 0, *zShared = 0, *z;
   memset(o, 0, sizeof(*o));
   for(i=1; i<argc; i++) if( !strcmp(argv[i], "--quick") ) bQuick = 1;
   o->bSize = o->bSpeed = 1;
@@ -908,6 +1004,7 @@ static void parse_opts(Opts *o, int argc, char **argv){
     if( !v ) usage();
     if( !strcmp(a, "--only") ) zOnly = v;
     else if( !strcmp(a, "--levels") ) zLevels = v;
+    else if( !strcmp(a, "--shared") ) zShared = v;
     else if( !strcmp(a, "--max-level") ) o->nMaxLevel = atoi(v);
     else if( !strcmp(a, "--compiles") ) o->nCompile = atoi(v);
     else if( !strcmp(a, "--size") ) o->nFacts = atol(v);
@@ -925,7 +1022,8 @@ static void parse_opts(Opts *o, int argc, char **argv){
     else usage();
     i++;
   }
-  parse_levels(o, zLevels ? zLevels : "2,4,6,8,10");
+  o->nLevel = parse_list(zLevels ? zLevels : "2,4,6,8,10", o->aLevel, 1, DW_MAX_LEVEL);
+  o->nShared = parse_list(zShared ? zShared : "10,100,1000", o->aShared, 0, 1000000);
   if( zOnly ){
     o->bSize = strcmp(zOnly, "size")==0;
     o->bSpeed = strcmp(zOnly, "speed")==0;
@@ -953,6 +1051,7 @@ int main(int argc, char **argv){
   if( o.bSpeed ){
     for(i=0; i<o.nLevel; i++) speed_level(&sp, o.aLevel[i]);
     print_speed_summary(&sp);
+    for(i=0; i<o.nShared; i++) speed_shared(&sp, o.aShared[i]);
     nBad += sp.nBad;
   }
   write_json(&o, aSize, nSize, &sp, nBad);
