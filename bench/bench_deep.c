@@ -161,8 +161,30 @@ static void size_row(const Opts *o, SizeRow *r){
   free(zSrc);
 }
 
+/* Linear growth: the bytes a level adds stay the same. Compares the
+** average added per level over the top third of K (K = max-w .. max) with
+** the average over K = 3 .. 3+w (K = 1, 2 are special: no parent, no
+** default role); "MISS" past 1.25. a[0] is K = 1. */
+#define LINEAR_SLACK 1.25
+static int size_verdict(const SizeRow *a, int nMax){
+  int e, k, w = (nMax - 3) / 3, nMiss = 0;
+  if( w<1 ) return 0;
+  for(k=2; k<nMax; k++) if( a[k].zErr[0] ) return 0;
+  printf("per level, K=%d..%d against K=3..%d:", nMax - w, nMax, 3 + w);
+  for(e=0; e<SH_N; e++){
+    double lo = (double)(a[2 + w].anByte[e] - a[2].anByte[e]) / w;
+    double hi = (double)(a[nMax - 1].anByte[e] - a[nMax - 1 - w].anByte[e]) / w;
+    double x = lo>0 ? hi / lo : 0;
+    printf("  %s %.0f vs %.0f bytes = %.2fx %s", azShape[e], hi, lo, x,
+           x<=LINEAR_SLACK ? "linear" : "MISS");
+    nMiss += x>LINEAR_SLACK;
+  }
+  printf("\n");
+  return nMiss;
+}
+
 /* Returns the number of rows that failed to compile. */
-static int size_table(const Opts *o, SizeRow *aRow, int *pnRow){
+static int size_table(const Opts *o, SizeRow *aRow, int *pnRow, int *pnMiss){
   int bGroups, eInherit, K, nBad = 0, n = 0;
   printf("== K-level family: compiled SQL and compile time\n"
          "bytes: the text polar_sql returns (statement + units) for the deepest type R(K-1):\n"
@@ -176,6 +198,7 @@ static int size_table(const Opts *o, SizeRow *aRow, int *pnRow){
       printf("%3s %5s  %9s %7s  %9s %7s  %9s %7s  %10s  %s\n", "K", "rules",
              "authorize", "+level", "list", "+level", "actions", "+level", "bytes/rule",
              "compile ms (authorize / list / actions)");
+      const SizeRow *r0 = &aRow[n];
       for(K=1; K<=o->nMaxLevel; K++){
         SizeRow *r = &aRow[n++];
         const SizeRow *prev = K>1 ? r - 1 : 0;
@@ -198,9 +221,11 @@ static int size_table(const Opts *o, SizeRow *aRow, int *pnRow){
         printf("  %10.0f  %.2f / %.2f / %.2f\n", (double)nTotal / r->nRule,
                r->aMs[0], r->aMs[1], r->aMs[2]);
       }
+      *pnMiss += size_verdict(r0, o->nMaxLevel);
     }
   }
-  printf("\n(linear growth: +level roughly constant, bytes/rule roughly flat)\n");
+  printf("\n(linear growth: +level constant, bytes/rule flat; 'MISS': a level adds more than\n"
+         " %.2fx what it added at K=3..6, the SQL grows faster than the policy)\n", LINEAR_SLACK);
   *pnRow = n;
   return nBad;
 }
@@ -1037,7 +1062,7 @@ int main(int argc, char **argv){
   Opts o;
   Speed sp;
   SizeRow *aSize;
-  int nSize = 0, i;
+  int nSize = 0, nSizeMiss = 0, i;
   long nBad = 0;
 
   parse_opts(&o, argc, argv);
@@ -1047,7 +1072,7 @@ int main(int argc, char **argv){
   brng_seed(&sp.rng, o.seed ^ 0x64656570ULL);
   printf("polarlite deep-policy benchmark: SQLite %s, extension %s\n", sqlite3_libversion(), o.zExt);
   aSize = bxmalloc(sizeof(SizeRow) * 4 * (size_t)o.nMaxLevel);
-  if( o.bSize ) nBad += size_table(&o, aSize, &nSize);
+  if( o.bSize ) nBad += size_table(&o, aSize, &nSize, &nSizeMiss);
   if( o.bSpeed ){
     for(i=0; i<o.nLevel; i++) speed_level(&sp, o.aLevel[i]);
     print_speed_summary(&sp);
@@ -1055,6 +1080,8 @@ int main(int argc, char **argv){
     nBad += sp.nBad;
   }
   write_json(&o, aSize, nSize, &sp, nBad);
+  if( o.bSize ) printf("size: %d of %d (variant, shape) pairs grow faster than linearly\n",
+                       nSizeMiss, 4 * SH_N);
   printf("results: %s\n", o.zJson);
   if( nBad ) printf("FAILED: %ld mismatches, errors or compile failures (see above)\n", nBad);
   dw_principals_free(&sp.P);
