@@ -559,6 +559,91 @@ static void run_check(Speed *sp, int perm, int bAllow){
   free(aIn);
 }
 
+/* Answers only, no timing: polar_list(user, read|write, R(K-1)) for
+** VERIFY_USERS users and polar_actions(user, leaf) for VERIFY_ACTIONS
+** inputs, against the oracle. Lists for write go through the default role;
+** actions ask both permissions at once. Returns the disagreements. */
+#define VERIFY_USERS   40
+#define VERIFY_ACTIONS 400
+static long verify_answers(Speed *sp){
+  const DeepWorld *w = sp->w;
+  int K = w->nLevel, i, perm, nShown = 0;
+  long nBad = 0, nList = 0, nIds = 0;
+  char zType[16], zUser[32], zRef[32];
+  sqlite3_stmt *pList = bsql_prepare(sp->dbPl, "SELECT id FROM polar_list(?1, ?2, ?3)");
+  sqlite3_stmt *pAct = bsql_prepare(sp->dbPl, "SELECT action FROM polar_actions(?1, ?2)");
+  deep_type_name(zType, K - 1);
+  for(i=0; i<VERIFY_USERS; i++){
+    int user = i==0 ? w->iListUser : 1 + (int)brng_below(&sp->rng, (uint32_t)(w->nUser - 1));
+    dw_user_ref(zUser, user);
+    dw_principals(w, user, &sp->P);
+    for(perm=DW_READ; perm<=DW_WRITE; perm++){
+      const char *zAction = perm==DW_READ ? "read" : "write";
+      long n = 0, nOr = 0;
+      uint64_t h = 0, hOr = 0;
+      int bWild = 0, k;
+      char *zErr = 0;
+      for(k=0; k<w->aCount[K - 1]; k++){
+        if( dw_allowed(w, &sp->P, perm, k, 0) ){
+          dw_res_ref(zRef, K - 1, k);
+          hOr += bhash_str(zRef, (int)strlen(zRef));
+          nOr++;
+        }
+      }
+      sqlite3_bind_text(pList, 1, zUser, -1, SQLITE_STATIC);
+      sqlite3_bind_text(pList, 2, zAction, -1, SQLITE_STATIC);
+      sqlite3_bind_text(pList, 3, zType, -1, SQLITE_STATIC);
+      if( bsql_list(sp->dbPl, pList, zType, &n, &h, &bWild, &zErr)<0 || n!=nOr || h!=hOr ){
+        nBad++;
+        if( nShown++<MAX_SHOWN ){
+          printf("MISMATCH K=%d: polar_list('%s', '%s', '%s') %ld ids%s, oracle %ld (digests %s)%s%s\n",
+                 K, zUser, zAction, zType, n, bWild ? " including '*'" : "", nOr,
+                 h==hOr ? "equal" : "differ", zErr ? ": " : "", zErr ? zErr : "");
+        }
+      }
+      sqlite3_free(zErr);
+      nList++;
+      nIds += nOr;
+    }
+  }
+  for(i=0; i<VERIFY_ACTIONS; i++){
+    int user = 1 + (int)brng_below(&sp->rng, (uint32_t)(w->nUser - 1)), leaf = -1, rc;
+    int mask = 0, maskOr;
+    dw_principals(w, user, &sp->P);
+    if( i & 1 ){                       /* below one of the user's roles */
+      int pr = sp->P.a[brng_below(&sp->rng, (uint32_t)sp->P.n)];
+      int nf = w->aRoleStart[pr + 1] - w->aRoleStart[pr];
+      if( nf>0 ){
+        const DwRole *f = &w->aRole[w->aRoleStart[pr] + (int)brng_below(&sp->rng, (uint32_t)nf)];
+        leaf = random_leaf(sp, f->level, f->res);
+      }
+    }
+    if( leaf<0 ) leaf = (int)brng_below(&sp->rng, (uint32_t)w->aCount[K - 1]);
+    maskOr = dw_allowed(w, &sp->P, DW_READ, leaf, 0) | (dw_allowed(w, &sp->P, DW_WRITE, leaf, 0) << 1);
+    dw_user_ref(zUser, user);
+    dw_res_ref(zRef, K - 1, leaf);
+    sqlite3_bind_text(pAct, 1, zUser, -1, SQLITE_STATIC);
+    sqlite3_bind_text(pAct, 2, zRef, -1, SQLITE_STATIC);
+    while( (rc = sqlite3_step(pAct))==SQLITE_ROW ){
+      const char *z = (const char*)sqlite3_column_text(pAct, 0);
+      mask |= z && !strcmp(z, "read") ? 1 : z && !strcmp(z, "write") ? 2 : 4;
+    }
+    if( sqlite3_reset(pAct)!=SQLITE_OK ) mask = -1;
+    if( mask!=maskOr ){
+      nBad++;
+      if( nShown++<MAX_SHOWN ){
+        printf("MISMATCH K=%d: polar_actions('%s', '%s') = %d, oracle %d (1 read, 2 write, 4 other, -1 error)\n",
+               K, zUser, zRef, mask, maskOr);
+      }
+    }
+  }
+  printf("answers: %ld polar_list calls (%ld ids, read and write) and %d polar_actions calls "
+         "against the oracle: %ld disagree\n", nList, nIds, VERIFY_ACTIONS, nBad);
+  sqlite3_finalize(pList);
+  sqlite3_finalize(pAct);
+  return nBad;
+}
+
 static void run_list(Speed *sp){
   const Opts *o = sp->o;
   const DeepWorld *w = sp->w;
@@ -971,6 +1056,7 @@ static void speed_level(Speed *sp, int K){
   run_check(sp, DW_WRITE, 1);
   run_check(sp, DW_WRITE, 0);
   run_list(sp);
+  sp->nBad += verify_answers(sp);
   printf("K=%d (%d rules): %d calls per check row, %d per list; ", K, nRule, o->nIter, o->nListIter);
   print_temp_store(sp);
   print_speed_rows(sp, iFirst);
