@@ -608,6 +608,11 @@ int pl_json_facts(PlArena*, const char *zJson, int nJson,
 ** Columns have no declared type: values keep the storage encoding.
 */
 char *pl_store_table_name(const char *zPred, int nArg); /* sqlite3_mprintf */
+/* The view polar_version_N marks policy version N while it is current
+** (store.c says why): made by whoever stores a new version, in the same
+** transaction, dropping the others. pl_store_has_marker: is it there? */
+int pl_store_mark_version(sqlite3*, int iVersion, char **pzErr);
+int pl_store_has_marker(sqlite3*, int iVersion);
 int pl_store_init(sqlite3*, char **pzErr);
 /* create the fact table of every signature's pred/arity */
 int pl_store_ensure_tables(sqlite3*, const PlPolicy*, char **pzErr);
@@ -698,6 +703,8 @@ typedef struct PlUnit {
   char *zBase, *zRec;
   int nIn, nOut;
   int bLinear;
+  int bReady;                /* compiled (0 while its body is being compiled) */
+  PlTypeSet aWild[PL_MAX_ARGS]; /* types column o<k+1> may answer as 'T:' */
 } PlUnit;
 typedef struct PlUnits { PlUnit *a; int n, nAlloc; } PlUnits;
 void pl_units_clear(PlUnits*);
@@ -763,6 +770,7 @@ struct PlQCond {
   PlQExpr aArg[PL_MAX_ARGS];  /* ... position k equal to aArg[k] when bit k of mArg */
   unsigned mArg;
   PlTypeSet aArgTs[PL_MAX_ARGS]; /* ... else of these types (aArgTs[k] empty: any) */
+  int bExists;               /* NOTFACT: written EXISTS (some such fact) instead */
   PlQuery **aSub; int nSub;  /* EXISTS: EXISTS(aSub[0]) OR EXISTS(aSub[1]) ... */
   PlQCond *pNext;
 };
@@ -840,6 +848,7 @@ struct PlConn {
   PlStmtCache *pCache;
   PlPolicy *pPol;            /* current policy, or NULL */
   int iVersion;              /* its version (0: none) */
+  int bMarker;               /* polar_version_<iVersion> exists (store.c) */
   int bChecked;              /* dataVersion is meaningful */
   sqlite3_uint64 dataVersion;/* SQLITE_FCNTL_DATA_VERSION at the last check */
   int bPinned;               /* @current_unix_time pinned (polar_now(N)) */
@@ -867,6 +876,10 @@ int pl_conn_require_policy(PlConn*, const PlPolicy **ppPol, char **pzErr);
 /* Reload the policy if the stored version changed (bForce: look even if the
 ** file's data version says nothing changed). */
 int pl_conn_refresh(PlConn*, int bForce, char **pzErr);
+/* A compiled check failed to run: look again at the stored policy and its
+** marker, and drop every compiled statement if either changed. *pbChanged
+** says whether trying the check again can help. */
+int pl_conn_recheck(PlConn*, int *pbChanged, char **pzErr);
 /* A check run on a new policy before it is stored; SQLITE_OK lets it
 ** through (tests.c's pl_tests_check runs the policy's test blocks). */
 typedef int (*PlPolicyCheck)(PlConn*, const PlPolicy*, char **pzErr);

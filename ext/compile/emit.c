@@ -231,7 +231,7 @@ static void emit_labels(Emit *e, const PlQCond *c){
 static void emit_notfact(Emit *e, const PlQCond *c){
   const PlPred *pr = &e->p->aPred[c->iPred];
   int k, n = 0;
-  sqlite3_str_appendall(e->s, "NOT EXISTS(SELECT 1 FROM ");
+  sqlite3_str_appendall(e->s, c->bExists ? "EXISTS(SELECT 1 FROM " : "NOT EXISTS(SELECT 1 FROM ");
   emit_fact_source(e, c->iPred);
   sqlite3_str_appendall(e->s, " AS n WHERE ");
   for(k=0; k<pr->nArg; k++){

@@ -1074,6 +1074,18 @@ static int unit_find(Ctx *x, const char *zKey, int bExist){
   return -1;
 }
 
+/* Does anything remain to be solved after literal iLit of f: another
+** literal of f, or of a frame f answers (the literal it answers aside)? */
+static int frame_has_more(Frame *f, int iLit){
+  Frame *g;
+  int j, iSkip = iLit;
+  for(g=f; g; g=g->pParent){
+    for(j=0; j<g->c->nLit; j++) if( !g->aDone[j] && j!=iSkip ) return 1;
+    iSkip = g->iCallLit;
+  }
+  return 0;
+}
+
 static int call_lit(Solve *S, Frame *f, int iLit){
   Ctx *x = S->x;
   const PlLit *l = &f->c->aLit[iLit];
@@ -1121,8 +1133,8 @@ static int call_lit(Solve *S, Frame *f, int iLit){
     if( S->nDepth>=PL_INLINE_DEPTH || pk->n>=PL_INLINE_SHARE ){
       return unit_call(S, f, iLit, zKey, bExist);
     }
-    pk->n++;
     if( bExist ){
+      pk->n++;
       st = exist_call(S, f, iLit);
       if( st==ST_RESTART && x->zRestart && strcmp(x->zRestart, zKey)==0 ){
         x->zRestart = 0;
@@ -1130,6 +1142,13 @@ static int call_lit(Solve *S, Frame *f, int iLit){
       }
       return st;
     }
+    if( S->bRows && alts.n>1 && frame_has_more(f, iLit) ){
+      /* answers that the rest of the rule joins further (a list through
+      ** a hierarchy): a unit's answers are a set, so a value reached along
+      ** several alternatives is joined once, not once per alternative */
+      return unit_call(S, f, iLit, zKey, 0);
+    }
+    pk->n++;
   }
 
   /* unfold: every alternative continues the rest in its own branch */
@@ -1165,6 +1184,44 @@ static int bind_domain(Solve *S, Frame *f, int v){
   nb.ts = f->aBind[v].ts;
   f->aBind[v] = nb;
   return 1;
+}
+
+/* `not` literal iLit of f as a condition (bExists: the opposite, some fact
+** matches), then the rest of the solve; a free argument matches any value
+** of its types. */
+static int notcall_cond(Solve *S, Frame *f, int iLit, int bExists){
+  Ctx *x = S->x;
+  const PlLit *l = &f->c->aLit[iLit];
+  const PlPred *pr = &x->p->aPred[l->iPred];
+  PlQCond c;
+  int k;
+  memset(&c, 0, sizeof(c));
+  c.eKind = PC_NOTFACT;
+  c.bExists = bExists;
+  c.iPred = l->iPred;
+  for(k=0; k<l->nArg; k++){
+    Bind b = arg_bind(f, iLit, k);
+    if( b.eKind==B_FREE ){
+      c.aArgTs[k] = b.ts;
+    }else if( b.eKind==B_LABELS ){
+      return fail(x, l->pos, "internal error: a set of constants reached %s", "`not`");
+    }else{
+      PlTypeSet t = b.ts;
+      pl_ts_and(&t, &pr->aStoreTs[k]);
+      if( pl_ts_empty(&t) ){
+        /* no fact can match: `not` holds (and "some fact does" cannot) */
+        if( bExists ) return ST_OK;
+        f->aDone[iLit] = 1;
+        return solve(S, f);
+      }
+      c.aArg[k] = bind_expr(&b);
+      c.mArg |= 1u<<k;
+    }
+  }
+  add_cond(S, &c);
+  if( bExists ) return ST_OK;
+  f->aDone[iLit] = 1;
+  return solve(S, f);
 }
 
 /* Literals other than calls. Returns -1 if the literal cannot be handled
@@ -1271,38 +1328,37 @@ static int other_lit(Solve *S, Frame *f, int iLit, int bForce){
     }
     case PL_LIT_NOTCALL: {
       const PlPred *pr = &x->p->aPred[l->iPred];
-      PlQCond c;
+      int nOpen = 0;
       for(k=0; k<l->nArg; k++){
         Bind b = arg_bind(f, iLit, k);
         if( b.eKind==B_FREE && strcmp(f->c->aVar[l->aArg[k].iVar].zName, "_")!=0 ){
           if( !bForce ) return -1;
-          if( !bind_domain(S, f, l->aArg[k].iVar) ) return ST_ERR;
+          nOpen++;
         }
       }
       if( !pr->bStored ){ f->aDone[iLit] = 1; return solve(S, f); }
-      memset(&c, 0, sizeof(c));
-      c.eKind = PC_NOTFACT;
-      c.iPred = l->iPred;
-      for(k=0; k<l->nArg; k++){
-        Bind b = arg_bind(f, iLit, k);
-        if( b.eKind==B_FREE ){
-          c.aArgTs[k] = b.ts;
-        }else if( b.eKind==B_LABELS ){
-          return fail(x, l->pos, "internal error: a set of constants reached %s", "`not`");
-        }else{
-          PlTypeSet t = b.ts;
-          pl_ts_and(&t, &pr->aStoreTs[k]);
-          if( pl_ts_empty(&t) ){       /* no fact can match: `not` holds */
-            f->aDone[iLit] = 1;
-            return solve(S, f);
-          }
-          c.aArg[k] = bind_expr(&b);
-          c.mArg |= 1u<<k;
+      if( nOpen ){
+        /* A variable only `not` reads, left open (a wildcard answer: any
+        ** value). If no fact of its types matches, `not` holds for every
+        ** value and the answer stays a wildcard; otherwise the variable
+        ** ranges over the stored values of its types, each tested. */
+        Saved sv;
+        int st;
+        if( save_state(S, f, &sv) ) return ST_ERR;
+        st = notcall_cond(S, f, iLit, 0);
+        restore_state(S, &sv);
+        if( st!=ST_OK ) return st;
+        if( notcall_cond(S, f, iLit, 1)!=ST_OK ) return ST_ERR;   /* some fact does */
+        for(k=0; k<l->nArg; k++){
+          Bind b = arg_bind(f, iLit, k);
+          if( b.eKind==B_FREE && strcmp(f->c->aVar[l->aArg[k].iVar].zName, "_")!=0
+           && !bind_domain(S, f, l->aArg[k].iVar) ) return ST_ERR;
         }
+        st = notcall_cond(S, f, iLit, 0);
+        restore_state(S, &sv);
+        return st;
       }
-      add_cond(S, &c);
-      f->aDone[iLit] = 1;
-      return solve(S, f);
+      return notcall_cond(S, f, iLit, 0);
     }
   }
   return ST_OK;
@@ -1533,6 +1589,35 @@ static char *unit_text(Ctx *x, PlQuery **aQ, int nQ, int bRows){
   }
 }
 
+/* Add to aWild the wildcard types branch q can answer in each column: a
+** wildcard it projects, or one a unit it reads passes on. */
+static void unit_wild(Ctx *x, const PlQuery *q, PlTypeSet *aWild, const PlLit *l,
+                      Frame *f, int iLit, const int *abProj){
+  int j;
+  for(j=0; j<q->nProj; j++){
+    const PlQExpr *e = &q->aProj[j];
+    if( e->eKind==PE_WILD ){
+      pl_ts_add(&aWild[j], e->iType);
+    }else if( e->eKind==PE_COL && e->eFrom==PF_CALL ){
+      const PlQFrom *fr;
+      for(fr=q->pFrom; fr && fr->iAlias!=e->iFrom; fr=fr->pNext){}
+      if( fr && fr->iUnit<x->pUnits->n && x->pUnits->a[fr->iUnit].bReady ){
+        pl_ts_or(&aWild[j], &x->pUnits->a[fr->iUnit].aWild[e->i-1]);
+      }else{
+        /* a unit still being compiled (recursion): what its predicate may */
+        int k, m = -1;
+        for(k=0; k<l->nArg; k++) if( abProj[k] && ++m==j ) break;
+        if( k<l->nArg ){
+          Bind b = arg_bind(f, iLit, k);
+          PlTypeSet w = x->p->aPred[l->iPred].aWild[k];
+          pl_ts_and(&w, &b.ts);
+          pl_ts_or(&aWild[j], &w);
+        }
+      }
+    }
+  }
+}
+
 /* Compile the unit for literal iLit of f (shape zKey); returns its id, or
 ** -1 with x->rc set. The unit exists in the registry before its body is
 ** compiled, so the body's recursive calls find it. */
@@ -1604,6 +1689,8 @@ static int unit_get(Ctx *x, Frame *f, int iLit, const char *zKey, int bExist){
     }
   }
   pU = x->pUnits;                /* the body may have grown the registry */
+  for(q=U.pOut; q; q=q->pNext) unit_wild(x, q->q, pU->a[id].aWild, l, f, iLit, abProj);
+  pU->a[id].bReady = 1;
   pU->a[id].nIn = nIn;
   pU->a[id].nOut = nOut;
   pU->a[id].bLinear = bLinear;
@@ -1615,6 +1702,12 @@ static int unit_get(Ctx *x, Frame *f, int iLit, const char *zKey, int bExist){
     pU->a[id].zRec = unit_text(x, aRec, nRec, nOut>0);
   }
   return x->rc ? -1 : id;
+}
+
+/* The wildcard types answer column iCol (argument k) of unit id may hold. */
+static PlTypeSet unit_col_wild(Ctx *x, int id, const PlPred *pr, int k, int iCol){
+  if( x->pUnits->a[id].bReady ) return x->pUnits->a[id].aWild[iCol];
+  return pr->aWild[k];
 }
 
 /* Answer literal iLit of f through its unit: EXISTS(SELECT 1 FROM
@@ -1669,7 +1762,7 @@ static int unit_call(Solve *S, Frame *f, int iLit, const char *zKey, int bExist)
       if( b.eKind==B_FREE ){ aK[nFree] = k; aCol[nFree] = ++nOut; nFree++; }
     }
     for(m=0; m<nFree; m++){
-      PlTypeSet w = pr->aWild[aK[m]];
+      PlTypeSet w = unit_col_wild(x, id, pr, aK[m], m);
       Bind cur = arg_bind(f, iLit, aK[m]);
       pl_ts_and(&w, &cur.ts);
       nCombo *= 1 + pl_ts_count(&w);
@@ -1681,7 +1774,7 @@ static int unit_call(Solve *S, Frame *f, int iLit, const char *zKey, int bExist)
         int kk = aK[i];
         PlQExpr col = expr_col(PF_CALL, iAlias, aCol[i]);
         Bind cur = arg_bind(f, iLit, kk);
-        PlTypeSet w = pr->aWild[kk];
+        PlTypeSet w = unit_col_wild(x, id, pr, kk, i);
         int nW, pick, ty, t2;
         pl_ts_and(&w, &cur.ts);
         nW = pl_ts_count(&w);

@@ -299,6 +299,22 @@ static int node_add(PlCalls *p, CNode *n, int nOut, sqlite3_stmt *pStmt, int *pb
 
 /*------------------------------------------------------- evaluation ---*/
 
+/* "U<unit><kind>@<depth>": the cache key of a unit's statement for one
+** nesting depth (written by hand: it is built for every evaluation). */
+static void call_stmt_key(char *z, int iUnit, char cKind, int iDepth){
+  char a[12];
+  int n = 0, i = 0, k;
+  z[i++] = 'U';
+  for(k=0; k<2; k++){
+    int v = k ? iDepth : iUnit;
+    n = 0;
+    do{ a[n++] = (char)('0' + v%10); v /= 10; }while( v );
+    while( n ) z[i++] = a[--n];
+    if( k==0 ){ z[i++] = cKind; z[i++] = '@'; }
+  }
+  z[i] = 0;
+}
+
 /* Run statement zSql of unit u for node n (kind 'b' base or 'r'
 ** recursive) at the current depth, adding its rows to n's answers.
 ** *pnNew counts the new ones. */
@@ -306,11 +322,11 @@ static int node_run(PlCalls *p, CNode *n, char cKind, const char *zSql, int *pnN
   PlConn *c = p->c;
   const PlUnit *u = &c->units.a[n->iUnit];
   PlBudget *b = pl_budget_current(c);
-  char zKey[48];
+  char zKey[32];
   sqlite3_stmt *pStmt = 0;
   char *zErr = 0;
   int rc, i, bNew, nOut = u->nOut;
-  sqlite3_snprintf(sizeof(zKey), zKey, "U%d%c@%d", n->iUnit, cKind, p->nDepth);
+  call_stmt_key(zKey, n->iUnit, cKind, p->nDepth);
   rc = pl_cache_get(c->pCache, zKey, zSql, &pStmt, &zErr);
   if( rc!=SQLITE_OK ){
     sqlite3_free(p->zErr);
@@ -333,7 +349,6 @@ static int node_run(PlCalls *p, CNode *n, char cKind, const char *zSql, int *pnN
     if( zErr ){ sqlite3_free(p->zErr); p->zErr = zErr; }
   }
   sqlite3_reset(pStmt);
-  sqlite3_clear_bindings(pStmt);
   return rc;
 }
 

@@ -19,11 +19,22 @@ int pl_check_stmt(PlConn *c, const char *zPred, int nArg, PlGoalArg *aGoal,
   rc = pl_compile(c->pPol, &c->lim, &c->units, zPred, nArg, aGoal, bRows, bContext,
                   &zBody, pzErr);
   if( rc!=SQLITE_OK ) return rc;
-  if( bRows ){
-    /* A LIMIT on the compound itself, not a WHERE on a wrapping subquery:
-    ** SQLite evaluates it once, and the rows come straight out of the
-    ** body instead of through a co-routine that copies every row (one
-    ** allocation per row). The body never has its own LIMIT (compile.c). */
+  /* The statement must see the policy it was compiled for. With the
+  ** version's marker view (store.c) it names the view in a branch never
+  ** taken, so a new policy (which drops the view) makes its re-prepare fail
+  ** and the caller recompile (pl_conn_recheck); without one (a file whose
+  ** policy an older polarlite stored) it reads the stored version and
+  ** answers -1 (no rows) when it differs. A list's guard is a LIMIT on the
+  ** compound itself, not a WHERE on a wrapping subquery: SQLite evaluates
+  ** it once, and the rows come straight out of the body instead of through
+  ** a co-routine that copies every row. The body has no LIMIT of its own. */
+  if( c->bMarker ){
+    zSql = bRows
+      ? sqlite3_mprintf("%s LIMIT CASE WHEN 1 THEN -1 ELSE "
+                        "(SELECT v FROM main.polar_version_%d) END", zBody, c->iVersion)
+      : sqlite3_mprintf("SELECT CASE WHEN 1 THEN (%s) ELSE "
+                        "(SELECT v FROM main.polar_version_%d) END", zBody, c->iVersion);
+  }else if( bRows ){
     zSql = sqlite3_mprintf("%s LIMIT CASE WHEN (SELECT value FROM main.polar_meta "
                            "WHERE key='policy_version')=%d THEN -1 ELSE 0 END",
                            zBody, c->iVersion);
@@ -151,8 +162,20 @@ int pl_authorize(PlConn *c, sqlite3_value **argv, const char *zCtx, int nCtx,
       *pzErr = sqlite3_mprintf("authorize: %s", sqlite3_errmsg(c->db));
     }
     sqlite3_reset(pStmt);
-    pl_budget_end(&b);
     if( zCtx ) pl_context_clear(c);
+    if( rc!=SQLITE_OK && !b.bOver && nTry==0 ){
+      /* compiled for a policy that is gone? (its marker: pl_check_stmt) */
+      int bChanged = 0;
+      char *zErr2 = 0;
+      pl_budget_end(&b);
+      if( pl_conn_recheck(c, &bChanged, &zErr2)==SQLITE_OK && bChanged ){
+        sqlite3_free(*pzErr);
+        *pzErr = 0;
+        continue;
+      }
+      sqlite3_free(zErr2);
+    }
+    pl_budget_end(&b);
     if( rc!=SQLITE_OK ) return rc;
     if( *pbAllowed>=0 ) return SQLITE_OK;
   }

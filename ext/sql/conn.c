@@ -44,6 +44,7 @@ static void conn_set_policy(PlConn *c, PlPolicy *pPol, int iVersion){
   pl_policy_free(c->pPol);
   c->pPol = pPol;
   c->iVersion = iVersion;
+  c->bMarker = pPol ? pl_store_has_marker(c->db, iVersion) : 0;
   /* the action position is String-only when every allow/3 rule says so:
   ** then 'User:x' as an action is the string "User:x" */
   if( pPol ){
@@ -113,6 +114,22 @@ int pl_conn_refresh(PlConn *c, int bForce, char **pzErr){
   if( iVersion==c->iVersion && (c->pPol || iVersion==0) ) return SQLITE_OK;
   if( iVersion==0 ){ conn_set_policy(c, 0, 0); return SQLITE_OK; }
   return load_stored_policy(c, iVersion, pzErr);
+}
+
+int pl_conn_recheck(PlConn *c, int *pbChanged, char **pzErr){
+  int iOld = c->iVersion, rc;
+  *pbChanged = 0;
+  rc = pl_conn_refresh(c, 1, pzErr);
+  if( rc!=SQLITE_OK ) return rc;
+  if( c->iVersion!=iOld ){ *pbChanged = 1; return SQLITE_OK; }
+  if( c->pPol && pl_store_has_marker(c->db, c->iVersion)!=c->bMarker ){
+    /* same version, marker gone or new (a restored file): compile again */
+    pl_cache_clear(c->pCache);
+    pl_units_clear(&c->units);
+    c->bMarker = !c->bMarker;
+    *pbChanged = 1;
+  }
+  return SQLITE_OK;
 }
 
 int pl_conn_policy(PlConn *c, const PlPolicy **ppPol, char **pzErr){
@@ -204,6 +221,7 @@ int pl_conn_load(PlConn *c, const char *zSrc, int nSrc, const char *zFile,
       rc = zSql ? sqlite3_exec(c->db, zSql, 0, 0, 0) : SQLITE_NOMEM;
       sqlite3_free(zSql);
     }
+    if( rc==SQLITE_OK ) rc = pl_store_mark_version(c->db, iVersion, pzErr);
     if( rc!=SQLITE_OK && *pzErr==0 ){
       *pzErr = sqlite3_mprintf("polar_load: %s", sqlite3_errmsg(c->db));
     }

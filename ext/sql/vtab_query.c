@@ -492,9 +492,23 @@ static int qFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
       ** so without one no scan is needed (a policy string ending in ':'
       ** costs a scan, never a wrong answer). */
       rc = q_list_star(c);
-      if( rc!=SQLITE_OK || c->bStar ) return rc;
+      if( rc==SQLITE_OK && c->bStar ) return rc;
     }
-    rc = qNext(cur);
+    if( rc==SQLITE_OK ) rc = qNext(cur);
+    if( rc!=SQLITE_OK && nTry==0 && !c->budget.bOver ){
+      /* compiled for a policy that is gone? (its marker: pl_check_stmt) */
+      int bChanged = 0;
+      char *zErr2 = 0;
+      q_reset(c);
+      if( pl_conn_recheck(pc, &bChanged, &zErr2)==SQLITE_OK && bChanged ){
+        sqlite3_free(v->base.zErrMsg);
+        v->base.zErrMsg = 0;
+        memset(&c->budget, 0, sizeof(c->budget));
+        c->bEof = 0;
+        continue;
+      }
+      sqlite3_free(zErr2);
+    }
     if( rc!=SQLITE_OK || !c->bEof ) return rc;
     /* no rows: make sure it was not the policy-version guard. Release the
     ** statement first: a new policy clears the cache that owns it. */

@@ -269,9 +269,9 @@ START_TEST(size_linear_in_depth){
 }
 END_TEST
 
-/* A variable only `not` reads, left unbound by a global role, ranges over
-** the stored values of its type (decision: lists enumerate what the
-** database knows). */
+/* A variable only `not` reads, left unbound by a global role: with no fact
+** to exclude, the wildcard stands ('*'); else it ranges over the stored
+** values of its type (lists enumerate what the database knows). */
 START_TEST(unbound_negation){
   load("actor User {}\n"
        "global { roles = [\"superadmin\"]; }\n"
@@ -282,8 +282,12 @@ START_TEST(unbound_negation){
        "allow(a, x, r) if has_permission(a, x, r) and not is_archived(r);\n"
        "has_permission(_: User, \"view\", p: Project) if is_listed(p);\n");
   exec("SELECT polar_insert('has_role', 'User:root', 'superadmin')");
-  exec("SELECT polar_insert('is_archived', 'Project:old')");
   exec("SELECT polar_insert('is_listed', 'Project:new')");
+  /* nothing archived: every Project qualifies, the wildcard stands */
+  ck_assert_int_eq(count_rows("SELECT id FROM polar_list('User:root', 'delete', 'Project') "
+                              "WHERE id='*'"), 1);
+  ck_assert_int_eq(count_rows("SELECT id FROM polar_list('User:root', 'delete', 'Project')"), 1);
+  exec("SELECT polar_insert('is_archived', 'Project:old')");
   ck_assert_int_eq(authorize("User:root", "delete", "Project:old"), 0);
   ck_assert_int_eq(authorize("User:root", "delete", "Project:new"), 1);
   ck_assert_int_eq(count_rows("SELECT id FROM polar_list('User:root', 'delete', 'Project') "
