@@ -250,7 +250,8 @@ static int size_table(const Opts *o, SizeRow *aRow, int *pnRow, int *pnMiss){
 #define T_GROUP "polar_f_has_group_2"
 #define T_DEF   "polar_f_has_default_role_2"
 
-static void floor_ctes(sqlite3_str *s, int K, int bGroups){
+/* pr: the actor ?1 and its groups, transitively (UNION: cycles end). */
+static void floor_principals(sqlite3_str *s, int bGroups){
   if( bGroups ){
     sqlite3_str_appendall(s,
       "WITH RECURSIVE pr(p) AS (\n"
@@ -258,6 +259,10 @@ static void floor_ctes(sqlite3_str *s, int K, int bGroups){
   }else{
     sqlite3_str_appendall(s, "WITH RECURSIVE pr(p) AS (SELECT ?1),\n");
   }
+}
+
+static void floor_ctes(sqlite3_str *s, int K, int bGroups){
+  floor_principals(s, bGroups);
   if( K==1 ){
     sqlite3_str_appendall(s, "anc(r) AS (SELECT ?2)\n");   /* no relation at K = 1 */
     return;
@@ -301,13 +306,7 @@ static char *floor_check_sql(int K, int perm, int bGroups){
 ** read, see above). */
 static char *floor_list_sql(int K, int bGroups){
   sqlite3_str *s = sqlite3_str_new(0);
-  if( bGroups ){
-    sqlite3_str_appendall(s,
-      "WITH RECURSIVE pr(p) AS (\n"
-      "  SELECT ?1 UNION SELECT g.a2 FROM pr JOIN " T_GROUP " g ON g.a1=pr.p),\n");
-  }else{
-    sqlite3_str_appendall(s, "WITH RECURSIVE pr(p) AS (SELECT ?1),\n");
-  }
+  floor_principals(s, bGroups);
   if( K==1 ){                /* no relation: the roles' resources, once each */
     sqlite3_str_appendall(s,
       "down(r) AS (SELECT DISTINCT x.a3 FROM pr CROSS JOIN " T_ROLE " x ON x.a1=pr.p)\n");
