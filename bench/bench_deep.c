@@ -73,7 +73,8 @@ static const char *const azShape[SH_N] = { "authorize", "list", "actions" };
 typedef struct SizeRow {
   int K, bGroups, eInherit, nRule;
   long anByte[SH_N];
-  double aMs[SH_N];            /* median compile time */
+  double aMs[SH_N];            /* median compile time, wall clock */
+  double aCpuMs[SH_N];         /* the same on the thread's CPU clock */
   char zErr[200];
 } SizeRow;
 
@@ -100,8 +101,8 @@ static char *polar_load(sqlite3 *db, const char *zSrc){
 }
 
 /* polar_sql for shape e of the deepest type; the text (sqlite3_free) or 0
-** with *pzErr set. *pNs = time of the call. */
-static char *polar_sql(sqlite3 *db, int e, int K, int64_t *pNs, char **pzErr){
+** with *pzErr set. *pNs, *pCpu = time of the call, wall and CPU. */
+static char *polar_sql(sqlite3 *db, int e, int K, int64_t *pNs, int64_t *pCpu, char **pzErr){
   static const char *const azSql[SH_N] = {
     "SELECT polar_sql('authorize', 'User:u1', 'read', ?1)",
     "SELECT polar_sql('list', 'User:u1', 'read', ?1)",
@@ -110,13 +111,15 @@ static char *polar_sql(sqlite3 *db, int e, int K, int64_t *pNs, char **pzErr){
   sqlite3_stmt *p = bsql_prepare(db, azSql[e]);
   char zArg[40];
   char *zOut = 0;
-  int64_t t0;
+  int64_t t0, c0;
   if( e==SH_LIST ) snprintf(zArg, sizeof(zArg), "R%d", K - 1);
   else snprintf(zArg, sizeof(zArg), "R%d:n0", K - 1);
   sqlite3_bind_text(p, 1, zArg, -1, SQLITE_TRANSIENT);
+  c0 = bcpu_ns();
   t0 = bnow_ns();
   if( sqlite3_step(p)==SQLITE_ROW ){
     *pNs = bnow_ns() - t0;
+    *pCpu = bcpu_ns() - c0;
     zOut = sqlite3_mprintf("%s", (const char*)sqlite3_column_text(p, 0));
   }else{
     *pzErr = sqlite3_mprintf("polar_sql('%s', ..., '%s'): %s", azShape[e], zArg, sqlite3_errmsg(db));
@@ -132,12 +135,12 @@ static void size_row(const Opts *o, SizeRow *r){
   dp.nLevel = r->K; dp.bGroups = r->bGroups; dp.eInherit = r->eInherit;
   zSrc = deep_policy_text(&dp, &r->nRule);
   for(e=0; e<SH_N && !r->zErr[0]; e++){
-    int64_t aNs[64];
+    int64_t aNs[64], aCpu[64];
     int n = o->nCompile<64 ? o->nCompile : 64;
     for(i=0; i<n; i++){
       sqlite3 *db = open_with_ext(":memory:", o->zExt);
       char *zErr = polar_load(db, zSrc), *zOut = 0;
-      if( !zErr ) zOut = polar_sql(db, e, r->K, &aNs[i], &zErr);
+      if( !zErr ) zOut = polar_sql(db, e, r->K, &aNs[i], &aCpu[i], &zErr);
       if( zErr ){
         snprintf(r->zErr, sizeof(r->zErr), "%s", zErr);
         sqlite3_free(zErr);
@@ -156,6 +159,8 @@ static void size_row(const Opts *o, SizeRow *r){
       BStats s;
       bstats_ms(aNs, n, &s);
       r->aMs[e] = s.p50;
+      bstats_ms(aCpu, n, &s);
+      r->aCpuMs[e] = s.p50;
     }
   }
   free(zSrc);
@@ -189,15 +194,16 @@ static int size_table(const Opts *o, SizeRow *aRow, int *pnRow, int *pnMiss){
   printf("== K-level family: compiled SQL and compile time\n"
          "bytes: the text polar_sql returns (statement + units) for the deepest type R(K-1):\n"
          "authorize(User, \"read\", R), polar_list(User, \"read\", R), polar_actions(User, R);\n"
-         "+level: bytes added by the last level; ms: median of %d fresh compiles (new connection,\n"
-         "polar_load, the first polar_sql timed)\n", o->nCompile);
+         "+level: bytes added by the last level; compile: median of %d fresh compiles (new\n"
+         "connection, polar_load, the first polar_sql timed), thread CPU time (the wall clock\n"
+         "is in the JSON: on a busy machine it counts the waits for a core)\n", o->nCompile);
   for(bGroups=0; bGroups<=1; bGroups++){
     for(eInherit=DP_THREE_RULES; eInherit<=DP_ROLE_VAR; eInherit++){
       printf("\n%s, %s\n", bGroups ? "nested groups" : "no groups",
              eInherit==DP_ROLE_VAR ? "role if role on \"parent\"" : "\"viewer\" if \"viewer\" on \"parent\" (x3)");
       printf("%3s %5s  %9s %7s  %9s %7s  %9s %7s  %10s  %s\n", "K", "rules",
              "authorize", "+level", "list", "+level", "actions", "+level", "bytes/rule",
-             "compile ms (authorize / list / actions)");
+             "compile cpu ms (authorize / list / actions)");
       const SizeRow *r0 = &aRow[n];
       for(K=1; K<=o->nMaxLevel; K++){
         SizeRow *r = &aRow[n++];
@@ -219,7 +225,7 @@ static int size_table(const Opts *o, SizeRow *aRow, int *pnRow, int *pnMiss){
           else printf("  %9ld %7s", r->anByte[e], "");
         }
         printf("  %10.0f  %.2f / %.2f / %.2f\n", (double)nTotal / r->nRule,
-               r->aMs[0], r->aMs[1], r->aMs[2]);
+               r->aCpuMs[0], r->aCpuMs[1], r->aCpuMs[2]);
       }
       *pnMiss += size_verdict(r0, o->nMaxLevel);
     }
@@ -870,8 +876,8 @@ static void write_json(const Opts *o, const SizeRow *aSize, int nSize, const Spe
       continue;
     }
     for(e=0; e<SH_N; e++){
-      fprintf(f, ", \"%s_bytes\": %ld, \"%s_compile_ms\": %.3f", azShape[e], r->anByte[e],
-              azShape[e], r->aMs[e]);
+      fprintf(f, ", \"%s_bytes\": %ld, \"%s_compile_ms\": %.3f, \"%s_compile_cpu_ms\": %.3f",
+              azShape[e], r->anByte[e], azShape[e], r->aMs[e], azShape[e], r->aCpuMs[e]);
     }
     fputc('}', f);
   }
