@@ -12,9 +12,10 @@
 **    statement and the statements of its units) for authorize(User, "read",
 **    R(K-1)), polar_list(User, "read", R(K-1)) and polar_actions(User,
 **    R(K-1)), and the compile time: median over --compiles fresh
-**    connections of the first polar_sql after polar_load. The bar: SQL
-**    grows at most linearly with the number of rules, so bytes per rule
-**    and the growth per level are printed.
+**    connections of the first polar_sql after polar_load, on the thread's
+**    CPU clock. The bar: SQL grows at most linearly with the number of
+**    rules, so bytes per rule and the growth per level are printed, with a
+**    verdict per shape (size_verdict).
 **
 ** 2. Speed. For each K of --levels, a world of deep_world.c with nested
 **    groups (--size facts, default 1M) written straight into the fact
@@ -26,15 +27,18 @@
 **    input by input (each side first every other time) and every answer is
 **    compared with the other side and with the oracle of deep_world.c.
 **    Rows: read and write on R(K-1), allowed and denied, and the list of
-**    the R(K-1) the list user reads. The bar: polarlite p50 within 1.5x of
-**    the hand-written query.
+**    the R(K-1) the list user reads, each call timed on the wall clock and
+**    on the thread's CPU clock. The bar: polarlite p50 within 1.5x of the
+**    hand-written query. Then, untimed, polar_list (read and write) for 40
+**    users and polar_actions for 400 inputs against the oracle.
 **    Then one shape on its own (--shared): a single resource shared with
 **    10, 100, 1000 groups, checked for an actor in two nested groups (deny)
 **    and for a member of one of those groups (allow).
 **
 ** --quick: K = 1..12 sizes from 3 compiles, speed at 30k facts, 300 calls
-** per row: seconds, for a check after each compiler change. Exit status 1
-** on any mismatch or SQL error.
+** per row: about a minute, for a check after each compiler change. Exit
+** status 1 on any mismatch, SQL error or failed compile; slow numbers never
+** fail the run.
 */
 #include "bench_sql.h"
 #include "bench_util.h"

@@ -1,7 +1,8 @@
 /*
 ** bench_util.h — small helpers shared by the polarlite benchmarks:
-** a deterministic RNG, a monotonic clock, latency statistics and a set of
-** 64-bit keys. Nothing here touches SQLite.
+** a deterministic RNG, the monotonic and thread-CPU clocks, latency
+** statistics, a set of 64-bit keys, and dying with a message. Nothing here
+** touches SQLite (bench_sql.h does).
 */
 #ifndef BENCH_UTIL_H
 #define BENCH_UTIL_H
