@@ -25,6 +25,7 @@
 **
 ** The results also go to --json (default results-engine.json).
 */
+#include "bench_sql.h"
 #include "bench_util.h"
 #include "gen_gitclub.h"
 #include "workload.h"
@@ -34,7 +35,6 @@
 #include <pthread.h>
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,16 +96,6 @@ typedef struct Bench {
   BRng rng;              /* order of calls */
 } Bench;
 
-static void die(const char *zFmt, ...){
-  va_list ap;
-  va_start(ap, zFmt);
-  fputs("bench_engine: ", stderr);
-  vfprintf(stderr, zFmt, ap);
-  fputc('\n', stderr);
-  va_end(ap);
-  exit(1);
-}
-
 /*-------------------------------------------------------------- profile ---*/
 /* SQLite heap allocations are counted by wrapping SQLite's allocator
 ** (installed before SQLite initializes; lookaside allocations are not
@@ -160,7 +150,7 @@ static void kept_sql_free(void){
 
 static Measure *new_measure(Bench *b, int eKind, const char *zName, const char *zLabel){
   Measure *m;
-  if( b->nM>=MAX_MEASURES ) die("too many measures");
+  if( b->nM>=MAX_MEASURES ) bdie("too many measures");
   m = &b->aM[b->nM++];
   memset(m, 0, sizeof(*m));
   m->eKind = eKind;
@@ -170,41 +160,9 @@ static Measure *new_measure(Bench *b, int eKind, const char *zName, const char *
   return m;
 }
 
-/*-------------------------------------------------------------- SQLite ---*/
-static void exec_or_die(sqlite3 *db, const char *zSql){
-  char *zErr = 0;
-  if( sqlite3_exec(db, zSql, 0, 0, &zErr)!=SQLITE_OK ){
-    die("%s: %s", zSql, zErr ? zErr : sqlite3_errmsg(db));
-  }
-}
-
-static sqlite3_stmt *prepare_or_die(sqlite3 *db, const char *zSql){
-  sqlite3_stmt *p = 0;
-  if( sqlite3_prepare_v3(db, zSql, -1, SQLITE_PREPARE_PERSISTENT, &p, 0)!=SQLITE_OK ){
-    die("cannot prepare\n%s\n: %s", zSql, sqlite3_errmsg(db));
-  }
-  return p;
-}
-
-static char *read_file(const char *zPath, long *pn){
-  FILE *f = fopen(zPath, "rb");
-  char *z;
-  long n;
-  if( !f ) die("cannot open %s: %s", zPath, strerror(errno));
-  if( fseek(f, 0, SEEK_END) || (n = ftell(f))<0 || fseek(f, 0, SEEK_SET) ){
-    die("cannot read %s", zPath);
-  }
-  z = bxmalloc((size_t)n + 1);
-  if( fread(z, 1, (size_t)n, f)!=(size_t)n ) die("cannot read %s", zPath);
-  z[n] = 0;
-  fclose(f);
-  *pn = n;
-  return z;
-}
-
 /* polar_load(src, filename); returns elapsed ns; dies on error. */
 static int64_t polar_load(Bench *b, const char *zSrc, long nSrc){
-  sqlite3_stmt *p = prepare_or_die(b->db, "SELECT polar_load(?1, ?2)");
+  sqlite3_stmt *p = bsql_prepare(b->db, "SELECT polar_load(?1, ?2)");
   int64_t t0, t1;
   int rc;
   sqlite3_bind_text(p, 1, zSrc, (int)nSrc, SQLITE_STATIC);
@@ -213,7 +171,7 @@ static int64_t polar_load(Bench *b, const char *zSrc, long nSrc){
   rc = sqlite3_step(p);
   t1 = bnow_ns();
   if( rc!=SQLITE_ROW ){
-    die("polar_load(%s) failed: %s", b->o.zPolicy, sqlite3_errmsg(b->db));
+    bdie("polar_load(%s) failed: %s", b->o.zPolicy, sqlite3_errmsg(b->db));
   }
   sqlite3_finalize(p);
   return t1 - t0;
@@ -232,14 +190,14 @@ static int64_t polar_load_fresh(Bench *b, const char *zSrc, long nSrc){
    || sqlite3_enable_load_extension(db, 1)!=SQLITE_OK
    || sqlite3_load_extension(db, b->o.zExt, "sqlite3_polarlite_init", &zErr)!=SQLITE_OK
    || sqlite3_prepare_v2(db, "SELECT polar_load(?1, ?2)", -1, &p, 0)!=SQLITE_OK ){
-    die("polar_load into :memory:: %s", zErr ? zErr : sqlite3_errmsg(db));
+    bdie("polar_load into :memory:: %s", zErr ? zErr : sqlite3_errmsg(db));
   }
   sqlite3_bind_text(p, 1, zSrc, (int)nSrc, SQLITE_STATIC);
   sqlite3_bind_text(p, 2, "gitclub.polar", -1, SQLITE_STATIC);
   t0 = bnow_ns();
   rc = sqlite3_step(p);
   t1 = bnow_ns();
-  if( rc!=SQLITE_ROW ) die("polar_load into :memory: failed: %s", sqlite3_errmsg(db));
+  if( rc!=SQLITE_ROW ) bdie("polar_load into :memory: failed: %s", sqlite3_errmsg(db));
   sqlite3_finalize(p);
   sqlite3_close(db);
   return t1 - t0;
@@ -276,12 +234,12 @@ static void flush_batch(Loader *l){
   sqlite3_str_appendall(l->pBatch, "]}]");
   n = sqlite3_str_length(l->pBatch);
   zJson = sqlite3_str_finish(l->pBatch);
-  if( !zJson ) die("out of memory");
-  p = prepare_or_die(l->b->db, "SELECT polar_batch(?1)");
+  if( !zJson ) bdie("out of memory");
+  p = bsql_prepare(l->b->db, "SELECT polar_batch(?1)");
   sqlite3_bind_text(p, 1, zJson, n, SQLITE_STATIC);
-  if( sqlite3_step(p)!=SQLITE_ROW ) die("polar_batch failed: %s", sqlite3_errmsg(l->b->db));
+  if( sqlite3_step(p)!=SQLITE_ROW ) bdie("polar_batch failed: %s", sqlite3_errmsg(l->b->db));
   if( sqlite3_column_int(p, 0)!=l->nInBatch ){
-    die("polar_batch changed %d facts, expected %d", sqlite3_column_int(p, 0), l->nInBatch);
+    bdie("polar_batch changed %d facts, expected %d", sqlite3_column_int(p, 0), l->nInBatch);
   }
   sqlite3_finalize(p);
   sqlite3_free(zJson);
@@ -315,9 +273,9 @@ static int load_fact(void *pCtx, const char *zPred, int nArg, const GcArg *a){
       sqlite3_bind_text(p, i + 2, az[i], -1, SQLITE_STATIC);
     }
     if( sqlite3_step(p)!=SQLITE_ROW ){
-      die("polar_insert('%s', '%s', '%s'%s%s%s) failed: %s", zPred, az[0], az[1],
-          nArg>2 ? ", '" : "", nArg>2 ? az[2] : "", nArg>2 ? "'" : "",
-          sqlite3_errmsg(l->b->db));
+      bdie("polar_insert('%s', '%s', '%s'%s%s%s) failed: %s", zPred, az[0], az[1],
+           nArg>2 ? ", '" : "", nArg>2 ? az[2] : "", nArg>2 ? "'" : "",
+           sqlite3_errmsg(l->b->db));
     }
     if( sqlite3_column_int(p, 0)!=1 ) l->nDup++;
     sqlite3_reset(p);
@@ -348,24 +306,24 @@ static void load_world(Bench *b){
   l.b = b;
   l.nTotal = b->w->nFact;
   l.bTty = isatty(2);
-  l.pIns2 = prepare_or_die(b->db, "SELECT polar_insert(?1, ?2, ?3)");
-  l.pIns3 = prepare_or_die(b->db, "SELECT polar_insert(?1, ?2, ?3, ?4)");
+  l.pIns2 = bsql_prepare(b->db, "SELECT polar_insert(?1, ?2, ?3)");
+  l.pIns3 = bsql_prepare(b->db, "SELECT polar_insert(?1, ?2, ?3, ?4)");
   t0 = bnow_ns();
-  exec_or_die(b->db, "BEGIN");
+  bsql_exec(b->db, "BEGIN");
   gc_world_emit(b->w, load_fact, &l);
   flush_batch(&l);
-  exec_or_die(b->db, "DROP TABLE IF EXISTS bench_world;"
-                     "CREATE TABLE bench_world(size, seed, facts)");
+  bsql_exec(b->db, "DROP TABLE IF EXISTS bench_world;"
+                   "CREATE TABLE bench_world(size, seed, facts)");
   zSql = sqlite3_mprintf("INSERT INTO bench_world VALUES(%ld, %lld, %ld)",
                          b->o.nSize, (long long)b->o.seed, b->w->nFact);
-  exec_or_die(b->db, zSql);
+  bsql_exec(b->db, zSql);
   sqlite3_free(zSql);
-  exec_or_die(b->db, "COMMIT");
+  bsql_exec(b->db, "COMMIT");
   t1 = bnow_ns();
   if( l.bTty ) fputs("\r                                        \r", stderr);
   sqlite3_finalize(l.pIns2);
   sqlite3_finalize(l.pIns3);
-  if( l.nDup ) die("%ld facts were already stored (generator bug)", l.nDup);
+  if( l.nDup ) bdie("%ld facts were already stored (generator bug)", l.nDup);
   m = new_measure(b, M_INSERT, b->o.bBatch ? "load.polar_batch" : "load.polar_insert",
                   b->o.bBatch ? "load facts (polar_batch)" : "load facts (polar_insert)");
   m->rFacts = (double)l.nDone;
@@ -452,7 +410,7 @@ static const char *floor_sql(const char *zCheck){
   for(i=0; i<sizeof(aFloor)/sizeof(aFloor[0]); i++){
     if( !strcmp(aFloor[i].zCheck, zCheck) ) return aFloor[i].zSql;
   }
-  die("no hand-written SQL for check %s", zCheck);
+  bdie("no hand-written SQL for check %s", zCheck);
   return 0;
 }
 
@@ -464,30 +422,10 @@ typedef struct Input {
   int bMis;              /* some call: polarlite != floor */
 } Input;
 
-/* One timed call. zAction NULL: a floor statement (?1 actor, ?2 resource).
-** Returns the answer, or -1 on error (message in *pzErr, sqlite3_free). */
+/* One timed call (bsql_check). zAction NULL: a floor statement. */
 static int timed_call(sqlite3 *db, sqlite3_stmt *p, const WlInput *in, const char *zAction,
                       int64_t *pNs, char **pzErr){
-  int64_t t0, t1;
-  int rc, ans = -1;
-  t0 = bnow_ns();
-  sqlite3_bind_text(p, 1, in->zUser, -1, SQLITE_STATIC);
-  if( zAction ){
-    sqlite3_bind_text(p, 2, zAction, -1, SQLITE_STATIC);
-    sqlite3_bind_text(p, 3, in->zRes, -1, SQLITE_STATIC);
-  }else if( sqlite3_bind_parameter_count(p)>=2 ){
-    sqlite3_bind_text(p, 2, in->zRes, -1, SQLITE_STATIC);
-  }
-  rc = sqlite3_step(p);
-  if( rc==SQLITE_ROW ) ans = sqlite3_column_int(p, 0);
-  rc = sqlite3_reset(p);
-  t1 = bnow_ns();
-  *pNs = t1 - t0;
-  if( rc!=SQLITE_OK ){
-    if( pzErr && !*pzErr ) *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(db));
-    return -1;
-  }
-  return ans;
+  return bsql_check(db, p, in->zUser, zAction, in->zRes, pNs, pzErr);
 }
 
 /* Statements and SQLite heap allocations per call, averaged over up to
@@ -544,8 +482,8 @@ static void run_check(Bench *b, const WlCheck *c, int bWant){
   Input *aIn = bxmalloc(sizeof(Input)*POOL_SIZE);
   int64_t *aNs = bxmalloc(sizeof(int64_t)*(size_t)b->o.nIter);
   int64_t *aNsFl = bxmalloc(sizeof(int64_t)*(size_t)b->o.nIter);
-  sqlite3_stmt *pPl = prepare_or_die(b->db, "SELECT authorize(?1, ?2, ?3)");
-  sqlite3_stmt *pFl = prepare_or_die(b->db, floor_sql(c->zName));
+  sqlite3_stmt *pPl = bsql_prepare(b->db, "SELECT authorize(?1, ?2, ?3)");
+  sqlite3_stmt *pFl = bsql_prepare(b->db, floor_sql(c->zName));
   int *aOrder = bxmalloc(sizeof(int)*(size_t)b->o.nIter);
   char zName[64], zLabel[64];
   char *zPlErr = 0, *zFlErr = 0;
@@ -689,8 +627,8 @@ static void run_actions(Bench *b){
   WlInput *aIn = bxmalloc(sizeof(WlInput)*POOL_SIZE);
   int64_t *aNs = bxmalloc(sizeof(int64_t)*(size_t)b->o.nIter);
   int64_t *aNsFl = bxmalloc(sizeof(int64_t)*(size_t)b->o.nIter);
-  sqlite3_stmt *pPl = prepare_or_die(b->db, "SELECT action FROM polar_actions(?1, ?2)");
-  sqlite3_stmt *pFl = prepare_or_die(b->db, zFloorRepoActions);
+  sqlite3_stmt *pPl = bsql_prepare(b->db, "SELECT action FROM polar_actions(?1, ?2)");
+  sqlite3_stmt *pFl = bsql_prepare(b->db, zFloorRepoActions);
   char *zPlErr = 0, *zFlErr = 0;
   int nPool, i, nShown = 0;
   long nAlloc0;
@@ -777,9 +715,6 @@ typedef struct ParThread {
   char zErr[200];
 } ParThread;
 
-static int64_t run_list(sqlite3 *db, sqlite3_stmt *p, const char *zType, long *pn,
-                        uint64_t *pDigest, int *pbWild, char **pzErr);
-
 /* One call of the row's work; the answer (-1 on error) and its time. */
 static int par_call(sqlite3 *db, sqlite3_stmt *p, const ParWork *w, const Input *in,
                     int64_t *pNs){
@@ -793,7 +728,7 @@ static int par_call(sqlite3 *db, sqlite3_stmt *p, const ParWork *w, const Input 
     sqlite3_bind_text(p, 1, in->in.zUser, -1, SQLITE_STATIC);
     sqlite3_bind_text(p, 2, w->zAction, -1, SQLITE_STATIC);
     sqlite3_bind_text(p, 3, w->zType, -1, SQLITE_STATIC);
-    ns = run_list(db, p, w->zType, &n, &h, &bWild, 0);
+    ns = bsql_list(db, p, w->zType, &n, &h, &bWild, 0);
     *pNs = ns<0 ? 0 : ns;
     return ns<0 ? -1 : (int)n;
   }
@@ -862,7 +797,7 @@ static double par_run(Bench *b, const ParWork *w, const char *zName, int nThread
     at[i].pBarrier = &barrier;
     at[i].nsRun = (int64_t)(b->o.rParSeconds * 1e9);
     at[i].seed = b->o.seed ^ (uint64_t)(i + 1) * 0x9e3779b97f4a7c15ULL;
-    if( pthread_create(&aTid[i], 0, par_main, &at[i]) ) die("pthread_create failed");
+    if( pthread_create(&aTid[i], 0, par_main, &at[i]) ) bdie("pthread_create failed");
   }
   for(i=0; i<nThread; i++) pthread_join(aTid[i], 0);
   pthread_barrier_destroy(&barrier);
@@ -980,41 +915,6 @@ static const char zFloorListFolder[] =
   "  SELECT c.a1 FROM down JOIN " T_REL3 " c ON c.a3=down.f AND c.a2='String:parent')\n"
   "SELECT f FROM down";
 
-/* Run a list statement to the end: count rows and digest their ids in
-** "Type:id" form (a bare id is hashed after the hash of "Type:", with no
-** copy). Returns the elapsed ns, or -1 on error. */
-static int64_t run_list(sqlite3 *db, sqlite3_stmt *p, const char *zType, long *pn,
-                        uint64_t *pDigest, int *pbWild, char **pzErr){
-  int64_t t0 = bnow_ns(), t1;
-  long n = 0;
-  uint64_t h = 0, hPrefix;
-  int rc, nType = (int)strlen(zType);
-  *pbWild = 0;
-  hPrefix = bhash_more(bhash_str(zType, nType), ":", 1);
-  while( (rc = sqlite3_step(p))==SQLITE_ROW ){
-    const char *z = (const char*)sqlite3_column_text(p, 0);
-    int nz = sqlite3_column_bytes(p, 0);
-    if( !z ) continue;
-    if( nz==1 && z[0]=='*' ) *pbWild = 1;
-    /* polar_list may answer bare ids or Type:id; compare in one form */
-    if( nz>nType && !memcmp(z, zType, (size_t)nType) && z[nType]==':' ){
-      h += bhash_str(z, nz);
-    }else{
-      h += bhash_more(hPrefix, z, nz);
-    }
-    n++;
-  }
-  sqlite3_reset(p);
-  t1 = bnow_ns();
-  *pn = n;
-  *pDigest = h;
-  if( rc!=SQLITE_DONE ){
-    if( pzErr && !*pzErr ) *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(db));
-    return -1;
-  }
-  return t1 - t0;
-}
-
 /* One engine's series of list calls. The first call (untimed) compiles
 ** and prepares, the second counts allocations (a warm call), the third
 ** traces statements, then up to --list-iters timed calls; past --budget
@@ -1034,7 +934,7 @@ static void list_series(Bench *b, sqlite3_stmt *p, const char *zType,
   int i, nSample = 0, bWild;
 
   nAlloc0 = gnAlloc;
-  ns = run_list(b->db, p, zType, pnCount, pHash, pbWild, pzErr);
+  ns = bsql_list(b->db, p, zType, pnCount, pHash, pbWild, pzErr);
   *prAlloc = (double)(gnAlloc - nAlloc0);
   if( ns<0 ){ (*pnErr)++; ns = 0; }
   nsUsed = ns;
@@ -1043,14 +943,14 @@ static void list_series(Bench *b, sqlite3_stmt *p, const char *zType,
     aNs[nSample++] = ns;                 /* too slow to repeat */
   }else{
     nAlloc0 = gnAlloc;
-    ns = run_list(b->db, p, zType, &n, &h, &bWild, pzErr);
+    ns = bsql_list(b->db, p, zType, &n, &h, &bWild, pzErr);
     *prAlloc = (double)(gnAlloc - nAlloc0);
     if( n!=*pnCount || h!=*pHash ) (*pnUnstable)++;
     nsUsed += ns>0 ? ns : 0;
     sqlite3_trace_v2(b->db, SQLITE_TRACE_STMT, trace_stmt, 0);
     gbKeepSql = b->o.bVerbose;
     nStmt0 = gnStmt;
-    ns = run_list(b->db, p, zType, &n, &h, &bWild, pzErr);
+    ns = bsql_list(b->db, p, zType, &n, &h, &bWild, pzErr);
     *prStmt = (double)(gnStmt - nStmt0);
     gbKeepSql = 0;
     sqlite3_trace_v2(b->db, 0, 0, 0);
@@ -1062,7 +962,7 @@ static void list_series(Bench *b, sqlite3_stmt *p, const char *zType,
     kept_sql_free();
     nsUsed += ns>0 ? ns : 0;
     for(i=0; i<b->o.nListIter && (i==0 || nsUsed<nsBudget); i++){
-      ns = run_list(b->db, p, zType, &n, &h, &bWild, pzErr);
+      ns = bsql_list(b->db, p, zType, &n, &h, &bWild, pzErr);
       if( ns<0 ){ (*pnErr)++; ns = 0; }
       if( n!=*pnCount || h!=*pHash ) (*pnUnstable)++;
       *pbWild |= bWild;
@@ -1090,8 +990,8 @@ static void run_load_measure(Bench *b, const char *zName, const char *zLabel,
 static void run_list_measure(Bench *b, const char *zName, const char *zLabel, int user,
                              const char *zAction, int eKind, const char *zFloor,
                              int (*xOracle)(const GcWorld*, int, int), int nRes){
-  sqlite3_stmt *pPl = prepare_or_die(b->db, "SELECT id FROM polar_list(?1, ?2, ?3)");
-  sqlite3_stmt *pFl = prepare_or_die(b->db, zFloor);
+  sqlite3_stmt *pPl = bsql_prepare(b->db, "SELECT id FROM polar_list(?1, ?2, ?3)");
+  sqlite3_stmt *pFl = bsql_prepare(b->db, zFloor);
   const char *zType = gc_type_name(eKind);
   char zUser[40], zRef[40];
   char *zPlErr = 0, *zFlErr = 0;
@@ -1381,26 +1281,26 @@ static void open_db(Bench *b){
     const char *zTmp = getenv("TMPDIR");
     snprintf(b->zDir, sizeof(b->zDir), "%s/polarlite-bench-XXXXXX",
              zTmp && strlen(zTmp)<30 ? zTmp : "/tmp");
-    if( !mkdtemp(b->zDir) ) die("mkdtemp: %s", strerror(errno));
+    if( !mkdtemp(b->zDir) ) bdie("mkdtemp: %s", strerror(errno));
     snprintf(b->zDbPath, sizeof(b->zDbPath), "%s/bench.db", b->zDir);
   }
   if( sqlite3_open(b->zDbPath, &b->db)!=SQLITE_OK ){
-    die("cannot open %s: %s", b->zDbPath, sqlite3_errmsg(b->db));
+    bdie("cannot open %s: %s", b->zDbPath, sqlite3_errmsg(b->db));
   }
-  exec_or_die(b->db, "PRAGMA journal_mode=WAL");
-  exec_or_die(b->db, "PRAGMA synchronous=NORMAL");
+  bsql_exec(b->db, "PRAGMA journal_mode=WAL");
+  bsql_exec(b->db, "PRAGMA synchronous=NORMAL");
   zSql = sqlite3_mprintf("PRAGMA cache_size=-%d", b->o.nCacheMb * 1024);
-  exec_or_die(b->db, zSql);
+  bsql_exec(b->db, zSql);
   sqlite3_free(zSql);
   sqlite3_enable_load_extension(b->db, 1);
   if( sqlite3_load_extension(b->db, b->o.zExt, "sqlite3_polarlite_init", &zErr)!=SQLITE_OK ){
-    die("cannot load %s: %s", b->o.zExt, zErr ? zErr : "?");
+    bdie("cannot load %s: %s", b->o.zExt, zErr ? zErr : "?");
   }
   sqlite3_enable_load_extension(b->db, 0);
 }
 
 static int has_tables(Bench *b){
-  sqlite3_stmt *p = prepare_or_die(b->db, "SELECT count(*) FROM sqlite_schema");
+  sqlite3_stmt *p = bsql_prepare(b->db, "SELECT count(*) FROM sqlite_schema");
   int n = sqlite3_step(p)==SQLITE_ROW ? sqlite3_column_int(p, 0) : 0;
   sqlite3_finalize(p);
   return n>0;
@@ -1446,7 +1346,7 @@ int main(int argc, char **argv){
   install_alloc_counter();
   setvbuf(stdout, 0, _IOLBF, 0);
 
-  zSrc = read_file(b.o.zPolicy, &nSrc);
+  zSrc = bread_file(b.o.zPolicy, &nSrc);
   b.w = gc_world_new(b.o.nSize, b.o.seed);
   open_db(&b);
   printf("polarlite engine benchmark: %ld facts (seed %llu): %d users, %d orgs, %d repos, "

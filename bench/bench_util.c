@@ -3,6 +3,8 @@
 */
 #include "bench_util.h"
 
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +51,12 @@ int64_t bnow_ns(void){
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+int64_t bcpu_ns(void){
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /*-------------------------------------------------------------- stats ---*/
 static int cmp_i64(const void *a, const void *b){
   int64_t x = *(const int64_t*)a, y = *(const int64_t*)b;
@@ -73,6 +81,33 @@ static void bstats_scaled(int64_t *a, int n, double div, BStats *p){
 
 void bstats_us(int64_t *a, int n, BStats *p){ bstats_scaled(a, n, 1e3, p); }
 void bstats_ms(int64_t *a, int n, BStats *p){ bstats_scaled(a, n, 1e6, p); }
+
+/*------------------------------------------------------------- errors ---*/
+void bdie(const char *zFmt, ...){
+  va_list ap;
+  va_start(ap, zFmt);
+  fprintf(stderr, "%s: ", program_invocation_short_name);
+  vfprintf(stderr, zFmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  exit(1);
+}
+
+char *bread_file(const char *zPath, long *pn){
+  FILE *f = fopen(zPath, "rb");
+  char *z;
+  long n;
+  if( !f ) bdie("cannot open %s: %s", zPath, strerror(errno));
+  if( fseek(f, 0, SEEK_END) || (n = ftell(f))<0 || fseek(f, 0, SEEK_SET) ){
+    bdie("cannot read %s", zPath);
+  }
+  z = bxmalloc((size_t)n + 1);
+  if( fread(z, 1, (size_t)n, f)!=(size_t)n ) bdie("cannot read %s", zPath);
+  z[n] = 0;
+  fclose(f);
+  *pn = n;
+  return z;
+}
 
 /*----------------------------------------------------------- key set ---*/
 void *bxmalloc(size_t n){

@@ -1,7 +1,8 @@
 /*
 ** bench_util.h — small helpers shared by the polarlite benchmarks:
-** a deterministic RNG, a monotonic clock, latency statistics and a set of
-** 64-bit keys. Nothing here touches SQLite.
+** a deterministic RNG, the monotonic and thread-CPU clocks, latency
+** statistics, a set of 64-bit keys, and dying with a message. Nothing here
+** touches SQLite (bench_sql.h does).
 */
 #ifndef BENCH_UTIL_H
 #define BENCH_UTIL_H
@@ -20,6 +21,10 @@ double brng_unit(BRng*);                     /* uniform in [0,1) */
 
 /*-------------------------------------------------------------- clock ---*/
 int64_t bnow_ns(void);                       /* CLOCK_MONOTONIC */
+/* CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID): on a shared
+** machine, the time a call computed, without the time it waited for a
+** core. */
+int64_t bcpu_ns(void);
 
 /*-------------------------------------------------------------- stats ---*/
 typedef struct BStats {
@@ -45,6 +50,13 @@ int bset_has(const BSet*, uint64_t key);
 ** a followed by b, so a common prefix is hashed once. */
 uint64_t bhash_str(const char *z, int n);
 uint64_t bhash_more(uint64_t h, const char *z, int n);
+
+/*------------------------------------------------------------- errors ---*/
+/* "<program>: message" on stderr, then exit(1). */
+void bdie(const char *zFmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* The whole file, NUL-terminated (free() it); *pn = its length; dies on
+** error. */
+char *bread_file(const char *zPath, long *pn);
 
 void *bxmalloc(size_t n);                    /* malloc or abort */
 void *bxrealloc(void *p, size_t n);          /* realloc or abort */

