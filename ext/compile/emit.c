@@ -207,23 +207,44 @@ static void emit_from(Emit *e, const PlQFrom *f){
   sqlite3_str_appendf(e->s, " AS t%d", alias_no(e, f->iAlias));
 }
 
-static void emit_labels(Emit *e, const PlQCond *c){
+/* a = one of several constants or expressions. As a filter (bNoIndex),
+** written as (+a=c1 OR +a=c2 ...): SQLite 3.40 builds an ephemeral table
+** for an IN list of three or more items on every run, even one it only
+** filters with, and on some heaps that costs hundreds of microseconds (a
+** temp-file pager grown and trimmed per call); a chain of comparisons on
+** the few rows an index probe found costs a few instructions. The unary +
+** also keeps SQLite from turning the ORs on one column back into an IN. As
+** the index constraint (nothing else bound) it stays an IN list, and so
+** does a list longer than PL_ONE_OF_CHAIN: each OR is one level of
+** expression depth, which SQLite caps at 1000. */
+#define PL_ONE_OF_CHAIN 32
+static void emit_one_of(Emit *e, const PlQExpr *a, const PlConst *aLab,
+                        const PlQExpr *aList, int n, int bNoIndex){
   int i;
-  if( c->nLab==1 ){
-    emit_expr(e, &c->a);
+  if( n==1 ){
+    emit_expr(e, a);
     sqlite3_str_appendall(e->s, "=");
-    emit_const(e, &c->aLab[0]);
+    if( aLab ) emit_const(e, &aLab[0]); else emit_expr(e, &aList[0]);
     return;
   }
-  /* As an index constraint, IN over a list makes SQLite 3.40 build an
-  ** ephemeral table on every run; as a filter after an index probe on the
-  ** other columns it costs a few comparisons. */
-  if( c->bNoIndex ) sqlite3_str_appendall(e->s, "+");
-  emit_expr(e, &c->a);
-  sqlite3_str_appendall(e->s, " IN (");
-  for(i=0; i<c->nLab; i++){
-    if( i ) sqlite3_str_appendall(e->s, ",");
-    emit_const(e, &c->aLab[i]);
+  if( !bNoIndex || n>PL_ONE_OF_CHAIN ){
+    if( bNoIndex ) sqlite3_str_appendall(e->s, "+");
+    emit_expr(e, a);
+    sqlite3_str_appendall(e->s, " IN (");
+    for(i=0; i<n; i++){
+      if( i ) sqlite3_str_appendall(e->s, ",");
+      if( aLab ) emit_const(e, &aLab[i]); else emit_expr(e, &aList[i]);
+    }
+    sqlite3_str_appendall(e->s, ")");
+    return;
+  }
+  sqlite3_str_appendall(e->s, "(");
+  for(i=0; i<n; i++){
+    if( i ) sqlite3_str_appendall(e->s, " OR ");
+    sqlite3_str_appendall(e->s, "+");
+    emit_expr(e, a);
+    sqlite3_str_appendall(e->s, "=");
+    if( aLab ) emit_const(e, &aLab[i]); else emit_expr(e, &aList[i]);
   }
   sqlite3_str_appendall(e->s, ")");
 }
@@ -306,16 +327,10 @@ static void emit_cond(Emit *e, const PlQCond *c){
       sqlite3_str_appendall(e->s, ")");
       break;
     case PC_IN:
-      emit_expr(e, &c->a);
-      sqlite3_str_appendall(e->s, " IN (");
-      for(i=0; i<c->nList; i++){
-        if( i ) sqlite3_str_appendall(e->s, ",");
-        emit_expr(e, &c->aList[i]);
-      }
-      sqlite3_str_appendall(e->s, ")");
+      emit_one_of(e, &c->a, 0, c->aList, c->nList, 1);
       break;
     case PC_LABELS:
-      emit_labels(e, c);
+      emit_one_of(e, &c->a, c->aLab, 0, c->nLab, c->bNoIndex);
       break;
     case PC_TYPE:
       emit_type_filter(e, &c->a, &c->ts, &c->colTs);

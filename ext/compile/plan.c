@@ -1364,18 +1364,25 @@ static int other_lit(Solve *S, Frame *f, int iLit, int bForce){
   return ST_OK;
 }
 
-/* Cost order: arguments bound to a value (a parameter or a column) count
-** most, constants little (a role name matches many rows), stored facts
-** before derived ones; ties keep the policy's order. */
+/* Cost order: a stored fact with every argument bound first (one index
+** probe that can only narrow the branch: has_default_role(p, role) before
+** the EXISTS of has_role(actor, "viewer", p)); then arguments bound to a
+** value (a parameter or a column) count most, constants little (a role
+** name matches many rows), stored facts before derived ones; ties keep the
+** policy's order. */
 static int call_score(Ctx *x, Frame *f, int iLit){
   const PlLit *l = &f->c->aLit[iLit];
-  int k, n = 0;
+  int k, n = 0, nFree = 0;
   for(k=0; k<l->nArg; k++){
     Bind b = arg_bind(f, iLit, k);
     if( b.eKind==B_EXPR ) n += 4;
     else if( b.eKind==B_CONST || b.eKind==B_LABELS ) n += 1;
+    else nFree++;
   }
-  if( x->p->aPred[l->iPred].nClause==0 ) n += 2;
+  if( x->p->aPred[l->iPred].nClause==0 ){
+    n += 2;
+    if( nFree==0 ) n += 1000;
+  }
   return n;
 }
 

@@ -195,11 +195,11 @@ START_TEST(implications_folded){
   fact("has_role", "User:a", "admin", "Org:o");
   fact("has_role", "User:w", "writer", "Repo:r");
   zSql = value_of("SELECT polar_sql('authorize', 'User:a', 'read', 'Repo:r')");
-  ck_assert_msg(count_of(zSql, "IN ('String:maintainer','String:reader','String:writer')")==1,
-                "one IN list for the Repo roles:\n%s", zSql);
+  ck_assert_msg(count_of(zSql, "(+t1.a2='String:maintainer' OR +t1.a2='String:reader' OR +t1.a2='String:writer')")==1,
+                "one label set for the Repo roles:\n%s", zSql);
   ck_assert_msg(count_of(zSql, "'String:parent'")==1, "one join to the parent:\n%s", zSql);
-  ck_assert_msg(count_of(zSql, "IN ('String:admin','String:member')")==1,
-                "one IN list for the Org roles:\n%s", zSql);
+  ck_assert_msg(count_of(zSql, "(+t3.a2='String:admin' OR +t3.a2='String:member')")==1,
+                "one label set for the Org roles:\n%s", zSql);
   sqlite3_free(zSql);
   ck_assert_int_eq(authorize("User:a", "read", "Repo:r"), 1);
   ck_assert_int_eq(authorize("User:w", "read", "Repo:r"), 1);
@@ -265,7 +265,7 @@ START_TEST(size_linear_in_depth){
   ck_assert_msg(aBytes[12]-aBytes[11] <= 2*(aBytes[7]-aBytes[6]) + 200,
                 "SQL bytes grow faster than linearly: K=6 %d, 7 %d, 11 %d, 12 %d",
                 aBytes[6], aBytes[7], aBytes[11], aBytes[12]);
-  ck_assert_msg(aBytes[12] < 40000, "K=12: %d bytes", aBytes[12]);
+  ck_assert_msg(aBytes[12] < 48000, "K=12: %d bytes", aBytes[12]);
 }
 END_TEST
 
