@@ -438,6 +438,7 @@ typedef struct PlClause {
   PlLit *aLit; int nLit;
   PlVarInfo *aVar; int nVar;
   int iImply;              /* index in PlPolicy.aImply if a pure implication, else -1 */
+  int bTransfer;           /* hands the call to another actor (analysis/transfer.c) */
 } PlClause;
 
 /* A pure implication (analysis/closure.c): the clause
@@ -460,6 +461,7 @@ typedef struct PlPred {
   PlTypeSet aHeadTs[PL_MAX_ARGS]; /* union of clause head types */
   PlTypeSet aStoreTs[PL_MAX_ARGS];/* union of signature types */
   PlTypeSet aWild[PL_MAX_ARGS];   /* types answered as wildcards (closure.c) */
+  int iTransfer;               /* position its transfers change, or -1 (transfer.c) */
 } PlPred;
 
 /* A fact signature served from the application's own tables (polar_bind):
@@ -498,6 +500,12 @@ int pl_policy_find_str(const PlPolicy*, const char *z, int n); /* -1 if none */
 ** pl_policy_new calls both last. */
 int pl_policy_implications(PlPolicy*);
 int pl_policy_wildcards(PlPolicy*);
+
+/*================================================== analysis/transfer.c ===
+** Find the rules that hand a call from an actor to its groups
+** (PlClause.bTransfer) where a call may ask them first (PlPred.iTransfer);
+** pl_policy_new calls it after the two above. */
+int pl_policy_transfers(PlPolicy*);
 
 /*==================================================== store/value.c ===*/
 typedef struct PlValue {

@@ -63,6 +63,9 @@ enum { B_FREE = 0, B_CONST, B_LABELS, B_EXPR };
 typedef struct Bind {
   int eKind;
   PlTypeSet ts;              /* the types the value may have */
+  int iPrin;                 /* 1 + the predicate whose transfers this value
+                             ** has been asked already (an actor marked by a
+                             ** pass-along rule, analysis/transfer.c), or 0 */
   PlConst c;                 /* CONST */
   const PlConst *aLab; int nLab; /* LABELS: sorted, distinct */
   PlQExpr e;                  /* EXPR */
@@ -439,6 +442,7 @@ static const char *call_key(Ctx *x, Frame *f, int iLit){
   for(k=0; k<l->nArg; k++){
     Bind b = arg_bind(f, iLit, k);
     sqlite3_str_appendall(s, "|");
+    if( b.iPrin==l->iPred+1 ) sqlite3_str_appendall(s, "p");
     switch( b.eKind ){
       case B_CONST: key_const(s, &b.c); break;
       case B_LABELS:
@@ -568,16 +572,33 @@ static int stored_call(Solve *S, Frame *f, int iLit, int iPred, int kOver,
   return 1;
 }
 
+/* A transfer (analysis/transfer.c) asked of an actor whose transfers were
+** asked already, at the top of the call that marked it: the answers it
+** would find are found there. */
+static int transfer_done(Ctx *x, Frame *f, int iLit, const PlClause *c,
+                         int kOver, const Bind *pOver){
+  int k = x->p->aPred[c->iPred].iTransfer;
+  Bind a;
+  if( !c->bTransfer ) return 0;
+  a = k==kOver ? *pOver : arg_bind(f, iLit, k);
+  return a.iPrin==c->iPred+1;
+}
+
 /* Enter clause c as an answer to literal iLit of f (argument kOver of the
 ** call replaced by *pOver when kOver>=0): unify the head with the call's
 ** arguments. Returns the child frame, or NULL if the clause cannot apply
-** (or on OOM: check x->rc). */
+** (or on OOM: check x->rc). A pass-along rule of a predicate with
+** transfers marks its bound actor: the calls it makes with it skip the
+** transfers. */
 static Frame *enter_clause(Solve *S, Frame *f, int iLit, const PlClause *c,
                            int kOver, const Bind *pOver){
   Ctx *x = S->x;
   const PlLit *l = &f->c->aLit[iLit];
-  Frame *g = frame_new(x, c, f, l, iLit);
+  int kT = x->p->aPred[c->iPred].iTransfer;
+  Frame *g;
   int k;
+  if( transfer_done(x, f, iLit, c, kOver, pOver) ) return 0;
+  g = frame_new(x, c, f, l, iLit);
   if( g==0 ) return 0;
   g->kClosed = kOver;
   for(k=0; k<l->nArg; k++){
@@ -608,6 +629,10 @@ static Frame *enter_clause(Solve *S, Frame *f, int iLit, const PlClause *c,
         return 0;
       }
     }
+  }
+  if( kT>=0 && !c->bTransfer ){
+    Bind *pv = &g->aBind[c->aHead[kT].iVar];
+    if( pv->eKind!=B_FREE ) pv->iPrin = c->iPred+1;
   }
   return g;
 }
@@ -937,9 +962,11 @@ static int call_alts(Solve *S, Frame *f, int iLit, AltList *pList){
 
 /* Could clause c's head match literal iLit of f (argument k replaced by
 ** *pOver when k>=0), judging by types and constants alone? */
-static int clause_may_fit(Frame *f, int iLit, const PlClause *c, int k, const Bind *pOver){
+static int clause_may_fit(Ctx *x, Frame *f, int iLit, const PlClause *c, int k,
+                          const Bind *pOver){
   const PlLit *l = &f->c->aLit[iLit];
   int j;
+  if( transfer_done(x, f, iLit, c, k, pOver) ) return 0;
   for(j=0; j<l->nArg; j++){
     Bind a = j==k ? *pOver : arg_bind(f, iLit, j);
     const PlITerm *h = &c->aHead[j];
@@ -963,7 +990,7 @@ static int alts_derive(Solve *S, Frame *f, int iLit, AltList *p){
   for(i=0; i<p->n; i++){
     const Alt *a = &p->a[i];
     if( a->eKind==ALT_CLAUSE
-     && !clause_may_fit(f, iLit, &S->x->p->aClause[a->iClause], a->k, &a->over) ) continue;
+     && !clause_may_fit(S->x, f, iLit, &S->x->p->aClause[a->iClause], a->k, &a->over) ) continue;
     if( a->eKind==ALT_CLAUSE ) nClause++;
     p->a[m++] = *a;
   }
@@ -1369,10 +1396,18 @@ static int other_lit(Solve *S, Frame *f, int iLit, int bForce){
 ** the EXISTS of has_role(actor, "viewer", p)); then arguments bound to a
 ** value (a parameter or a column) count most, constants little (a role
 ** name matches many rows), stored facts before derived ones; ties keep the
-** policy's order. */
+** policy's order. The call a transfer hands on comes last when the actor
+** is bound: the actor's few groups first, then each group's roles, rather
+** than every group holding a role on the resource tested for membership.
+** Scores are at least 1; 0 is last. */
 static int call_score(Ctx *x, Frame *f, int iLit){
   const PlLit *l = &f->c->aLit[iLit];
-  int k, n = 0, nFree = 0;
+  int k, n = 1, nFree = 0;
+  if( f->c->bTransfer && l->iPred==f->c->iPred ){
+    k = x->p->aPred[l->iPred].iTransfer;
+    if( arg_bind(f, iLit, k).eKind==B_FREE
+     && f->aBind[f->c->aHead[k].iVar].eKind!=B_FREE ) return 0;
+  }
   for(k=0; k<l->nArg; k++){
     Bind b = arg_bind(f, iLit, k);
     if( b.eKind==B_EXPR ) n += 4;
@@ -1665,6 +1700,7 @@ static int unit_get(Ctx *x, Frame *f, int iLit, const char *zKey, int bExist){
       aBind[k].ts = b.ts;
       aBind[k].e.eKind = PE_PARAM;
       aBind[k].e.i = ++nIn;
+      aBind[k].iPrin = b.iPrin;
     }else{
       aBind[k] = b;
       if( b.eKind==B_FREE && !bExist ){ abProj[k] = 1; nOut++; }

@@ -265,7 +265,7 @@ START_TEST(size_linear_in_depth){
   ck_assert_msg(aBytes[12]-aBytes[11] <= 2*(aBytes[7]-aBytes[6]) + 200,
                 "SQL bytes grow faster than linearly: K=6 %d, 7 %d, 11 %d, 12 %d",
                 aBytes[6], aBytes[7], aBytes[11], aBytes[12]);
-  ck_assert_msg(aBytes[12] < 48000, "K=12: %d bytes", aBytes[12]);
+  ck_assert_msg(aBytes[12] < 16000, "K=12: %d bytes", aBytes[12]);
 }
 END_TEST
 
