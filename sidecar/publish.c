@@ -12,11 +12,18 @@
 ** Arguments are spelled as the oso-cloud CLI spells them: `Type:id` is a
 ** typed value (split at the first colon), other text is a String, `_` is
 ** any value and `Type:_` any value of Type (deletes only). Everything is
-** checked here before it is sent, with the engine's own code: a batch with
-** the engine's JSON decoder, a policy with polar_load's validation (its
-** tests included), so a message the sidecars would refuse never enters the
-** log. Whether facts match the policy's types is checked by each sidecar
-** at apply time (the log may change the policy in between).
+** checked here before anything is sent, with the engine's own code: a
+** policy with polar_load's validation (its tests included), facts against
+** the policy the sidecars will apply them under (publish_policy.c: from
+** --policy FILE, --db FILE, or the last policy message on the topic), so
+** a message the sidecars would refuse never enters the log. The log may
+** still change the policy between this check and the apply; then the
+** sidecars record the refusal and polar_wait on the token reports it.
+**
+** The brokers are asked for the topic's metadata first: brokers that do
+** not answer fail the command within seconds, with librdkafka's reason,
+** instead of a delivery timeout. librdkafka's own log lines are shown only
+** with --verbose.
 **
 ** The producer is idempotent with acks=all: a retried send is never
 ** written twice, and the token names a message every in-sync replica has.
@@ -24,7 +31,9 @@
 #include "cmd.h"
 #include "engine.h"
 #include "kafka.h"
+#include "log.h"
 #include "pl_int.h"
+#include "publish.h"
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -33,6 +42,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#define CONNECT_MS 5000       /* brokers must answer the first request within */
+
 typedef struct Delivery {
   long nSent, nOk, nFailed;
   int32_t iPartition;
@@ -40,8 +51,7 @@ typedef struct Delivery {
   char zFirstErr[512];
 } Delivery;
 
-static void usage(FILE *f){
-  fprintf(f,
+static const char zHelp[] =
     "usage: polarlite publish --brokers HOSTS --topic TOPIC [options] WHAT\n"
     "\n"
     "WHAT is one of:\n"
@@ -53,12 +63,20 @@ static void usage(FILE *f){
     "FILE may be - for stdin. Prints the consistency token PARTITION:OFFSET of the\n"
     "(last) message once the broker acknowledged it; pass it to polar_wait().\n"
     "\n"
+    "Facts are checked against the policy the sidecars will apply them under, and\n"
+    "nothing is sent when the policy refuses one. That policy is:\n"
+    "  --policy FILE       the policy in FILE\n"
+    "  --db FILE           the policy stored in database FILE (one the log feeds)\n"
+    "  (neither)           the last policy message on the topic\n"
+    "  --no-check          send without checking facts against a policy\n"
+    "\n"
     "  --brokers HOSTS     Kafka bootstrap servers\n"
     "  --topic TOPIC       the log topic\n"
     "  --partition N       partition (default 0; the sidecar reads one partition)\n"
-    "  --timeout MS        give up on delivery after MS milliseconds (default 30000)\n"
-    "  -X KEY=VALUE        librdkafka setting (SASL, TLS); repeatable\n");
-}
+    "  --timeout MS        give up on delivery after MS milliseconds (default 30000);\n"
+    "                      brokers that do not answer at all fail it within 5 s\n"
+    "  -X KEY=VALUE        librdkafka setting (SASL, TLS); repeatable\n"
+    "  --verbose           show librdkafka's log lines\n";
 
 /*------------------------------------------------------ building messages --*/
 
@@ -174,24 +192,60 @@ static char *policy_message(sqlite3 *db, const char *zSrc, size_t nSrc, const ch
   return zMsg;
 }
 
-/* Check a batch body with the engine's decoder; 0 or -1 (message printed). */
-static int check_batch(const char *zWhere, const char *z, size_t n){
-  PlArena *pArena = pl_arena_new();
+/* Check a batch body: its JSON with the engine's decoder and, when c holds
+** a policy (zPolicy says which), the facts against it. 0 or -1 (message
+** printed). */
+static int check_batch(PlConn *c, const char *zPolicy, const char *zWhere,
+                       const char *z, size_t n){
+  PlArena *pArena;
   PlJsonChange *aChange = 0;
   char *zErr = 0;
   int nChange = 0, rc;
-  if( pArena==0 ) return -1;
   if( n>0x7fffffff ){
     fprintf(stderr, "polarlite publish: %s: too large\n", zWhere);
-    pl_arena_free(pArena);
     return -1;
   }
+  if( c ){
+    char zWhy[4096];
+    if( pub_check(c, z, n, zWhy, sizeof(zWhy))==0 ) return 0;
+    fprintf(stderr, "polarlite publish: %s: %s\npolarlite publish: refused by %s; "
+            "nothing was sent\n", zWhere, zWhy, zPolicy);
+    return -1;
+  }
+  if( (pArena = pl_arena_new())==0 ) return -1;
   rc = pl_json_batch(pArena, z, (int)n, &aChange, &nChange, &zErr);
   pl_arena_free(pArena);
   if( rc!=SQLITE_OK ){
     fprintf(stderr, "polarlite publish: %s: %s\n", zWhere, zErr ? zErr : sqlite3_errstr(rc));
     sqlite3_free(zErr);
     return -1;
+  }
+  return 0;
+}
+
+/* The next non-blank line of z[..zEnd) at *pz: its start and length in
+** *pzLine and *pn, *pz moved past it. 0 at the end. */
+static int next_line(char **pz, char *zEnd, char **pzLine, size_t *pn){
+  while( *pz<zEnd ){
+    char *z = *pz, *zNl = memchr(z, '\n', (size_t)(zEnd-z));
+    size_t n = zNl ? (size_t)(zNl-z) : (size_t)(zEnd-z);
+    *pz = z + n + (zNl ? 1 : 0);
+    if( strspn(z, " \t\r")<n ){ *pzLine = z; *pn = n; return 1; }
+  }
+  return 0;
+}
+
+/* Check every line of a JSON Lines file (see check_batch). */
+static int check_lines(PlConn *c, const char *zPolicy, char *zText, size_t nText){
+  char *z = zText, *zLine;
+  size_t n;
+  while( next_line(&z, zText+nText, &zLine, &n) ){
+    char zWhere[64];
+    long iLine = 1;
+    const char *p;
+    for(p=zText; p<zLine; p++) iLine += *p=='\n';
+    snprintf(zWhere, sizeof(zWhere), "line %ld", iLine);
+    if( check_batch(c, zPolicy, zWhere, zLine, n) ) return -1;
   }
   return 0;
 }
@@ -241,49 +295,80 @@ static void progress(const Delivery *d, long nTotal, int bFinal){
           d->nOk, bFinal ? "\n" : "");
 }
 
-/* Send every line of a JSON Lines file, each checked first. */
+/* Send every line of a JSON Lines file (checked before). */
 static int produce_lines(rd_kafka_t *rk, const KafkaOpts *o, Delivery *d,
                          char *zText, size_t nText){
   int bTty = isatty(2);
-  long nTotal = 0, iLine = 0;
-  size_t i;
-  char *z, *zEnd = zText + nText;
-  for(i=0; i<nText; i++) if( zText[i]=='\n' ) nTotal++;
-  if( nText && zText[nText-1]!='\n' ) nTotal++;
-  /* check everything before sending anything */
-  for(z=zText; z<zEnd; ){
-    char *zNl = memchr(z, '\n', (size_t)(zEnd-z));
-    size_t n = zNl ? (size_t)(zNl-z) : (size_t)(zEnd-z);
-    char zWhere[64];
-    iLine++;
-    if( strspn(z, " \t\r")<n ){
-      snprintf(zWhere, sizeof(zWhere), "line %ld", iLine);
-      if( check_batch(zWhere, z, n) ) return -1;
-    }
-    z += n + (zNl ? 1 : 0);
-  }
-  for(z=zText; z<zEnd; ){
-    char *zNl = memchr(z, '\n', (size_t)(zEnd-z));
-    size_t n = zNl ? (size_t)(zNl-z) : (size_t)(zEnd-z);
-    if( strspn(z, " \t\r")<n ){
-      if( produce(rk, o, z, n) ) return -1;
-      d->nSent++;
-      rd_kafka_poll(rk, 0);
-      if( bTty ) progress(d, nTotal, 0);
-    }
-    z += n + (zNl ? 1 : 0);
+  long nTotal = 0;
+  char *z = zText, *zLine;
+  size_t n;
+  while( next_line(&z, zText+nText, &zLine, &n) ) nTotal++;
+  for(z=zText; next_line(&z, zText+nText, &zLine, &n); ){
+    if( produce(rk, o, zLine, n) ) return -1;
+    d->nSent++;
+    rd_kafka_poll(rk, 0);
+    if( bTty ) progress(d, nTotal, 0);
   }
   if( bTty ) progress(d, nTotal, 1);
   return 0;
 }
 
+/* Ask the brokers for the topic's metadata: they answer, and the topic and
+** partition exist. Brokers that refuse connections fail it as soon as
+** librdkafka reports all of them down; silent ones after timeoutMs. 0, or
+** -1 (message printed). */
+static int check_brokers(rd_kafka_t *rk, const KafkaOpts *o, int timeoutMs){
+  rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, o->zTopic, 0);
+  const struct rd_kafka_metadata *md = 0;
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__TIMED_OUT;
+  int64_t tEnd = log_now_ms() + timeoutMs;
+  char zWhy[512];
+  int rc = 0;
+  if( rkt==0 ){
+    fprintf(stderr, "polarlite publish: --topic %s: %s\n", o->zTopic,
+            rd_kafka_err2str(rd_kafka_last_error()));
+    return -1;
+  }
+  while( log_now_ms()<tEnd && !kafka_brokers_down() ){
+    int64_t nLeft = tEnd - log_now_ms();
+    err = rd_kafka_metadata(rk, 0, rkt, &md, nLeft<200 ? (int)nLeft : 200);
+    if( err!=RD_KAFKA_RESP_ERR__TIMED_OUT && err!=RD_KAFKA_RESP_ERR__TRANSPORT ) break;
+    rd_kafka_poll(rk, 0);           /* serves the error callback */
+  }
+  if( err ){
+    kafka_last_failure(zWhy, sizeof(zWhy));
+    fprintf(stderr, "polarlite publish: cannot reach the brokers at %s: %s\n", o->zBrokers,
+            zWhy[0] ? zWhy : err==RD_KAFKA_RESP_ERR__TIMED_OUT
+                   ? "no answer within the connect timeout" : rd_kafka_err2str(err));
+    rc = -1;
+  }else if( md->topic_cnt==1 && md->topics[0].err==RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ){
+    fprintf(stderr, "polarlite publish: topic %s does not exist on %s\n", o->zTopic,
+            o->zBrokers);
+    rc = -1;
+  }else if( md->topic_cnt==1 && md->topics[0].err==RD_KAFKA_RESP_ERR_NO_ERROR
+         && o->iPartition>=md->topics[0].partition_cnt ){
+    fprintf(stderr, "polarlite publish: topic %s has %d partition%s: there is no "
+            "partition %d\n", o->zTopic, md->topics[0].partition_cnt,
+            md->topics[0].partition_cnt==1 ? "" : "s", o->iPartition);
+    rc = -1;
+  }
+  if( md ) rd_kafka_metadata_destroy(md);
+  rd_kafka_topic_destroy(rkt);
+  return rc;
+}
+
 int cmd_publish(int argc, char **argv){
-  enum { O_BROKERS = 1000, O_TOPIC, O_PARTITION, O_TIMEOUT, O_HELP };
+  enum { O_BROKERS = 1000, O_TOPIC, O_PARTITION, O_TIMEOUT, O_HELP, O_POLICY, O_DB,
+         O_NOCHECK, O_VERBOSE };
   static const struct option aOpt[] = {
     { "brokers", required_argument, 0, O_BROKERS },
     { "topic", required_argument, 0, O_TOPIC },
     { "partition", required_argument, 0, O_PARTITION },
     { "timeout", required_argument, 0, O_TIMEOUT },
+    { "policy", required_argument, 0, O_POLICY },
+    { "db", required_argument, 0, O_DB },
+    { "no-check", no_argument, 0, O_NOCHECK },
+    { "verbose", no_argument, 0, O_VERBOSE },
     { "help", no_argument, 0, O_HELP },
     { 0, 0, 0, 0 }
   };
@@ -293,11 +378,11 @@ int cmd_publish(int argc, char **argv){
   rd_kafka_t *rk = 0;
   sqlite3 *db = 0;
   PlConn *c;
-  char zErr[4096], zTimeout[32];
+  char zErr[4096], zTimeout[32], zPolicy[600];
   char *zMsg = 0, *zText = 0;
   size_t nText = 0;
-  const char *zWhat;
-  int ch, rc = 1, iTimeout = 30000, bLines = 0;
+  const char *zWhat, *zPolicyFile = 0, *zPolicyDb = 0;
+  int ch, rc = 1, iTimeout = 30000, bFacts = 0, bLines = 0, bNoCheck = 0, bVerbose = 0;
   memset(&o, 0, sizeof(o));
   memset(&d, 0, sizeof(d));
   d.iLastOffset = -1;
@@ -312,32 +397,37 @@ int cmd_publish(int argc, char **argv){
         char *zEnd = 0;
         long v = strtol(optarg, &zEnd, 10);
         if( zEnd==optarg || *zEnd || v<0 || v>0x7fffffff ){
-          fprintf(stderr, "polarlite publish: %s %s: expected a non-negative integer\n",
-                  ch==O_PARTITION ? "--partition" : "--timeout", optarg);
-          return 2;
+          return usage_error("publish", zHelp, "%s %s: expected a non-negative integer",
+                             ch==O_PARTITION ? "--partition" : "--timeout", optarg);
         }
         if( ch==O_PARTITION ) o.iPartition = (int)v; else iTimeout = (int)v;
         break;
       }
+      case O_POLICY: zPolicyFile = optarg; break;
+      case O_DB: zPolicyDb = optarg; break;
+      case O_NOCHECK: bNoCheck = 1; break;
+      case O_VERBOSE: bVerbose = 1; break;
       case 'X':
         if( kafka_add_x(&o, optarg, zErr, sizeof(zErr)) ){
-          fprintf(stderr, "polarlite publish: %s\n", zErr);
-          return 2;
+          return usage_error("publish", zHelp, "%s", zErr);
         }
         break;
-      case 'h': case O_HELP: usage(stdout); return 0;
-      default: usage(stderr); return 2;
+      case 'h': case O_HELP: return usage_help(zHelp);
+      default: return usage_error("publish", zHelp, 0);
     }
   }
   if( o.zBrokers==0 || o.zTopic==0 || optind>=argc ){
-    fprintf(stderr, "polarlite publish: --brokers, --topic and what to publish are required\n");
-    usage(stderr);
-    return 2;
+    return usage_error("publish", zHelp, "%s is required", o.zBrokers==0 ? "--brokers"
+                       : o.zTopic==0 ? "--topic" : "what to publish (insert, delete, batch, "
+                       "lines or policy)");
   }
   if( iTimeout<=0 ){
-    fprintf(stderr, "polarlite publish: --timeout must be at least 1 millisecond\n");
-    return 2;
+    return usage_error("publish", zHelp, "--timeout must be at least 1 millisecond");
   }
+  if( (zPolicyFile!=0) + (zPolicyDb!=0) + bNoCheck > 1 ){
+    return usage_error("publish", zHelp, "give one of --policy, --db and --no-check");
+  }
+  log_set_level(bVerbose ? LOG_DEBUG : LOG_ERROR+1);
   zWhat = argv[optind++];
   if( engine_open(":memory:", SQLITE_OPEN_READWRITE|SQLITE_OPEN_CREATE, &db, &c,
                   zErr, sizeof(zErr)) ){
@@ -345,16 +435,15 @@ int cmd_publish(int argc, char **argv){
     return 1;
   }
 
-  /* the message(s), checked */
+  /* the message(s), and the checks that need no policy */
   if( strcmp(zWhat, "insert")==0 || strcmp(zWhat, "delete")==0 ){
+    bFacts = 1;
     zMsg = fact_message(db, zWhat[0]=='d', argc-optind, argv+optind);
-    if( zMsg && check_batch(zWhat, zMsg, strlen(zMsg)) ){ sqlite3_free(zMsg); zMsg = 0; }
-    if( zMsg==0 ) goto publish_done;
+    if( zMsg==0 || check_batch(0, 0, zWhat, zMsg, strlen(zMsg)) ) goto publish_done;
   }else if( strcmp(zWhat, "batch")==0 || strcmp(zWhat, "lines")==0
          || strcmp(zWhat, "policy")==0 ){
     if( argc-optind!=1 ){
-      fprintf(stderr, "polarlite publish: %s takes one FILE (- for stdin)\n", zWhat);
-      rc = 2;
+      rc = usage_error("publish", zHelp, "%s takes one FILE (- for stdin)", zWhat);
       goto publish_done;
     }
     if( read_whole_file(argv[optind], &zText, &nText, zErr, sizeof(zErr)) ){
@@ -362,7 +451,8 @@ int cmd_publish(int argc, char **argv){
       goto publish_done;
     }
     if( zWhat[0]=='b' ){
-      if( check_batch(argv[optind], zText, nText) ) goto publish_done;
+      bFacts = 1;
+      if( check_batch(0, 0, argv[optind], zText, nText) ) goto publish_done;
     }else if( zWhat[0]=='p' ){
       const char *zBase = strrchr(argv[optind], '/');
       zBase = zBase ? zBase+1 : argv[optind];
@@ -374,16 +464,21 @@ int cmd_publish(int argc, char **argv){
       zMsg = policy_message(db, zText, nText, zBase);
       if( zMsg==0 ) goto publish_done;
     }else{
-      bLines = 1;
+      bFacts = bLines = 1;
+      if( check_lines(0, 0, zText, nText) ) goto publish_done;
     }
   }else{
-    fprintf(stderr, "polarlite publish: unknown '%s': expected insert, delete, batch, lines "
-            "or policy\n", zWhat);
-    rc = 2;
+    rc = usage_error("publish", zHelp, "unknown '%s': expected insert, delete, batch, lines "
+                     "or policy", zWhat);
+    goto publish_done;
+  }
+  if( !bFacts && (zPolicyFile || zPolicyDb) ){
+    rc = usage_error("publish", zHelp, "--policy and --db check facts; a policy is "
+                     "checked by itself");
     goto publish_done;
   }
 
-  /* the producer */
+  /* the producer, and brokers that answer */
   snprintf(zTimeout, sizeof(zTimeout), "%d", iTimeout);
   {
     const char *azDefault[] = {
@@ -395,7 +490,8 @@ int cmd_publish(int argc, char **argv){
     };
     conf = kafka_conf(&o, azDefault, zErr, sizeof(zErr));
   }
-  if( conf==0 ){ fprintf(stderr, "polarlite publish: %s\n", zErr); rc = 2; goto publish_done; }
+  if( conf==0 ){ rc = usage_error("publish", zHelp, "%s", zErr); goto publish_done; }
+  kafka_conf_logging(conf);
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
   rd_kafka_conf_set_opaque(conf, &d);
   rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, zErr, sizeof(zErr));
@@ -404,6 +500,36 @@ int cmd_publish(int argc, char **argv){
     fprintf(stderr, "polarlite publish: cannot create the Kafka producer: %s\n", zErr);
     goto publish_done;
   }
+  if( check_brokers(rk, &o, iTimeout<CONNECT_MS ? iTimeout : CONNECT_MS) ) goto publish_done;
+
+  /* facts against the policy they will be applied under */
+  if( bFacts && !bNoCheck ){
+    int64_t iAt = -1;
+    int bFail;
+    if( zPolicyFile ){
+      bFail = pub_policy_file(c, zPolicyFile, zErr, sizeof(zErr));
+      snprintf(zPolicy, sizeof(zPolicy), "the policy in %s", zPolicyFile);
+    }else if( zPolicyDb ){
+      bFail = pub_policy_db(c, zPolicyDb, zErr, sizeof(zErr));
+      snprintf(zPolicy, sizeof(zPolicy), "the policy of %s", zPolicyDb);
+    }else{
+      bFail = pub_policy_topic(c, &o, iTimeout, &iAt, zErr, sizeof(zErr));
+      snprintf(zPolicy, sizeof(zPolicy), "the policy published at %d:%lld",
+               o.iPartition, (long long)iAt);
+    }
+    if( bFail ){
+      fprintf(stderr, "polarlite publish: cannot check the facts: %s\npolarlite publish: "
+              "give the policy with --policy FILE or --db FILE, or send unchecked with "
+              "--no-check; nothing was sent\n", zErr);
+      goto publish_done;
+    }
+    if( bLines ? check_lines(c, zPolicy, zText, nText)
+               : check_batch(c, zPolicy, zWhat, zMsg ? zMsg : zText,
+                             zMsg ? strlen(zMsg) : nText) ){
+      goto publish_done;
+    }
+  }
+
   if( bLines ){
     if( produce_lines(rk, &o, &d, zText, nText) ) goto publish_done;
   }else{

@@ -137,6 +137,11 @@ test_status() {
   expect_match "status: applied_offset" "$out" 'applied_offset +2'
   expect_match "status: fact_count" "$out" 'fact_count +2'
   expect_match "status: lag_messages" "$out" 'lag_messages +0'
+  # times for people: a UTC date and its age; durations with a unit
+  expect_match "status: applied_at as a date" "$out" \
+    'applied_at +20[0-9]{2}-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9]\.[0-9]{3} UTC \([0-9.]+ (ms|s) ago\)'
+  expect_match "status: lag_ms with a unit" "$out" 'lag_ms +[0-9.]+ (ms|s)$'
+  expect_match "status: no snapshot" "$out" 'snapshot_age_ms +-'
   expect_match "status --json" "$("$POLARLITE" status --db "$db" --json)" '"applied_offset":2'
   "$POLARLITE" status --db "$T/missing.db" >/dev/null 2>"$T/err"
   expect "status of a missing file" "$?" 1
@@ -526,6 +531,115 @@ test_publish_args() {
   stop_mock
 }
 
+# publish checks facts against the policy the sidecars will apply them
+# under, and sends nothing the policy refuses: from the last policy message
+# on the topic, --policy FILE or --db FILE; --no-check sends anyway, and
+# polar_wait on that token raises the sidecar's reason.
+test_publish_checks() {
+  start_mock chk || return
+  local db=$T/chk.db tok out
+  publish chk insert has_role User:a member Org:x >/dev/null 2>"$T/err"
+  expect "facts before any policy: refused" "$?" 1
+  expect_match "says to publish a policy first" "$(cat "$T/err")" 'no message yet: publish a policy first'
+  publish chk policy $POLICY >/dev/null
+  publish chk insert has_rol User:a member Org:x >/dev/null 2>"$T/err"
+  expect "a typo in the predicate: refused" "$?" 1
+  expect_match "names the predicate" "$(cat "$T/err")" "'has_rol'"
+  expect_match "says the policy and that nothing was sent" "$(cat "$T/err")" \
+    'refused by the policy published at 0:0; nothing was sent'
+  publish chk insert has_role User:a member Orga:x >/dev/null 2>"$T/err"
+  expect "an unknown type: refused" "$?" 1
+  expect_match "names the type" "$(cat "$T/err")" "Orga"
+  printf '[{"inserts": [{"predicate": "has_role", "args": [{"type": "User", "id": "a"}, {"type": "String", "id": "member"}]}]}]\n' >"$T/chk.json"
+  publish chk batch "$T/chk.json" >/dev/null 2>"$T/err"
+  expect "a batch with a wrong arity: refused" "$?" 1
+  { echo '[{"inserts": [{"predicate": "has_role", "args": [{"type": "User", "id": "l1"}, {"type": "String", "id": "member"}, {"type": "Org", "id": "x"}]}]}]'
+    echo '[{"inserts": [{"predicate": "has_rol", "args": [{"type": "User", "id": "l2"}, {"type": "String", "id": "member"}, {"type": "Org", "id": "x"}]}]}]'
+  } >"$T/chk.jsonl"
+  publish chk lines "$T/chk.jsonl" >/dev/null 2>"$T/err"
+  expect "lines with one bad line: refused" "$?" 1
+  expect_match "names the line" "$(cat "$T/err")" '^polarlite publish: line 2: '
+  tok=$(publish chk insert has_role User:a member Org:x)
+  expect "nothing refused entered the log" "$tok" 0:1
+  # a later policy that renames a type: the log's last policy counts
+  sed 's/Org/Team/g' $POLICY >"$T/team.polar"
+  publish chk policy "$T/team.polar" >/dev/null
+  publish chk insert has_role User:b member Org:x >/dev/null 2>"$T/err"
+  expect "a type the last policy dropped: refused" "$?" 1
+  tok=$(publish chk insert has_role User:b member Team:x)
+  expect "the last policy's type: sent" "$tok" 0:3
+  # --policy FILE and --db FILE
+  publish chk --policy $POLICY insert has_role User:c member Team:x >/dev/null 2>"$T/err"
+  expect "--policy: refused" "$?" 1
+  expect_match "--policy: says which policy" "$(cat "$T/err")" "refused by the policy in $POLICY"
+  tok=$(publish chk --policy $POLICY insert has_role User:c member Org:x)
+  expect "--policy: sent" "$tok" 0:4
+  start_sidecar "$db" chk
+  expect "polar_wait" "$(wait_token "$db" 0:3)" 1
+  # checked against an older policy than the log's: the sidecar refuses it,
+  # and whoever waits on its token is told, not answered 1
+  out=$(wait_token "$db" "$tok")
+  expect_match "polar_wait on a refused message: an error naming it and why" "$out" \
+    "polar_wait: the message at 0:4 was rejected by the sidecar: .*'Org'"
+  publish chk --db "$db" insert has_role User:d member Org:x >/dev/null 2>"$T/err"
+  expect "--db: refused" "$?" 1
+  expect_match "--db: says which policy" "$(cat "$T/err")" "refused by the policy of $db"
+  publish chk --db "$T/none.db" insert has_role User:d member Team:x >/dev/null 2>"$T/err"
+  expect "--db of a file without a policy" "$?" 1
+  publish chk --policy $POLICY --db "$db" insert has_role User:d member Org:x >/dev/null 2>"$T/err"
+  expect "--policy with --db: usage error" "$?" 2
+  # --no-check sends it; the sidecar refuses it; polar_wait says so
+  tok=$(publish chk --no-check insert has_rol User:e member Team:x)
+  expect "--no-check: sent" "$tok" 0:5
+  expect_match "polar_wait names the refusal" "$(wait_token "$db" "$tok")" \
+    "polar_wait: the message at 0:5 was rejected by the sidecar: .*has_rol"
+  stop_sidecar
+  stop_mock
+}
+
+# publish to brokers that do not answer fails within seconds, saying why,
+# without librdkafka's raw log lines.
+test_publish_unreachable() {
+  local t0 ms
+  t0=$(date +%s%N)
+  "$POLARLITE" publish --brokers 127.0.0.1:1 --topic x insert has_role User:a member Org:x \
+    >/dev/null 2>"$T/err"
+  expect "exit status" "$?" 1
+  ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  [ "$ms" -lt 3000 ] || fail "took $ms ms to give up on a refused connection"
+  expect_match "says it cannot reach the brokers, and why" "$(cat "$T/err")" \
+    '^polarlite publish: cannot reach the brokers at 127\.0\.0\.1:1: .*Connection refused'
+  expect "no raw librdkafka lines" "$(grep -c '^%[0-9]|' "$T/err")" 0
+  expect "one line" "$(wc -l <"$T/err")" 1
+}
+
+# The command line: --version, help CMD, short usage errors.
+test_cli() {
+  local out n
+  out=$("$POLARLITE" --version)
+  expect_match "--version" "$out" '^polarlite [0-9]+\.[0-9]+\.[0-9]+ \(SQLite 3\.[0-9.]+, librdkafka [0-9.]+\)$'
+  out=$("$POLARLITE" help publish)
+  expect "help publish: status" "$?" 0
+  expect "help publish = publish --help" "$out" "$("$POLARLITE" publish --help)"
+  expect_match "help publish: the options" "$out" '--no-check'
+  "$POLARLITE" help nosuch >/dev/null 2>"$T/err"
+  expect "help of an unknown command" "$?" 2
+  expect_match "names it" "$(cat "$T/err")" "unknown command 'nosuch'"
+  expect_match "help: the commands" "$("$POLARLITE" help)" 'snapshot +publish a consistent'
+  for cmd in "sidecar --db x.db" "publish --brokers h" "snapshot --db x.db" "restore --db x.db" \
+             "status --bogus" "test" "sidecar --bogus"; do
+    # shellcheck disable=SC2086
+    "$POLARLITE" $cmd >/dev/null 2>"$T/err"
+    expect "$cmd: usage error" "$?" 2
+    n=$(wc -l <"$T/err")
+    [ "$n" -le 4 ] || fail "$cmd: a usage error of $n lines: $(head -3 "$T/err")"
+    expect_match "$cmd: the usage line" "$(cat "$T/err")" '^usage: polarlite '
+    expect_match "$cmd: where the rest is" "$(cat "$T/err")" 'polarlite help [a-z]+: the full help'
+  done
+  expect_match "says what is missing" "$("$POLARLITE" snapshot --db x.db 2>&1)" \
+    '^polarlite snapshot: --to is required'
+}
+
 # polarlite check / test.
 test_tools() {
   local out
@@ -564,8 +678,87 @@ test_dev() {
   expect "exit status" "$SC_RC" 0
 }
 
+# start_dev DB: sidecar --dev on DB; sets SC_PID and BROKERS
+start_dev() {
+  local out=$1.out i
+  : >"$out"
+  "$POLARLITE" sidecar --dev --db "$1" --topic demo >"$out" 2>>"$1.log" 7>&- &
+  SC_PID=$!
+  PIDS+=("$SC_PID")
+  for i in $(seq 100); do grep -q 'dev broker' "$out" && break; sleep 0.05; done
+  BROKERS=$(sed -n 's/^dev broker: \([^ ]*\) .*/\1/p' "$out")
+}
+
+# --dev started again on its database: the old log is gone with its
+# process; the database keeps its facts and policy, the new log starts with
+# that policy (so publish can check against it), and apply goes on. A
+# database fed from a real log is refused, not silently cut loose.
+test_dev_restart() {
+  local db=$T/devr.db tok
+  start_dev "$db"
+  publish demo policy $POLICY >/dev/null
+  publish demo insert has_role User:ann admin Org:acme >/dev/null
+  tok=$(publish demo insert has_role User:bob member Org:acme)
+  expect "polar_wait" "$(wait_token "$db" "$tok")" 1
+  stop_sidecar
+  start_dev "$db"
+  tok=$(publish demo insert has_role User:cat admin Org:acme)
+  expect "publish after the restart" "$tok" 0:1
+  expect "polar_wait after the restart" "$(wait_token "$db" "$tok" 5000)" 1
+  expect "the old facts are kept" "$(sql "$db" "SELECT authorize('User:ann', 'write', 'Org:acme'), authorize('User:bob', 'read', 'Org:acme')")" "1|1"
+  expect "the new fact applied" "$(sql "$db" "SELECT authorize('User:cat', 'write', 'Org:acme')")" 1
+  stop_sidecar
+  expect "exit status" "$SC_RC" 0
+  expect_match "the restart is logged" "$(cat "$db.log")" 'event=dev_restart'
+  # a database a real log fed
+  start_mock real || return
+  publish real policy $POLICY >/dev/null
+  tok=$(publish real insert has_role User:a member Org:x)
+  start_sidecar "$T/real.db" real
+  expect "polar_wait" "$(wait_token "$T/real.db" "$tok")" 1
+  stop_sidecar
+  stop_mock
+  "$POLARLITE" sidecar --dev --db "$T/real.db" >/dev/null 2>"$T/err"
+  expect "--dev on a database of a real log: refused" "$?" 1
+  expect_match "says why" "$(cat "$T/err")" 'fed from a Kafka log .*give --dev a database of its own'
+  expect "its position is kept" "$(meta "$T/real.db" log_offset)" 1
+}
+
+# /metrics values are plain numbers: integers, or at most three decimals
+# (a snapshot age of 1.59 s once read 1.5900000000000001).
+test_metrics_numbers() {
+  start_mock mnum || return
+  local db=$T/mnum.db src=$T/mnum-src.db port out
+  sql "$src" "SELECT polar_load(readfile('$POLICY'))" >/dev/null
+  mkdir -p "$T/mnum-snaps"
+  "$POLARLITE" snapshot --db "$src" --to "file://$T/mnum-snaps" >/dev/null || fail "snapshot"
+  sleep 0.3
+  "$POLARLITE" sidecar --db "$db" --brokers "$BROKERS" --topic mnum --metrics 127.0.0.1:0 \
+    --snapshots "file://$T/mnum-snaps" --log-file "$T/mnum.log" 7>&- &
+  SC_PID=$!
+  PIDS+=("$SC_PID")
+  for _ in $(seq 100); do grep -q 'event=metrics_listening' "$T/mnum.log" 2>/dev/null && break; sleep 0.05; done
+  port=$(sed -n 's/.*event=metrics_listening .*port=\([0-9]*\).*/\1/p' "$T/mnum.log")
+  for _ in $(seq 100); do
+    out=$(curl -s "http://127.0.0.1:$port/metrics")
+    printf '%s' "$out" | grep -q snapshot_age && break
+    sleep 0.1
+  done
+  expect_match "a snapshot age" "$out" 'polarlite_snapshot_age_seconds [0-9]'
+  # the age changes every millisecond: many samples meet many values
+  for _ in $(seq 20); do
+    curl -s "http://127.0.0.1:$port/metrics" | grep -v '^#' >>"$T/mnum.samples"
+    sleep 0.05
+  done
+  expect "every sample is an integer or has at most 3 decimals" \
+    "$(grep -Ev '^[a-z_]+ -?[0-9]+(\.[0-9]{1,3})?$' "$T/mnum.samples" | head -3)" ""
+  stop_sidecar
+  stop_mock
+}
+
 ALL="publish_apply_authorize status rejected halt_on_reject policy_message crash_exactly_once
-     wal_bounded sigterm broker_faults stop_during_outage watermark_errors position_lost operations publish_args tools dev"
+     wal_bounded sigterm broker_faults stop_during_outage watermark_errors position_lost operations
+     publish_args publish_checks publish_unreachable cli tools dev dev_restart metrics_numbers"
 pass=0
 failn=0
 for t in ${@:-$ALL}; do
