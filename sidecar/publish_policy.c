@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Load zSrc as the connection's policy, tests included, as polar_load does. */
 static int load_policy(PlConn *c, const char *zSrc, size_t nSrc, const char *zFile,
@@ -171,7 +172,13 @@ int pub_policy_topic(PlConn *c, const KafkaOpts *o, int timeoutMs, int64_t *piOf
   if( conf==0 ) return -1;
   if( reader_open(o, conf, &R, zErr, nErr) ) return -1;
   {
-    rd_kafka_resp_err_t err = reader_watermarks(R, &lo, &hi, timeoutMs);
+    /* a failed request (a leader moving) is asked again until the deadline */
+    rd_kafka_resp_err_t err;
+    while( (err = reader_watermarks(R, &lo, &hi, timeoutMs))!=RD_KAFKA_RESP_ERR_NO_ERROR
+        && log_now_ms()+100<iDeadline ){
+      struct timespec ts = { 0, 100000000L };
+      nanosleep(&ts, 0);
+    }
     if( err ){
       snprintf(zErr, nErr, "cannot read the ends of %s [%d]: %s", o->zTopic, o->iPartition,
                rd_kafka_err2str(err));

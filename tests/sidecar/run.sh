@@ -409,12 +409,16 @@ test_watermark_errors() {
     [ $((i % 2)) = 0 ] && cp "$T/wm$((i - 1)).db" "$db"    # with a position, too
     mock_cmd errors 2 $([ $((i % 3)) = 0 ] && echo 3 || echo 13) $(( (i % 3) + 1 ))
     start_sidecar "$db" wm
-    tok=$(publish wm insert has_role User:u$i member Org:x)
+    # --policy: the injected errors are the sidecar's (publish retries them too)
+    tok=$(publish wm --policy $POLICY insert has_role User:u$i member Org:x)
     expect "attempt $i: applied through ListOffsets errors" "$(wait_token "$db" "$tok" 20000)" 1
     kill -0 "$SC_PID" 2>/dev/null || fail "attempt $i: the sidecar exited: $(grep -o 'reason=.*' "$db.log" | head -1)"
     stop_sidecar
     [ "$SC_RC" = 0 ] || fail "attempt $i: exit status $SC_RC"
   done
+  # publish reads the log's ends to find the policy: it retries such errors
+  mock_cmd errors 2 13 2
+  expect_match "publish through ListOffsets errors" "$(publish wm insert has_role User:v member Org:x)" '^0:[0-9]+$'
   stop_mock
 }
 
