@@ -22,7 +22,7 @@ SIDECAR_HDR := $(wildcard sidecar/*.h)
 SIDECAR_LIBS := -lsqlite3 -lrdkafka -lcurl -lmicrohttpd -lcrypto -lpthread -lm
 
 .PHONY: all check test unit sqltest corpus lang sidecartest snapshottest sanitize demo demo-sidecar clean deps bench
-.PHONY: fuzz fuzz-smoke valgrind securitytest mockbroker soak
+.PHONY: fuzz fuzz-smoke valgrind securitytest mockbroker soak install
 all: polarlite.so $(LIB) $(BIN)
 
 polarlite.so: $(SO_OBJ)
@@ -146,12 +146,33 @@ sanitize: deps
 	POLARLITE=$(CURDIR)/$(SANBUILD)/polarlite $(MAKE) sidecartest snapshottest
 	rm -rf $(SANBUILD)
 
-demo: deps all
+# The demos install and build only what they use: the extension and the
+# sqlite3 shell (demo), and the polarlite command (demo-sidecar); no npm.
+demo:
+	scripts/install-deps.sh ext
+	$(MAKE) -j$$(nproc) polarlite.so
 	scripts/demo.sh
 
 # publish -> apply -> authorize with `polarlite sidecar --dev` (no Kafka needed)
-demo-sidecar: all
+demo-sidecar:
+	scripts/install-deps.sh ext cmd
+	$(MAKE) -j$$(nproc) polarlite.so $(BIN)
 	scripts/demo-sidecar.sh
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the command where the
+# sample systemd unit runs it (PREFIX/bin/polarlite), the extension as
+# PREFIX/lib/polarlite.so (.load /usr/local/lib/polarlite), the docs and the
+# sample unit (its paths set to PREFIX) under PREFIX/share/doc/polarlite.
+PREFIX ?= /usr/local
+DOCDIR := $(DESTDIR)$(PREFIX)/share/doc/polarlite
+install: polarlite.so $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DOCDIR)
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/polarlite
+	install -m 644 polarlite.so $(DESTDIR)$(PREFIX)/lib/polarlite.so
+	install -m 644 README.md docs/*.md $(DOCDIR)/
+	sed 's|/usr/local/|$(PREFIX)/|g' scripts/polarlite-sidecar.service \
+	  >$(DOCDIR)/polarlite-sidecar.service
+	@echo "installed $(PREFIX)/bin/polarlite and $(PREFIX)/lib/polarlite.so$(if $(DESTDIR), under $(DESTDIR))"
 
 bench:
 	scripts/install-deps.sh bench/peers

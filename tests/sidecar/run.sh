@@ -644,6 +644,28 @@ test_cli() {
     '^polarlite snapshot: --to is required'
 }
 
+# make install: the command where the sample systemd unit runs it, the
+# extension, the docs and the unit with PREFIX's paths; DESTDIR stages it.
+# make demo installs no npm package.
+test_install() {
+  local root=$T/root unit exe
+  make -s install DESTDIR="$root" PREFIX=/usr/local >/dev/null 2>"$T/err" || fail "make install: $(cat "$T/err")"
+  unit=$root/usr/local/share/doc/polarlite/polarlite-sidecar.service
+  [ -f "$unit" ] || { fail "no sample unit installed"; return; }
+  exe=$(sed -n 's|^ExecStart=\([^ ]*\) .*|\1|p' "$unit")
+  expect "the unit runs" "$exe" /usr/local/bin/polarlite
+  expect_match "the installed command runs" "$("$root$exe" --version)" '^polarlite [0-9]'
+  expect "the installed extension loads" \
+    "$(sqlite3 :memory: ".load $root/usr/local/lib/polarlite" "SELECT polar_now() > 0")" 1
+  [ -f "$root/usr/local/share/doc/polarlite/values.md" ] || fail "docs/values.md not installed"
+  make -s install DESTDIR="$root" PREFIX=/opt/pl >/dev/null 2>&1 || fail "make install PREFIX=/opt/pl"
+  expect "PREFIX reaches the unit" \
+    "$(sed -n 's|^ExecStart=\([^ ]*\) .*|\1|p' "$root/opt/pl/share/doc/polarlite/polarlite-sidecar.service")" \
+    /opt/pl/bin/polarlite
+  [ -x "$root/opt/pl/bin/polarlite" ] || fail "nothing in PREFIX/bin"
+  expect "make demo installs no npm package" "$(make -n demo | grep -c npm)" 0
+}
+
 # polarlite check / test.
 test_tools() {
   local out
@@ -762,7 +784,8 @@ test_metrics_numbers() {
 
 ALL="publish_apply_authorize status rejected halt_on_reject policy_message crash_exactly_once
      wal_bounded sigterm broker_faults stop_during_outage watermark_errors position_lost operations
-     publish_args publish_checks publish_unreachable cli tools dev dev_restart metrics_numbers"
+     publish_args publish_checks publish_unreachable cli install tools dev dev_restart
+     metrics_numbers"
 pass=0
 failn=0
 for t in ${@:-$ALL}; do
