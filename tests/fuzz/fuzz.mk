@@ -11,8 +11,8 @@ FLIBS   := -lsqlite3 -lm
 
 FUZZ_TARGETS := policy value json message manifest compile
 
-EXT_SRC  := $(sort $(wildcard ext/*.c))
-EXT_OBJ  := $(EXT_SRC:ext/%.c=$(FBUILD)/obj/ext_%.o)
+EXT_SRC  := $(sort $(wildcard ext/*.c ext/*/*.c))
+EXT_OBJ  := $(EXT_SRC:ext/%.c=$(FBUILD)/obj/ext/%.o)
 # sidecar pieces some targets link (the rest needs Kafka/S3)
 SC_OBJ_message  := $(FBUILD)/obj/sc_apply.o $(FBUILD)/obj/sc_engine.o $(FBUILD)/obj/sc_log.o
 SC_OBJ_manifest := $(FBUILD)/obj/sc_manifest.o
@@ -20,7 +20,8 @@ HDRS := $(wildcard ext/*.h sidecar/*.h tests/fuzz/*.h)
 
 all: $(FUZZ_TARGETS:%=$(FBUILD)/fuzz_%)
 
-$(FBUILD)/obj/ext_%.o: ext/%.c $(HDRS) | $(FBUILD)/obj
+$(FBUILD)/obj/ext/%.o: ext/%.c $(HDRS)
+	@mkdir -p $(dir $@)
 	$(FCC) $(FCFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FBUILD)/obj/sc_%.o: sidecar/%.c $(HDRS) | $(FBUILD)/obj

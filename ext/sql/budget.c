@@ -1,39 +1,8 @@
 /*
-** limits.c — per-connection resource limits, read and set the way
-** sqlite3_limit() reads and sets SQLite's, and the step budget of checks.
+** budget.c — the step budget of checks, and polar_limit().
 **
 **   SELECT polar_limit('steps');               -- the current value
 **   SELECT polar_limit('steps', 5000000);      -- set it; returns the old one
-**   SELECT polar_limit('rules', 0);            -- no limit (the hard maximum)
-**
-** Each limit bounds one way a pathological policy or query could exhaust
-** memory or run without end; the defaults let every realistic policy and
-** listing through (the GitClub benchmark at 10M facts uses a small part of
-** each). A limit that is hit fails the call with an error naming the limit
-** and how to raise it, and nothing changes.
-**
-**   policy_length   bytes of policy source (polar_load, and loading a
-**                   policy another connection stored)
-**   rules           rules of a policy, counted after expansion: a
-**                   shorthand rule counts as the rules it expands to, an
-**                   `or` as one rule per alternative
-**   in_list         items in one list literal (`x in [...]`, test lists)
-**   nesting         parentheses, `not` and lists nested in each other
-**   compile_memory  bytes the compiler may use for one check shape (a
-**                   policy can unfold into exponentially many branches)
-**   steps           SQLite virtual-machine steps of one call of authorize,
-**                   or one scan of polar_list / polar_actions / polar_query
-**   list_memory     bytes a polar_list scan may keep in memory to drop
-**                   repeated ids; past it the scan goes on with SQLite's
-**                   temporary storage (vtab_query.c). Not an error: the
-**                   one limit that changes how, not whether, a call ends
-**
-** The policy limits are checked whenever this connection builds a policy,
-** including one stored by another connection: a reader opening a database
-** file it did not write is bounded too. Values: polar_limit(name, N) with
-** N<0 changes nothing; N=0 or N above the hard maximum sets the hard
-** maximum ("no limit"; nesting stops at 1000, which keeps the parser's
-** recursion within a small thread stack).
 **
 ** How the step budget works. SQLite calls a connection's progress handler
 ** every N virtual-machine steps of whatever statement runs. polarlite
@@ -49,61 +18,8 @@
 ** one) has no progress handler: there steps reads as no limit and cannot
 ** be set.
 */
-#include "pl_ext.h"
+#include "pl_int.h"
 #include <string.h>
-
-#define PL_NO_LIMIT  ((sqlite3_int64)0x7fffffffffffffffLL)
-#define PL_COUNT_MAX ((sqlite3_int64)0x7fffffff)
-
-static const struct {
-  const char *zName;
-  const char *zUnit;
-  sqlite3_int64 iDefault;
-  sqlite3_int64 iMax;         /* hard maximum */
-} aLimit[PL_LIMIT_N] = {
-  { "policy_length",  "bytes",  1000000,    1000000000 },
-  { "rules",          "rules",  10000,      PL_COUNT_MAX },
-  { "in_list",        "items",  10000,      PL_COUNT_MAX },
-  { "nesting",        "levels", 200,        1000 },
-  { "compile_memory", "bytes",  100000000,  PL_NO_LIMIT },
-  { "steps",          "steps",  1000000000, PL_NO_LIMIT },
-  { "list_memory",    "bytes",  67108864,   PL_NO_LIMIT },
-};
-
-void pl_limits_init(PlLimits *p){
-  int i;
-  for(i=0; i<PL_LIMIT_N; i++) p->a[i] = aLimit[i].iDefault;
-}
-
-sqlite3_int64 pl_limit(const PlLimits *p, int id){
-  return p ? p->a[id] : aLimit[id].iDefault;
-}
-
-int pl_limit_find(const char *zName){
-  int i;
-  for(i=0; i<PL_LIMIT_N; i++){
-    if( sqlite3_stricmp(zName, aLimit[i].zName)==0 ) return i;
-  }
-  return -1;
-}
-
-const char *pl_limit_name(int id){ return aLimit[id].zName; }
-
-sqlite3_int64 pl_limit_set(PlLimits *p, int id, sqlite3_int64 v){
-  sqlite3_int64 iOld = p->a[id];
-  if( v<0 ) return iOld;
-  p->a[id] = (v==0 || v>aLimit[id].iMax) ? aLimit[id].iMax : v;
-  return iOld;
-}
-
-char *pl_limit_error(const PlLimits *p, int id, const char *zWhat){
-  return sqlite3_mprintf("%s: exceeded the limit of %lld %s; raise it with "
-                         "SELECT polar_limit('%s', N)", zWhat,
-                         (long long)pl_limit(p, id), aLimit[id].zUnit,
-                         aLimit[id].zName);
-}
-
-/*------------------------------------------------------- step budget --*/
 
 /* Progress callbacks come every nGrain steps: 1000, or the limit itself
 ** when it is smaller, so that small limits are exact. */
@@ -142,7 +58,7 @@ static int budget_available(void){
 
 void pl_budget_install(PlConn *c){
   if( !budget_available() ){
-    c->lim.a[PL_LIMIT_STEPS] = aLimit[PL_LIMIT_STEPS].iMax;
+    c->lim.a[PL_LIMIT_STEPS] = pl_limit_max(PL_LIMIT_STEPS);
     return;
   }
   c->nGrain = budget_grain(c);
@@ -183,7 +99,7 @@ void pl_limit_func(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     int i;
     sqlite3_str_appendf(s, "polar_limit: unknown limit '%s'; the limits are",
                         zName ? zName : "NULL");
-    for(i=0; i<PL_LIMIT_N; i++) sqlite3_str_appendf(s, "%s %s", i ? "," : "", aLimit[i].zName);
+    for(i=0; i<PL_LIMIT_N; i++) sqlite3_str_appendf(s, "%s %s", i ? "," : "", pl_limit_name(i));
     zErr = sqlite3_str_finish(s);
     pl_result_error(ctx, zErr ? SQLITE_ERROR : SQLITE_NOMEM, zErr);
     return;
@@ -195,12 +111,12 @@ void pl_limit_func(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   if( pl_refuse_unsafe_call(ctx, "polar_limit") ) return;
   if( sqlite3_value_type(argv[1])!=SQLITE_INTEGER ){
     zErr = sqlite3_mprintf("polar_limit: the value of '%s' must be an integer "
-                           "(0: no limit; negative: leave it)", aLimit[id].zName);
+                           "(0: no limit; negative: leave it)", pl_limit_name(id));
     pl_result_error(ctx, zErr ? SQLITE_ERROR : SQLITE_NOMEM, zErr);
     return;
   }
   if( id==PL_LIMIT_STEPS && !budget_available() && sqlite3_value_int64(argv[1])>0
-   && sqlite3_value_int64(argv[1])<aLimit[id].iMax ){
+   && sqlite3_value_int64(argv[1])<pl_limit_max(id) ){
     zErr = sqlite3_mprintf("polar_limit: this SQLite is built without progress "
         "callbacks (SQLITE_OMIT_PROGRESS_CALLBACK), so it cannot stop a check after N steps");
     pl_result_error(ctx, zErr ? SQLITE_ERROR : SQLITE_NOMEM, zErr);
