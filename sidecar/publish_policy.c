@@ -19,7 +19,7 @@
 #include "publish.h"
 #include "engine.h"
 #include "log.h"
-#include "pl_ext.h"
+#include "pl_int.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +34,7 @@ static int load_policy(PlConn *c, const char *zSrc, size_t nSrc, const char *zFi
     snprintf(zErr, nErr, "%s: the policy is too large", zFile);
     return -1;
   }
-  rc = pl_conn_load(c, zSrc, (int)nSrc, zFile, 1, &iVersion, &zMsg);
+  rc = pl_conn_load(c, zSrc, (int)nSrc, zFile, pl_tests_check, &iVersion, &zMsg);
   if( rc!=SQLITE_OK ) snprintf(zErr, nErr, "%s", zMsg ? zMsg : sqlite3_errstr(rc));
   sqlite3_free(zMsg);
   return rc==SQLITE_OK ? 0 : -1;
