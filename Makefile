@@ -23,7 +23,7 @@ SIDECAR_HDR := $(wildcard sidecar/*.h)
 SIDECAR_LIBS := -lsqlite3 -lrdkafka -lcurl -lmicrohttpd -lcrypto -lpthread -lm
 
 .PHONY: all check test unit sqltest corpus lang sidecartest snapshottest sanitize demo demo-sidecar clean deps bench
-.PHONY: fuzz fuzz-smoke valgrind securitytest mockbroker soak install
+.PHONY: fuzz fuzz-smoke valgrind securitytest mockbroker soak install hosttest
 all: polarlite.so $(LIB) $(BIN)
 
 polarlite.so: $(SO_OBJ)
@@ -68,6 +68,12 @@ corpus: polarlite.so
 lang: polarlite.so
 	tests/lang/run.sh
 
+# The extension inside other people's processes (sqlite3 shell, Python,
+# Node): loading twice, failed loads, unreadable files, closing in any
+# order, threads; each case a child process that must exit 0.
+hosttest: polarlite.so
+	tests/host/run.sh
+
 # The sidecar against librdkafka's Kafka-protocol mock cluster over TCP.
 sidecartest: all
 	tests/sidecar/run.sh
@@ -94,13 +100,16 @@ fuzz:
 fuzz-smoke:
 	FBUILD=$(BUILD)/fuzz FUZZ_SMOKE_SECONDS=$${FUZZ_SMOKE_SECONDS:-3} tests/fuzz/run.sh smoke
 
-# Unit and SQL suites under valgrind memcheck: any error or leak fails.
+# Unit, SQL and host suites under valgrind memcheck: any error or leak
+# fails (Node: errors only; its own allocations are not ours to judge).
 VALGRIND := valgrind -q --error-exitcode=125 --leak-check=full \
   --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
 valgrind: polarlite.so $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== valgrind $$t"; \
 	  CK_FORK=no CK_DEFAULT_TIMEOUT=600 $(VALGRIND) $$t; done
 	SQLITE3="$(VALGRIND) sqlite3" SQL_TIMEOUT=900 tests/sql/run.sh
+	PYTHONMALLOC=malloc HOST_WRAP="$(VALGRIND)" HOST_HOSTS="sqlite3 python" tests/host/run.sh
+	HOST_WRAP="valgrind -q --error-exitcode=125" HOST_HOSTS=node tests/host/run.sh
 
 # The SQL surface against hostile values and hostile schemas (tests/security/).
 securitytest: polarlite.so
@@ -119,7 +128,7 @@ soak: all
 # sanitizer report, memcheck error or leak fails it.
 check: deps
 	$(MAKE) all
-	$(MAKE) unit sqltest corpus lang sidecartest snapshottest fuzz-smoke securitytest
+	$(MAKE) unit sqltest corpus lang hosttest sidecartest snapshottest fuzz-smoke securitytest
 
 test: check
 	$(MAKE) sanitize
@@ -127,9 +136,10 @@ test: check
 	$(MAKE) all
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
-# First in place: the unit tests, and the SQL, corpus and security suites
-# with the instrumented extension in Debian's sqlite3 and python3 (libasan
-# preloaded; leaks are left to `make valgrind`). Then the sidecar and
+# First in place: the unit tests, and the SQL, corpus, security and host
+# suites with the instrumented extension in Debian's sqlite3 and python3
+# (and Node, for the host cases; libasan preloaded; leaks are left to
+# `make valgrind`). Then the sidecar and
 # snapshot suites run the instrumented polarlite command, built apart in
 # $(SANBUILD) (leak checking on), next to a plain polarlite.so for the
 # test's own sqlite3/python readers, so that no tool of the harness (curl,
@@ -142,7 +152,7 @@ sanitize: deps
 	$(MAKE) clean
 	$(SANMAKE) all unit
 	LD_PRELOAD=$$($(CC) -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0 \
-	  $(SANMAKE) sqltest corpus securitytest
+	  $(SANMAKE) sqltest corpus securitytest hosttest
 	$(MAKE) clean
 	$(SANMAKE) BUILD=$(SANBUILD) LIB=$(SANBUILD)/libpolarlite.a BIN=$(SANBUILD)/polarlite \
 	  $(SANBUILD)/polarlite

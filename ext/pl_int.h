@@ -545,6 +545,11 @@ typedef struct PlWriteGuard {
   int bMayAbort;
 } PlWriteGuard;
 PlWriteGuard *pl_cache_guard(PlStmtCache*);
+/* xFirst(pArg) runs before the cache prepares a statement, until it first
+** returns SQLITE_OK (an error fails that pl_cache_get with the connection's
+** message): what must be in place so that cached statements are finalized
+** when the connection closes (sql/status.c). */
+void pl_cache_on_first(PlStmtCache*, int (*xFirst)(void*), void *pArg);
 
 /*======================================================= store/json.c ===
 ** Oso fact JSON: a one-pass decoder for the common shape of a batch, and
@@ -691,6 +696,8 @@ typedef int (*PlConnOpener)(sqlite3 *db, PlConn **ppConn, char **pzErrMsg);
 struct PlConn {
   sqlite3 *db;
   PlConnOpener xOpen;        /* how this connection was opened (ext.c) */
+  int bRegistered;           /* on the list of pl_conn_registered */
+  PlConn *pNextRegistered;
   PlLimits lim;              /* polar_limit() */
   PlBudget *pBudget;         /* budget of the check stepping now, or NULL */
   int nGrain;                /* steps between progress callbacks */
@@ -713,6 +720,10 @@ struct PlConn {
 ** signature of a destructor SQLite calls when the connection closes). */
 PlConn *pl_conn_new(sqlite3 *db, PlConnOpener xOpen);
 void pl_conn_free(void *pConn);
+/* The PlConn registered on db (pl_conn_set_registered), or NULL. A
+** connection's registration is dropped when pl_conn_free frees it. */
+PlConn *pl_conn_registered(sqlite3 *db);
+void pl_conn_set_registered(PlConn*);
 sqlite3 *pl_conn_db(PlConn*);
 PlStmtCache *pl_conn_cache(PlConn*);
 /* The connection's current policy, reloaded first if another connection
@@ -821,9 +832,11 @@ int pl_tests_register(sqlite3*, PlConn*);
 ** The scalar SQL functions (polar_load, polar_policy, authorize,
 ** polar_insert, polar_delete, polar_batch, polar_bind, polar_sql,
 ** polar_now, polar_wait, polar_limit) with their flags. The registration
-** of polar_policy() owns c: xDestroy (pl_conn_free) runs when the
-** connection closes, or at once if that registration fails. */
-int pl_funcs_register(sqlite3*, PlConn *c, void (*xDestroy)(void*), char **pzErrMsg);
+** of polar_policy() comes last and owns c: xDestroy (pl_conn_free) runs when
+** the connection closes, or at once if that registration fails. On failure
+** nothing stays registered, and *pbGone says whether c is gone. */
+int pl_funcs_register(sqlite3*, PlConn *c, void (*xDestroy)(void*), int *pbGone,
+                      char **pzErrMsg);
 
 /*================================================================ ext.c ===
 ** The entry point, sqlite3_polarlite_init. pl_conn_open does its work:

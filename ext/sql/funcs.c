@@ -253,7 +253,7 @@ static const struct {
   const char *zName; int nArg; int flags;
   void (*xFunc)(sqlite3_context*, int, sqlite3_value**);
 } aFunc[] = {
-  /* first: this registration owns the connection state (xDestroy) */
+  /* first: registered last, it owns the connection state (xDestroy) */
   { "polar_policy",  0, PL_READ,  polarPolicyFunc },
   { "polar_load",    1, PL_WRITE, polarLoadFunc },
   { "polar_load",    2, PL_WRITE, polarLoadFunc },
@@ -271,19 +271,32 @@ static const struct {
   { "polar_limit",   2, PL_WRITE, pl_limit_func },
 };
 
-/* Register every scalar function with the user data c. The first
-** registration takes xDestroy, so SQLite frees c when the connection
-** closes, or at once if that registration fails; polar_policy/0 must not be
-** registered again while the connection lives, or the destructor runs. */
-int pl_funcs_register(sqlite3 *db, PlConn *c, void (*xDestroy)(void*), char **pzErrMsg){
+/* Register every scalar function with the user data c; polar_policy/0 last,
+** with xDestroy, so that it owns c. On failure the functions registered
+** before are removed again; *pbGone says whether c went with them (the
+** owning registration was tried: SQLite calls xDestroy when it fails). */
+int pl_funcs_register(sqlite3 *db, PlConn *c, void (*xDestroy)(void*), int *pbGone,
+                      char **pzErrMsg){
+  const size_t nFunc = sizeof(aFunc)/sizeof(aFunc[0]);
+  size_t i, k;
   int rc = SQLITE_OK;
-  size_t i;
-  for(i=0; rc==SQLITE_OK && i<sizeof(aFunc)/sizeof(aFunc[0]); i++){
+  *pbGone = 0;
+  for(k=1; rc==SQLITE_OK && k<=nFunc; k++){
+    i = k % nFunc;                          /* 1, 2, ..., nFunc-1, then 0 */
+    if( i==0 ) *pbGone = 1;
     rc = sqlite3_create_function_v2(db, aFunc[i].zName, aFunc[i].nArg, aFunc[i].flags,
                                     c, aFunc[i].xFunc, 0, 0, i==0 ? xDestroy : 0);
-    if( rc!=SQLITE_OK && pzErrMsg ){
-      *pzErrMsg = sqlite3_mprintf("polarlite: cannot register %s: %s",
-                                  aFunc[i].zName, sqlite3_errmsg(db));
+    if( rc!=SQLITE_OK ){
+      if( pzErrMsg ){
+        *pzErrMsg = sqlite3_mprintf("polarlite: cannot register %s: %s",
+                                    aFunc[i].zName, sqlite3_errmsg(db));
+      }
+      while( --k>=1 ){
+        i = k % nFunc;
+        sqlite3_create_function_v2(db, aFunc[i].zName, aFunc[i].nArg, aFunc[i].flags,
+                                   0, 0, 0, 0, 0);
+      }
+      break;
     }
   }
   return rc;

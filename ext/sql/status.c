@@ -93,9 +93,20 @@ static int stConnect(sqlite3 *db, void *pAux, int argc, const char *const*argv,
 }
 /* sqlite3_close() disconnects eponymous tables before it checks for
 ** unfinalized statements, so this is where the connection's cached
-** statements are finalized (pl_status_register connects it up front). */
+** statements are finalized: the cache connects polar_status before it
+** prepares its first statement (st_arm), and again after a disconnect. */
+static int st_connect(void *pArg){
+  PlConn *c = pArg;
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(c->db, "SELECT 1 FROM polar_status WHERE 0", -1, &pStmt, 0);
+  sqlite3_finalize(pStmt);
+  return rc;
+}
+static void st_arm(PlConn *c){ pl_cache_on_first(c->pCache, st_connect, c); }
 static int stDisconnect(sqlite3_vtab *p){
-  pl_cache_clear(((StVtab*)p)->c->pCache);
+  PlConn *c = ((StVtab*)p)->c;
+  pl_cache_clear(c->pCache);
+  st_arm(c);
   sqlite3_free(p);
   return SQLITE_OK;
 }
@@ -155,20 +166,12 @@ static sqlite3_module stModule = {
   stNext, stEof, stColumn, stRowid, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 };
 
+/* Nothing here reads the database: loading polarlite works on any
+** connection, even one whose file is not a database or cannot be read
+** (then every statement that needs the file fails with SQLite's reason). */
 int pl_status_register(sqlite3 *db, PlConn *c){
-  sqlite3_stmt *pStmt = 0;
   int rc = sqlite3_create_module_v2(db, "polar_status", &stModule, c, 0);
-  int nWait = 0;
-  /* Preparing reads the schema, which another process may hold locked for
-  ** a moment (a sidecar switching a new file to WAL); the extension is
-  ** often loaded before any busy timeout is set, so wait here, briefly. */
-  while( rc==SQLITE_OK || ((rc&0xff)==SQLITE_BUSY && nWait<5000) ){
-    if( rc!=SQLITE_OK ){ sqlite3_sleep(10); nWait += 10; }
-    rc = sqlite3_prepare_v2(db, "SELECT 1 FROM polar_status WHERE 0", -1, &pStmt, 0);
-    sqlite3_finalize(pStmt);
-    pStmt = 0;
-    if( rc==SQLITE_OK ) break;
-  }
+  if( rc==SQLITE_OK ) st_arm(c);
   return rc;
 }
 
