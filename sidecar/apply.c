@@ -295,8 +295,11 @@ int apply_dev_start(Applier *A, char **pzPolicyMsg, char *zErr, size_t nErr){
   ** policy, read the new log from its start */
   if( rc==SQLITE_OK && A->pos.bHave ){
     sqlite3_stmt *pStmt = 0;
+    /* the refused messages of that log go with it: their offsets would
+    ** name messages of the new one (polar_wait reads them) */
     rc = sqlite3_exec(A->db, "DELETE FROM main.polar_meta WHERE key IN ('log_topic', "
-                      "'log_partition', 'log_offset', 'log_high_watermark')", 0, 0, 0);
+                      "'log_partition', 'log_offset', 'log_high_watermark');"
+                      "DELETE FROM main.polar_rejected", 0, 0, 0);
     if( rc==SQLITE_OK ){
       rc = sqlite3_prepare_v2(A->db, "SELECT json_object('policy', json_object('src', p.src, "
           "'filename', p.filename)) FROM main.polar_policy p, main.polar_meta m "

@@ -19,7 +19,11 @@ static void polarLoadFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   int rc, iVersion = 0;
   if( pl_refuse_unsafe_call(ctx, "polar_load") ) return;
   if( zSrc==0 ){
-    sqlite3_result_error(ctx, "polar_load: the policy source is NULL", -1);
+    /* usually readfile('p.polar') of a file it could not read */
+    sqlite3_result_error(ctx, "polar_load: the policy source is NULL. If it comes from "
+                         "readfile('FILE'), FILE could not be read: check the path (relative "
+                         "to the directory the program runs in) and that the file is "
+                         "readable", -1);
     return;
   }
   rc = pl_conn_load(c, zSrc, sqlite3_value_bytes(argv[0]), zFile, pl_tests_check,
