@@ -5,7 +5,8 @@
 ** has one section per .c file, in stage order. A file uses only the
 ** sections above its own (and never a stage above its own):
 **
-**   base/      arena.c limits.c       memory arenas, error text, limit values
+**   base/      arena.c limits.c       memory arenas, error text, limit values,
+**              suggest.c              "did you mean" for mistyped names
 **   lang/      lexer.c parser.c       Polar source -> PlProgram (syntax tree)
 **              desugar.c dump.c       resource blocks -> longhand rules; printer
 **   analysis/  policy.c               types, fact signatures, the checked IR
@@ -106,6 +107,18 @@ sqlite3_int64 pl_limit_set(PlLimits*, int id, sqlite3_int64 v);
 /* "<zWhat>: exceeded the limit of N <unit>; raise it with
 ** SELECT polar_limit('<name>', N)", sqlite3_mprintf'd (NULL on OOM). */
 char *pl_limit_error(const PlLimits*, int id, const char *zWhat);
+
+/*===================================================== base/suggest.c ===
+** "Did you mean": the closest of the candidates offered, if close enough
+** (at most 2 edits, 1 for names of 4 characters or fewer). zBest is NULL
+** when none is. Candidates must outlive the PlSuggest. */
+typedef struct PlSuggest {
+  const char *z; int n;         /* the name the user wrote */
+  const char *zBest; int nBest; /* the best candidate so far, or NULL */
+  int dBest;                    /* its distance (or the bound to beat) */
+} PlSuggest;
+void pl_suggest_init(PlSuggest*, const char *z, int n);   /* n<0: strlen */
+void pl_suggest_try(PlSuggest*, const char *zCand, int nCand);
 
 /*======================================================= lang/lexer.c ===
 ** Tokens of Polar source, for the parser only. pl_lex() turns a whole
@@ -476,18 +489,26 @@ int pl_policy_find_str(const PlPolicy*, const char *z, int n); /* -1 if none */
 
 /*==================================================== store/value.c ===*/
 typedef struct PlValue {
-  int iType;          /* type id; -1 with bWild = any value of any type */
+  int iType;          /* type id; -1 with bWild = any value of any type;
+                      ** PL_TYPE_UNKNOWN: a type the policy does not know */
   int bWild;          /* pattern: any value of iType (or of any type) */
   const char *z; int n;  /* id bytes for non-Integer values (not owned) */
   sqlite3_int64 i;    /* Integer value (and Boolean 0/1) */
+  const char *zType; int nType;  /* PL_TYPE_UNKNOWN: the type as written */
 } PlValue;
 
-/* Read one argument in the SQL spelling of SPEC "Values in SQL".
-** allowed: the types the position accepts (decides the String-only rule
-** and is named in errors). bPattern: NULL and 'Type:_' become wildcards,
-** otherwise they are errors. zWhat names the argument in errors
-** ("argument 2"). Text in *pOut points into pVal's text: copy it before
-** pVal goes away. */
+/* A type name no type of the policy has, kept in a delete pattern (the
+** bPattern value PL_PATTERN_DELETE) to match facts an older policy stored. */
+#define PL_TYPE_UNKNOWN  (-2)
+#define PL_PATTERN_DELETE 2
+
+/* Read one argument in the SQL spelling (docs/values.md; the rules are at
+** the top of value.c). allowed: the types the position accepts (it decides
+** whether 'x:y' with an x that is no type is the String "x:y" or an error).
+** bPattern: NULL and 'Type:_' become wildcards, otherwise they are errors;
+** PL_PATTERN_DELETE also keeps a type the policy does not know. zWhat names
+** the argument in errors ("argument 2"). Text in *pOut points into pVal's
+** text: copy it before pVal goes away. */
 int pl_value_from_sql(const PlPolicy*, sqlite3_value *pVal,
                       const PlTypeSet *allowed, int bPattern,
                       const char *zWhat, PlValue *pOut, char **pzErr);
@@ -509,6 +530,12 @@ int pl_value_bind_pol(const PlPolicy*, sqlite3_stmt*, int iParam,
                       const PlValue*);
 /* The name of a type id; built-ins work with pPol NULL. Never NULL. */
 const char *pl_value_type_name(const PlPolicy*, int iType);
+/* "<zWhat>: unknown type 'T' [in 'z']; did you mean 'U'?" (or, with z and no
+** close type, how to write z as a String); returns SQLITE_ERROR. */
+int pl_value_unknown_type(const PlPolicy*, const char *zType, int nType,
+                          const char *z, int n, const char *zWhat, char **pzErr);
+/* Append the names of the types of pTs, "A|B" ("(nothing)" when empty). */
+void pl_value_append_types(sqlite3_str*, const PlPolicy*, const PlTypeSet*);
 /* Write the storage encoding "Type:id" of a non-Integer value
 ** into aBuf (not NUL-terminated), *pnOut bytes. SQLITE_MISUSE for Integers
 ** (bind them as integers), wildcards, and declared types without pPol;

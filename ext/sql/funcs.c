@@ -83,12 +83,15 @@ static int write_args(PlConn *c, int argc, sqlite3_value **argv, int bPattern,
                              *pzPred, *pnArg, PL_MAX_ARGS);
     return SQLITE_ERROR;
   }
-  rc = pl_store_check_pred(pPol, *pzPred, *pnArg, pzErr);
+  /* a delete's predicate is checked by pl_store_delete: it may be one the
+  ** policy no longer reads, with facts an older policy stored */
+  rc = bPattern ? SQLITE_OK : pl_store_check_pred(pPol, *pzPred, *pnArg, pzErr);
   for(i=0; rc==SQLITE_OK && i<*pnArg; i++){
     PlTypeSet ts = pl_policy_arg_types(pPol, *pzPred, *pnArg, i);
     char zWhat[32];
     sqlite3_snprintf(sizeof(zWhat), zWhat, "argument %d", i+1);
-    rc = pl_value_from_sql(pPol, argv[i+1], &ts, bPattern, zWhat, &aVal[i], pzErr);
+    rc = pl_value_from_sql(pPol, argv[i+1], &ts, bPattern ? PL_PATTERN_DELETE : 0, zWhat,
+                           &aVal[i], pzErr);
   }
   return rc;
 }
