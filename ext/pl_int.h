@@ -10,6 +10,7 @@
 **   lang/      lexer.c parser.c       Polar source -> PlProgram (syntax tree)
 **              desugar.c dump.c       resource blocks -> longhand rules; printer
 **   analysis/  policy.c               types, fact signatures, the checked IR
+**              reads.c                which Strings each position can be read with
 **   store/     value.c json.c         values in SQL and wire spelling, Oso JSON
 **              stmtcache.c store.c    per-connection statements, fact tables
 **   compile/   compile.c              a goal against the IR -> one SQL statement
@@ -482,10 +483,38 @@ struct PlPolicy {
   /* distinct String constants used anywhere in the policy (for
   ** specialising checks on a known action) */
   const char **azStr; int *anStr; int nStr;
+  struct PlReads *pReads;      /* reads.c, computed on first use */
 };
 
 int pl_policy_find_pred(const PlPolicy*, const char *zPred, int nArg);
 int pl_policy_find_str(const PlPolicy*, const char *z, int n); /* -1 if none */
+
+/*================================================== analysis/reads.c ===
+** Which Strings each argument position of each predicate can be read
+** with (the rules are at the top of reads.c). A PlReadPos is a set of the
+** policy's String literals (indexes into azStr), or any String (bAny), plus
+** the stored predicates whose facts may add any String (aSrc: iPred *
+** PL_MAX_ARGS + position), which only a look at the facts can settle. */
+typedef struct PlReadPos {
+  PlTypeSet ts;                 /* answers: the types it can hold */
+  unsigned char bAny;
+  unsigned char *aBit;          /* the literals, a bitset; NULL: none */
+  int *aSrc; int nSrc;
+} PlReadPos;
+typedef struct PlReads PlReads;
+/* Compute (once, into the policy's arena) and return the sets. */
+int pl_reads(const PlPolicy*, const PlReads **ppReads);
+/* answers: the Strings a goal can hold with at iPred's position k. */
+const PlReadPos *pl_reads_answer(const PlReads*, int iPred, int k);
+/* read: the Strings the rules ask iPred's stored facts for at k. */
+const PlReadPos *pl_reads_read(const PlReads*, int iPred, int k);
+int pl_read_has(const PlReadPos*, int iStr);          /* iStr<0: 0 */
+/* Offer the set's literals to a did-you-mean; list up to nMax of them. */
+void pl_read_suggest(const PlPolicy*, const PlReadPos*, PlSuggest*);
+void pl_read_append(sqlite3_str*, const PlPolicy*, const PlReadPos*, int nMax);
+/* 1 if the policy mentions the String z[0..n): a literal of a rule, or a
+** role, permission or relation a block declares. */
+int pl_policy_mentions(const PlPolicy*, const char *z, int n);
 
 /*==================================================== store/value.c ===*/
 typedef struct PlValue {
@@ -735,7 +764,8 @@ struct PlConn {
   sqlite3_uint64 dataVersion;/* SQLITE_FCNTL_DATA_VERSION at the last check */
   int bPinned;               /* @current_unix_time pinned (polar_now(N)) */
   sqlite3_int64 iNow;
-  PlTypeSet actionTs;        /* types the action of allow/3 accepts */
+  int iAllow;                /* allow/3 in pPol, or -1 */
+  int bNoUnreadCheck;        /* checks take values no rule could read (tests.c) */
   char aScratch[3][PL_MAX_ID + 80]; /* bound values of the running check */
   /* context facts of the running check: storage-encoded values */
   PlArena *pCtxArena;
@@ -804,19 +834,27 @@ void pl_limit_func(sqlite3_context*, int, sqlite3_value**);
 ** parameters, open positions are wanted in the answer); its statement is
 ** compiled once per goal shape and cached, guarded by the policy version. */
 enum { PL_Q_LIST = 1, PL_Q_ACTIONS, PL_Q_QUERY };
+enum { PL_ARG_STRICT, PL_ARG_CONTEXT, PL_ARG_ANY };   /* pl_check_arg eMode */
 typedef struct PlGoal {
   const char *zPred; int nArg;
   PlGoalArg aGoal[PL_MAX_ARGS];
   PlValue aVal[PL_MAX_ARGS];       /* the bound values (PARAM positions) */
   int nParam;
+  int eArgMode;                    /* how its arguments are checked */
 } PlGoal;
 void pl_goal_param(PlConn*, PlGoalArg*, const PlValue*, int iParam);
 /* Append the goal shape to a cache key in z[*pi..nz). 0 if it does not fit. */
 int pl_goal_key(char *z, int nz, int *pi, const PlConn*, const PlGoalArg*);
 /* The goal of polar_list (eKind PL_Q_LIST: actor, action, type),
 ** polar_actions (actor, resource) or polar_query (predicate, a1...). */
-int pl_goal_build(PlConn*, int eKind, int argc, sqlite3_value **argv,
+int pl_goal_build(PlConn*, int eKind, int argc, sqlite3_value **argv, int eArgMode,
                   PlGoal*, char **pzErr);
+/* Argument k of a check of predicate iPred in the SQL spelling, refused
+** (an error naming zWhat) when no rule could read it: docs/values.md.
+** eMode: PL_ARG_CONTEXT when context facts come with the check (they may
+** hold any String), PL_ARG_ANY to refuse nothing (polar_sql). */
+int pl_check_arg(PlConn*, int iPred, int k, sqlite3_value*, int eMode,
+                 const char *zWhat, PlValue *pOut, char **pzErr);
 /* Prepare (or find) the compiled statement for this goal shape, wrapped in
 ** the policy-version guard (-1 / no rows when the policy changed). */
 int pl_check_stmt(PlConn*, const char *zPred, int nArg, PlGoalArg *aGoal,

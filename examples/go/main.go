@@ -86,7 +86,7 @@ func main() {
 	}
 
 	// A bad value is an error naming the argument, not a silent 0.
-	if err := db.QueryRow(check, "User:alice", "push", "Repo:anvil").Scan(&ok); err != nil {
+	if err := db.QueryRow(check, "User:alice", "push", "Repostory:anvil").Scan(&ok); err != nil {
 		fmt.Printf("error: %v\n", err)
 	}
 }

@@ -79,16 +79,8 @@ static void conn_set_policy(PlConn *c, PlPolicy *pPol, int iVersion){
   pl_policy_free(c->pPol);
   c->pPol = pPol;
   c->iVersion = iVersion;
-  /* the action position is String-only when every allow/3 rule says so:
-  ** then 'User:x' as an action is the string "User:x" */
-  if( pPol ){
-    int iAllow = pl_policy_find_pred(pPol, "allow", 3);
-    c->actionTs = pPol->all;
-    if( iAllow>=0 ){
-      PlTypeSet h = pPol->aPred[iAllow].aHeadTs[1];
-      if( pl_ts_count(&h)==1 && pl_ts_has(&h, PL_TYPE_STRING) ) c->actionTs = h;
-    }
-  }
+  /* the predicate authorize, polar_list and polar_actions ask */
+  c->iAllow = pPol ? pl_policy_find_pred(pPol, "allow", 3) : -1;
 }
 
 /* Version of the policy stored in the database (0: none, or no schema). */

@@ -341,7 +341,7 @@ static int q_open(QCursor *c, int bRows, int argc, sqlite3_value **argv, PlGoal 
                   char **pzErr){
   QVtab *v = (QVtab*)c->base.pVtab;
   PlConn *pc = v->pAux->c;
-  int rc = pl_goal_build(pc, v->pAux->eKind, argc, argv, g, pzErr);
+  int rc = pl_goal_build(pc, v->pAux->eKind, argc, argv, PL_ARG_STRICT, g, pzErr);
   if( rc==SQLITE_OK ) rc = q_stmt(pc, v->pAux->eKind, bRows, g, &c->pStmt, &c->bOwn, pzErr);
   if( rc==SQLITE_OK ) rc = q_bind(pc, c->pStmt, g);
   return rc;

@@ -354,11 +354,43 @@ static int store_bind_err(sqlite3 *db, sqlite3_stmt *pStmt, int rc,
   return rc;
 }
 
+/* A fact no rule could read is refused (docs/values.md): a String the
+** policy mentions nowhere (no rule literal, no declared role, permission or
+** relation), where every rule that reads the predicate asks for String
+** literals ('projcet' where the rules read 'parent', 'creator'). Where some
+** rule passes a variable, or the predicate is only declared, any String is
+** read. */
+static int store_check_read(const PlPolicy *pPol, const char *zPred, int nArg,
+                            const PlValue *aVal, char **pzErr){
+  int iPred = pl_policy_find_pred(pPol, zPred, nArg), k, rc;
+  const PlReads *pReads;
+  if( iPred<0 ) return SQLITE_OK;
+  rc = pl_reads(pPol, &pReads);
+  for(k=0; rc==SQLITE_OK && k<nArg; k++){
+    const PlReadPos *pRead = pl_reads_read(pReads, iPred, k);
+    sqlite3_str *pMsg;
+    PlSuggest sg;
+    if( aVal[k].iType!=PL_TYPE_STRING || pRead->bAny
+     || pl_policy_mentions(pPol, aVal[k].z, aVal[k].n) ) continue;
+    pMsg = sqlite3_str_new(0);
+    sqlite3_str_appendf(pMsg, "argument %d: no rule mentions '%.*s' (the rules read %s/%d "
+                        "with ", k+1, aVal[k].n, aVal[k].z, zPred, nArg);
+    pl_read_append(pMsg, pPol, pRead, 8);
+    sqlite3_str_appendall(pMsg, ")");
+    pl_suggest_init(&sg, aVal[k].z, aVal[k].n);
+    pl_read_suggest(pPol, pRead, &sg);
+    if( sg.zBest ) sqlite3_str_appendf(pMsg, "; did you mean '%.*s'?", sg.nBest, sg.zBest);
+    *pzErr = sqlite3_str_finish(pMsg);
+    rc = *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
+  return rc;
+}
+
 /* The checks every stored fact passes after its predicate's: a value in
 ** every position, types that fit one of the predicate's signatures. */
 static int store_check_values(const PlPolicy *pPol, const char *zPred,
                               int nArg, const PlValue *aVal, char **pzErr){
-  int k;
+  int k, rc;
   for(k=0; k<nArg; k++){
     if( aVal[k].bWild ){
       *pzErr = sqlite3_mprintf("argument %d is a wildcard; a stored fact needs "
@@ -366,7 +398,9 @@ static int store_check_values(const PlPolicy *pPol, const char *zPred,
       return SQLITE_ERROR;
     }
   }
-  return pl_store_check_types(pPol, zPred, nArg, aVal, pzErr);
+  rc = pl_store_check_types(pPol, zPred, nArg, aVal, pzErr);
+  if( rc==SQLITE_OK ) rc = store_check_read(pPol, zPred, nArg, aVal, pzErr);
+  return rc;
 }
 
 /* The cached "INSERT OR IGNORE ... VALUES" of nRow rows into zPred/nArg. */

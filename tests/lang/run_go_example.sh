@@ -23,7 +23,7 @@ alice push anvil: 1
 bob push anvil: 0
 alice reads repository anvil"
 [ "$(printf '%s\n' "$got" | head -4)" = "$want" ] || fail "output: $got"
-printf '%s\n' "$got" | tail -1 | grep -Eq "^error: resource: .*'Repo'.*did you mean 'Repository'" ||
+printf '%s\n' "$got" | tail -1 | grep -Eq "^error: resource: unknown type 'Repostory'.*did you mean 'Repository'" ||
   fail "the bad value's error: $(printf '%s\n' "$got" | tail -1)"
 echo "ok   go example (database/sql, go-sqlite3, ConnectHook + sqlite3_polarlite_init)"
 echo "1 passed, 0 failed"

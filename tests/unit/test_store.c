@@ -24,7 +24,8 @@ static const char *zPolicySrc =
   "declare pair(User, Repo);\n"
   "declare pair(Team, Org);\n"
   "declare note(String, Integer, Boolean, User, Repo);\n"
-  "declare tag(String);\n";
+  "declare tag(String);\n"
+  "declare held(User, String, Repo);\n";
 
 static sqlite3 *db;
 static PlPolicy *pPol;
@@ -175,7 +176,7 @@ START_TEST(init_schema){
   ck_assert_int_eq(pl_store_ensure_tables(db, pPol, &zErr), SQLITE_OK);
   assert_sql("SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema "
              "WHERE type='table' AND name LIKE 'polar_f_%' ORDER BY name)",
-             "polar_f_attr_2 polar_f_flag_2 polar_f_has_role_2 polar_f_has_role_3 "
+             "polar_f_attr_2 polar_f_flag_2 polar_f_has_role_2 polar_f_has_role_3 polar_f_held_3 "
              "polar_f_note_5 polar_f_owner_2 polar_f_pair_2 polar_f_tag_1");
   assert_sql("SELECT sql LIKE '%WITHOUT ROWID' FROM sqlite_schema "
              "WHERE name='polar_f_note_5'", "1");
@@ -346,9 +347,9 @@ START_TEST(hostile_ids){
     char *zErr = 0;
     sqlite3_stmt *pStmt;
     int nDel = 0;
-    ck_assert_int_eq(ins("has_role", 3, az, &zErr), 1);
+    ck_assert_int_eq(ins("held", 3, az, &zErr), 1);
     ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT a1, a2, a3 FROM "
-        "polar_f_has_role_3", -1, &pStmt, 0), SQLITE_OK);
+        "polar_f_held_3", -1, &pStmt, 0), SQLITE_OK);
     ck_assert_int_eq(sqlite3_step(pStmt), SQLITE_ROW);
     ck_assert_int_eq(sqlite3_column_bytes(pStmt, 0), 5+(int)strlen(zId));
     ck_assert(memcmp(sqlite3_column_text(pStmt, 0), zU, strlen(zU))==0);
@@ -356,9 +357,9 @@ START_TEST(hostile_ids){
     ck_assert(memcmp(sqlite3_column_text(pStmt, 1)+7, zId, strlen(zId))==0);
     ck_assert(memcmp(sqlite3_column_text(pStmt, 2), zR, strlen(zR))==0);
     sqlite3_finalize(pStmt);
-    nDel = del(pPol, "has_role", 3, az, &zErr);
+    nDel = del(pPol, "held", 3, az, &zErr);
     ck_assert_int_eq(nDel, 1);
-    assert_sql("SELECT count(*) FROM polar_f_has_role_3", "0");
+    assert_sql("SELECT count(*) FROM polar_f_held_3", "0");
     sqlite3_free(zU);
     sqlite3_free(zR);
   }
