@@ -541,6 +541,11 @@ typedef struct PlValue {
 int pl_value_from_sql(const PlPolicy*, sqlite3_value *pVal,
                       const PlTypeSet *allowed, int bPattern,
                       const char *zWhat, PlValue *pOut, char **pzErr);
+/* The same for text z[0..n) (the text case of pl_value_from_sql): the one
+** rule for text, also for the polarlite command's arguments. */
+int pl_value_from_text(const PlPolicy*, const char *z, int n,
+                       const PlTypeSet *allowed, int bPattern,
+                       const char *zWhat, PlValue *pOut, char **pzErr);
 /* The same from the wire form {"type": T, "id": I} (zType/zId may be NULL
 ** in patterns, meaning wildcard). */
 int pl_value_from_wire(const PlPolicy*, const char *zType, int nType,

@@ -9,9 +9,12 @@
 **   polarlite publish --brokers H --topic T lines bulk.jsonl
 **   polarlite publish --brokers H --topic T policy authz.polar
 **
-** Arguments are spelled as the oso-cloud CLI spells them: `Type:id` is a
-** typed value (split at the first colon), other text is a String, `_` is
-** any value and `Type:_` any value of Type (deletes only). Everything is
+** Arguments are spelled as in SQL (docs/values.md), read by the engine's
+** own rule against the policy's types: `Type:id` is a typed value (split at
+** the first colon) when Type is a type of the policy, other text is a
+** String ('repo:read' where only Strings go), `_` is any value and `Type:_`
+** any value of Type (deletes only). With --no-check there is no policy:
+** any `Type:` prefix is then read as a type. Everything is
 ** checked here before anything is sent, with the engine's own code: a
 ** policy with polar_load's validation (its tests included), facts against
 ** the policy the sidecars will apply them under (publish_policy.c: from
@@ -80,50 +83,97 @@ static const char zHelp[] =
 
 /*------------------------------------------------------ building messages --*/
 
-/* One CLI argument as an Oso wire value {"type": T, "id": I} appended to
-** the JSON array in *pzArgs (SQLite's JSON functions do the quoting). */
-static int append_arg(sqlite3 *db, char **pzArgs, const char *zArg, int iArg, int bDelete){
+/* The wire type and id of one CLI argument, spelled as in SQL, by the
+** engine's one rule for text (pl_value_from_text, docs/values.md) against
+** the policy's types for the position; "_" is any value (deletes). The
+** strings point into zArg, the policy, or the buffers z*Buf. */
+static int arg_by_policy(const PlPolicy *pPol, const char *zPred, int nArg, int iArg,
+                         const char *zArg, int bDelete, const char **pzType, int *pnType,
+                         const char **pzId, int *pnId, char *zIdBuf, size_t nIdBuf){
+  PlTypeSet ts = pl_policy_arg_types(pPol, zPred, nArg, iArg-1);
+  PlValue v;
+  char zWhat[32], *zErr = 0;
+  *pzType = *pzId = 0;
+  *pnType = *pnId = 0;
+  if( strcmp(zArg, "_")==0 ) return 0;
+  snprintf(zWhat, sizeof(zWhat), "argument %d", iArg);
+  if( pl_value_from_text(pPol, zArg, (int)strlen(zArg), &ts, bDelete ? PL_PATTERN_DELETE : 0,
+                         zWhat, &v, &zErr) ){
+    fprintf(stderr, "polarlite publish: %s\n", zErr ? zErr : "out of memory");
+    sqlite3_free(zErr);
+    return -1;
+  }
+  if( v.iType==PL_TYPE_UNKNOWN ){
+    *pzType = v.zType; *pnType = v.nType;
+  }else if( v.iType>=0 ){
+    *pzType = pl_value_type_name(pPol, v.iType); *pnType = (int)strlen(*pzType);
+  }
+  if( v.bWild ) return 0;
+  if( v.iType==PL_TYPE_INTEGER ){
+    snprintf(zIdBuf, nIdBuf, "%lld", (long long)v.i);
+    *pzId = zIdBuf; *pnId = (int)strlen(zIdBuf);
+  }else{
+    *pzId = v.z; *pnId = v.n;
+  }
+  return 0;
+}
+
+/* The same without a policy (--no-check): Type:id is the type before the
+** first colon, whatever it is; other text is a String. */
+static int arg_by_syntax(const char *zArg, int iArg, const char **pzType, int *pnType,
+                         const char **pzId, int *pnId){
   const char *zColon = strchr(zArg, ':');
-  const char *zType = "String", *zId = zArg;
-  char zTypeBuf[256];
-  sqlite3_stmt *pStmt = 0;
-  int rc;
+  *pzType = "String"; *pnType = 6;
+  *pzId = zArg; *pnId = (int)strlen(zArg);
   if( strcmp(zArg, "_")==0 ){
-    zType = 0; zId = 0;
+    *pzType = *pzId = 0;
   }else if( zColon ){
-    size_t nType = (size_t)(zColon - zArg);
-    if( nType==0 || nType>=sizeof(zTypeBuf) ){
+    if( zColon==zArg ){
       fprintf(stderr, "polarlite publish: argument %d '%s': expected Type:id with a type "
               "name before the colon\n", iArg, zArg);
       return -1;
     }
-    memcpy(zTypeBuf, zArg, nType);
-    zTypeBuf[nType] = 0;
-    zType = zTypeBuf;
-    zId = zColon+1;
-    if( strcmp(zId, "_")==0 ) zId = 0;
-    else if( zId[0]==0 ){
-      fprintf(stderr, "polarlite publish: argument %d '%s': the id after the colon is "
-              "empty (use %s_ for any %s, in delete)\n", iArg, zArg, zArg, zTypeBuf);
-      return -1;
-    }
+    *pzType = zArg; *pnType = (int)(zColon - zArg);
+    *pzId = zColon+1; *pnId = (int)strlen(zColon+1);
+    if( strcmp(*pzId, "_")==0 ) *pzId = 0;
+  }
+  return 0;
+}
+
+/* One CLI argument as an Oso wire value {"type": T, "id": I} appended to
+** the JSON array in *pzArgs (SQLite's JSON functions do the quoting). */
+static int append_arg(sqlite3 *db, const PlPolicy *pPol, const char *zPred, int nArg,
+                      char **pzArgs, const char *zArg, int iArg, int bDelete){
+  const char *zType, *zId;
+  char zIdBuf[32];
+  sqlite3_stmt *pStmt = 0;
+  int nType, nId, rc;
+  if( pPol ? arg_by_policy(pPol, zPred, nArg, iArg, zArg, bDelete, &zType, &nType, &zId,
+                           &nId, zIdBuf, sizeof(zIdBuf))
+           : arg_by_syntax(zArg, iArg, &zType, &nType, &zId, &nId) ){
+    return -1;
+  }
+  if( zId && nId==0 ){
+    fprintf(stderr, "polarlite publish: argument %d '%s': the id after the colon is empty "
+            "(Type:_ is any value of Type, in delete)\n", iArg, zArg);
+    return -1;
   }
   if( zId==0 && !bDelete ){
     fprintf(stderr, "polarlite publish: argument %d '%s': wildcards are only allowed in "
             "delete\n", iArg, zArg);
     return -1;
   }
-  if( zId && strlen(zId)>PL_MAX_ID ){
-    fprintf(stderr, "polarlite publish: argument %d: the id is %zu bytes, over the limit "
-            "of %d\n", iArg, strlen(zId), PL_MAX_ID);
+  if( zId && nId>PL_MAX_ID ){
+    fprintf(stderr, "polarlite publish: argument %d: the id is %d bytes, over the limit "
+            "of %d\n", iArg, nId, PL_MAX_ID);
     return -1;
   }
   rc = sqlite3_prepare_v2(db, "SELECT json_insert(?1, '$[#]', json_object('type', ?2, 'id', ?3))",
                           -1, &pStmt, 0);
   if( rc==SQLITE_OK ){
     sqlite3_bind_text(pStmt, 1, *pzArgs, -1, SQLITE_STATIC);
-    sqlite3_bind_text(pStmt, 2, zType, -1, SQLITE_STATIC);
-    sqlite3_bind_text(pStmt, 3, zId, -1, SQLITE_STATIC);
+    sqlite3_bind_text(pStmt, 2, zType, nType, SQLITE_STATIC);
+    sqlite3_bind_text(pStmt, 3, zId, nId, SQLITE_STATIC);
     if( sqlite3_step(pStmt)==SQLITE_ROW ){
       char *zNew = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 0));
       sqlite3_free(*pzArgs);
@@ -139,8 +189,10 @@ static int append_arg(sqlite3 *db, char **pzArgs, const char *zArg, int iArg, in
   return 0;
 }
 
-/* insert/delete PRED ARG... -> [{"inserts"|"deletes": [{"predicate":..,"args":[..]}]}] */
-static char *fact_message(sqlite3 *db, int bDelete, int nArg, char **azArg){
+/* insert/delete PRED ARG... -> [{"inserts"|"deletes": [{"predicate":..,"args":[..]}]}],
+** the arguments read by the policy's types when pPol is given. */
+static char *fact_message(sqlite3 *db, const PlPolicy *pPol, int bDelete, int nArg,
+                          char **azArg){
   char *zArgs = sqlite3_mprintf("[]"), *zMsg = 0;
   sqlite3_stmt *pStmt = 0;
   int i;
@@ -155,7 +207,10 @@ static char *fact_message(sqlite3 *db, int bDelete, int nArg, char **azArg){
     return 0;
   }
   for(i=1; i<nArg && zArgs; i++){
-    if( append_arg(db, &zArgs, azArg[i], i, bDelete) ){ sqlite3_free(zArgs); return 0; }
+    if( append_arg(db, pPol, azArg[0], nArg-1, &zArgs, azArg[i], i, bDelete) ){
+      sqlite3_free(zArgs);
+      return 0;
+    }
   }
   if( zArgs && sqlite3_prepare_v2(db, "SELECT json_array(json_object(?1, json_array("
                                   "json_object('predicate', ?2, 'args', json(?3)))))",
@@ -438,7 +493,7 @@ int cmd_publish(int argc, char **argv){
   /* the message(s), and the checks that need no policy */
   if( strcmp(zWhat, "insert")==0 || strcmp(zWhat, "delete")==0 ){
     bFacts = 1;
-    zMsg = fact_message(db, zWhat[0]=='d', argc-optind, argv+optind);
+    zMsg = fact_message(db, 0, zWhat[0]=='d', argc-optind, argv+optind);
     if( zMsg==0 || check_batch(0, 0, zWhat, zMsg, strlen(zMsg)) ) goto publish_done;
   }else if( strcmp(zWhat, "batch")==0 || strcmp(zWhat, "lines")==0
          || strcmp(zWhat, "policy")==0 ){
@@ -522,6 +577,15 @@ int cmd_publish(int argc, char **argv){
               "give the policy with --policy FILE or --db FILE, or send unchecked with "
               "--no-check; nothing was sent\n", zErr);
       goto publish_done;
+    }
+    if( zMsg && !bLines && (zWhat[0]=='i' || zWhat[0]=='d') ){
+      /* the arguments again, now read by the policy's types (one rule) */
+      sqlite3_free(zMsg);
+      zMsg = fact_message(db, c->pPol, zWhat[0]=='d', argc-optind, argv+optind);
+      if( zMsg==0 ){
+        fprintf(stderr, "polarlite publish: refused by %s; nothing was sent\n", zPolicy);
+        goto publish_done;
+      }
     }
     if( bLines ? check_lines(c, zPolicy, zText, nText)
                : check_batch(c, zPolicy, zWhat, zMsg ? zMsg : zText,

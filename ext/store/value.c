@@ -265,9 +265,8 @@ int pl_value_unknown_type(const PlPolicy *pPol, const char *zType, int nType,
 int pl_value_from_sql(const PlPolicy *pPol, sqlite3_value *pVal,
                       const PlTypeSet *allowed, int bPattern,
                       const char *zWhat, PlValue *pOut, char **pzErr){
-  const char *z, *zColon;
+  const char *z;
   int n;
-  int bStringOnly = allowed && pl_ts_count(allowed)==1 && pl_ts_has(allowed, PL_TYPE_STRING);
   memset(pOut, 0, sizeof(*pOut));
   switch( sqlite3_value_type(pVal) ){
     case SQLITE_NULL:
@@ -298,12 +297,20 @@ int pl_value_from_sql(const PlPolicy *pPol, sqlite3_value *pVal,
   z = (const char*)sqlite3_value_text(pVal);
   n = sqlite3_value_bytes(pVal);
   if( z==0 ) return SQLITE_NOMEM;
+  return pl_value_from_text(pPol, z, n, allowed, bPattern, zWhat, pOut, pzErr);
+}
+
+int pl_value_from_text(const PlPolicy *pPol, const char *z, int n,
+                       const PlTypeSet *allowed, int bPattern,
+                       const char *zWhat, PlValue *pOut, char **pzErr){
+  const char *zColon;
+  int bStringOnly = allowed && pl_ts_count(allowed)==1 && pl_ts_has(allowed, PL_TYPE_STRING);
+  memset(pOut, 0, sizeof(*pOut));
   if( memchr(z, 0, (size_t)n) ){
     *pzErr = sqlite3_mprintf("%s contains a NUL byte; ids cannot hold NUL",
                              zWhat);
     return SQLITE_ERROR;
   }
-
   zColon = memchr(z, ':', (size_t)n);
   if( zColon && value_is_ident(z, (int)(zColon - z)) ){
     int nType = (int)(zColon - z);

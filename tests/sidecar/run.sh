@@ -592,11 +592,26 @@ test_publish_checks() {
   expect "--db of a file without a policy" "$?" 1
   publish chk --policy $POLICY --db "$db" insert has_role User:d member Org:x >/dev/null 2>"$T/err"
   expect "--policy with --db: usage error" "$?" 2
+  # arguments are read as in SQL, by the policy's types: 'Org:x' is an Org
+  # where a role String goes (refused as polar_insert refuses it), 'ops:lead'
+  # (ops is no type) is the String, Org:acme the Org
+  sed 's/roles = \["member", "admin"\]/roles = ["member", "admin", "ops:lead"]/' $POLICY >"$T/ops.polar"
+  publish chk --policy "$T/ops.polar" insert has_role User:f Org:x Org:acme >/dev/null 2>"$T/err"
+  expect "a typed value where a String goes: refused" "$?" 1
+  expect_match "the same message as polar_insert" "$(cat "$T/err")" \
+    "argument 2 is Org, where has_role/3 takes String \(for the text 'Org:x', write 'String:Org:x'\)"
+  expect "the SQL path says the same" \
+    "$(sql :memory: "SELECT polar_load(readfile('$T/ops.polar'))" \
+        "SELECT polar_insert('has_role', 'User:f', 'Org:x', 'Org:acme')" 2>&1 |
+       grep -c "argument 2 is Org, where has_role/3 takes String (for the text 'Org:x', write 'String:Org:x')")" 1
+  tok=$(publish chk --policy "$T/ops.polar" insert has_role User:f ops:lead Org:acme)
+  expect_match "ops:lead is a String" "$(kcat -C -b "$BROKERS" -t chk -p 0 -o "${tok#0:}" -c 1 -e -q)" \
+    '\{"type":"String","id":"ops:lead"\},\{"type":"Org","id":"acme"\}'
   # --no-check sends it; the sidecar refuses it; polar_wait says so
   tok=$(publish chk --no-check insert has_rol User:e member Team:x)
-  expect "--no-check: sent" "$tok" 0:5
+  expect "--no-check: sent" "$tok" 0:6
   expect_match "polar_wait names the refusal" "$(wait_token "$db" "$tok")" \
-    "polar_wait: the message at 0:5 was rejected by the sidecar: .*has_rol"
+    "polar_wait: the message at 0:6 was rejected by the sidecar: .*has_rol"
   stop_sidecar
   stop_mock
 }
