@@ -40,7 +40,7 @@ $(BUILD)/core/%.o: ext/%.c $(EXT_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iext -DSQLITE_CORE -c -o $@ $<
 
-$(BUILD)/unit/%: tests/unit/%.c $(LIB) $(EXT_HDR) | $(BUILD)/unit
+$(BUILD)/unit/%: tests/unit/%.c $(LIB) $(EXT_HDR) $(wildcard tests/unit/*.h) | $(BUILD)/unit
 	$(CC) $(CFLAGS) -DSQLITE_CORE -Iext -o $@ $< $(LIB) -lsqlite3 $$(pkg-config --libs check) $(LDFLAGS)
 
 # The polarlite command (sidecar/): links the engine core, never a copy of it.

@@ -293,12 +293,12 @@ static int next_line(char **pz, char *zEnd, char **pzLine, size_t *pn){
 /* Check every line of a JSON Lines file (see check_batch). */
 static int check_lines(PlConn *c, const char *zPolicy, char *zText, size_t nText){
   char *z = zText, *zLine;
+  const char *p = zText;
   size_t n;
+  long iLine = 1;
   while( next_line(&z, zText+nText, &zLine, &n) ){
     char zWhere[64];
-    long iLine = 1;
-    const char *p;
-    for(p=zText; p<zLine; p++) iLine += *p=='\n';
+    for(; p<zLine; p++) iLine += *p=='\n';      /* the lines skipped as blank */
     snprintf(zWhere, sizeof(zWhere), "line %ld", iLine);
     if( check_batch(c, zPolicy, zWhere, zLine, n) ) return -1;
   }

@@ -1,7 +1,7 @@
 /*
 ** test_register.c — registering polarlite on a connection (ext.c
 ** pl_conn_open): registering again changes nothing, and a registration that
-** fails part way (every allocation failed in turn) leaves nothing behind: no
+** fails part way (allocations failing from each one on, in turn) leaves nothing behind: no
 ** function, no module, the connection usable and closing with SQLITE_OK.
 ** Under ASan and valgrind (make sanitize, make valgrind) a leak or a use
 ** after free on any of these paths fails too.
@@ -10,27 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pl_int.h"
-
-/* SQLite's allocator with a countdown: the allocation that finds it at 0
-** fails (nCountdown < 0: never). */
-static sqlite3_mem_methods origMem;
-static int nCountdown = -1;
-
-static int fail_now(void){
-  if( nCountdown<0 ) return 0;
-  return nCountdown--==0;
-}
-static void *fault_malloc(int n){ return fail_now() ? 0 : origMem.xMalloc(n); }
-static void *fault_realloc(void *p, int n){ return fail_now() ? 0 : origMem.xRealloc(p, n); }
-
-static void install_fault_allocator(void){
-  sqlite3_mem_methods m;
-  sqlite3_config(SQLITE_CONFIG_GETMALLOC, &origMem);
-  m = origMem;
-  m.xMalloc = fault_malloc;
-  m.xRealloc = fault_realloc;
-  sqlite3_config(SQLITE_CONFIG_MALLOC, &m);
-}
+#include "fault_alloc.h"
 
 /* 1 if zSql prepares on db. */
 static int prepares(sqlite3 *db, const char *zSql){
@@ -73,9 +53,9 @@ START_TEST(failed_registration_leaves_nothing){
     char *zErr = 0;
     int rc;
     ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
-    nCountdown = n;
+    fault_fail_after(n);
     rc = pl_conn_open(db, &c, &zErr);
-    nCountdown = -1;
+    fault_fail_after(-1);
     sqlite3_free(zErr);
     if( rc==SQLITE_OK ){
       nOk++;
@@ -113,7 +93,7 @@ static Suite *suite(void){
 int main(void){
   SRunner *sr;
   int nFail;
-  install_fault_allocator();
+  fault_install();
   sr = srunner_create(suite());
   srunner_run_all(sr, CK_NORMAL);
   nFail = srunner_ntests_failed(sr);
