@@ -62,11 +62,9 @@ int pub_policy_db(PlConn *c, const char *zDb, char *zErr, size_t nErr){
                             "AND p.version=m.value", -1, &pStmt, 0);
   }
   if( rc!=SQLITE_OK ){
-    snprintf(zErr, nErr, "--db %s: %s", zDb, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-    if( rc==SQLITE_ERROR ){
-      snprintf(zErr, nErr, "--db %s: not a polarlite database (no policy tables): %s", zDb,
-               sqlite3_errmsg(db));
-    }
+    /* SQLITE_ERROR: no such table */
+    snprintf(zErr, nErr, "--db %s: %s%s", zDb, rc==SQLITE_ERROR ? "not a polarlite database: " : "",
+             db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
     sqlite3_close(db);
     return -1;
   }
