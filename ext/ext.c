@@ -22,6 +22,7 @@ static const struct {
 } aModule[] = {
   { "polar_list, polar_actions, polar_query", pl_query_register },
   { "polar_context", pl_context_register },
+  { "polar_call",    pl_call_register },
   { "polar_facts",   pl_facts_register },
   { "polar_status",  pl_status_register },
   { "polar_test",    pl_tests_register },

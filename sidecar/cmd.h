@@ -15,6 +15,7 @@ int cmd_test(int argc, char **argv);      /* tools.c */
 int cmd_check(int argc, char **argv);     /* tools.c */
 int cmd_snapshot(int argc, char **argv);  /* snapshot.c */
 int cmd_restore(int argc, char **argv);   /* snapshot.c */
+int cmd_serve(int argc, char **argv);     /* serve.c */
 
 /* usage.c. A command's help text starts with its usage line(s), then a
 ** blank line. usage_help prints all of it on stdout and returns 0;

@@ -56,6 +56,31 @@ int engine_check_policy(const char *zSrc, size_t nSrc, const char *zFile,
   return rc!=SQLITE_OK;
 }
 
+int engine_wal_file(const char *zDb, char *zErr, size_t nErr){
+  sqlite3 *db = 0;
+  sqlite3_stmt *pMode = 0;
+  int rc = sqlite3_open_v2(zDb, &db, SQLITE_OPEN_READWRITE|SQLITE_OPEN_CREATE, 0);
+  if( rc==SQLITE_OK ){
+    sqlite3_busy_timeout(db, 10000);
+    rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &pMode, 0);
+  }
+  if( rc==SQLITE_OK && sqlite3_step(pMode)==SQLITE_ROW
+   && sqlite3_stricmp((const char*)sqlite3_column_text(pMode, 0), "wal")!=0 ){
+    snprintf(zErr, nErr, "%s: cannot switch to WAL mode (journal mode is %s)",
+             zDb, (const char*)sqlite3_column_text(pMode, 0));
+    rc = -1;
+  }else if( rc==SQLITE_OK ){
+    rc = sqlite3_finalize(pMode);
+    pMode = 0;
+  }
+  if( rc!=SQLITE_OK && rc!=-1 ){
+    snprintf(zErr, nErr, "%s: %s", zDb, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  }
+  sqlite3_finalize(pMode);
+  sqlite3_close(db);
+  return rc==SQLITE_OK ? 0 : -1;
+}
+
 int read_whole_file(const char *zPath, char **pzText, size_t *pnText,
                     char *zErr, size_t nErr){
   FILE *f = strcmp(zPath, "-")==0 ? stdin : fopen(zPath, "rb");

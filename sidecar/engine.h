@@ -24,6 +24,11 @@ int engine_open(const char *zPath, int flags, sqlite3 **pDb, PlConn **ppConn,
 int engine_check_policy(const char *zSrc, size_t nSrc, const char *zFile,
                         int bRunTests, char *zErr, size_t nErr);
 
+/* Create zDb if it is missing and put it in WAL mode, so that readers
+** never wait for a writer (the sidecar, a restore, serve's own writes).
+** 0, or -1 with zErr. */
+int engine_wal_file(const char *zDb, char *zErr, size_t nErr);
+
 /* Read a whole file into a malloc'd NUL-terminated buffer; "-" is stdin.
 ** Returns 0, or -1 with the reason in zErr. */
 int read_whole_file(const char *zPath, char **pzText, size_t *pnText,

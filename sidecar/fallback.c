@@ -8,6 +8,7 @@
 ** shows as snapshot_age_ms too).
 */
 #include "fallback.h"
+#include "engine.h"
 #include "log.h"
 #include "metrics.h"
 #include "snapshot.h"
@@ -21,34 +22,6 @@ typedef struct FallbackState {
   const FallbackOpts *pOpt;
   MetricsSnap m;
 } FallbackState;
-
-/* Create the file if missing and put it in WAL mode, so that readers never
-** wait for a restore (they read the old state until it commits). */
-static int prepare_file(const char *zDb){
-  sqlite3 *db = 0;
-  sqlite3_stmt *pMode = 0;
-  int rc = sqlite3_open_v2(zDb, &db, SQLITE_OPEN_READWRITE|SQLITE_OPEN_CREATE, 0);
-  if( rc==SQLITE_OK ){
-    sqlite3_busy_timeout(db, 10000);
-    rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &pMode, 0);
-  }
-  if( rc==SQLITE_OK && sqlite3_step(pMode)==SQLITE_ROW
-   && sqlite3_stricmp((const char*)sqlite3_column_text(pMode, 0), "wal")!=0 ){
-    fprintf(stderr, "polarlite sidecar: %s: cannot switch to WAL mode (journal mode is %s)\n",
-            zDb, (const char*)sqlite3_column_text(pMode, 0));
-    rc = SQLITE_ERROR;
-  }else if( rc==SQLITE_OK ){
-    rc = sqlite3_finalize(pMode);
-    pMode = 0;
-  }
-  if( rc!=SQLITE_OK && (rc&0xff)!=SQLITE_ERROR ){
-    fprintf(stderr, "polarlite sidecar: %s: %s\n", zDb, db ? sqlite3_errmsg(db)
-            : sqlite3_errstr(rc));
-  }
-  sqlite3_finalize(pMode);
-  sqlite3_close(db);
-  return rc==SQLITE_OK ? 0 : -1;
-}
 
 /* The position, policy version and snapshot time the file holds. */
 static void read_file_state(const char *zDb, MetricsSnap *m){
@@ -104,7 +77,11 @@ int fallback_run(const FallbackOpts *pOpt, volatile sig_atomic_t *pStop){
     }
     store_close(pStore);
   }
-  if( prepare_file(pOpt->zDb) ) return 1;
+  /* readers never wait for a restore: they read the old state until it commits */
+  if( engine_wal_file(pOpt->zDb, zErr, sizeof(zErr)) ){
+    fprintf(stderr, "polarlite sidecar: %s\n", zErr);
+    return 1;
+  }
   if( pOpt->zMetrics ){
     if( metrics_start(pOpt->zMetrics, zErr, sizeof(zErr)) ){
       fprintf(stderr, "polarlite sidecar: %s\n", zErr);

@@ -8,6 +8,7 @@
 **   polarlite status   --db FILE
 **   polarlite test     POLICY
 **   polarlite check    POLICY
+**   polarlite serve    --db FILE --listen HOST:PORT [...]
 **   polarlite help [COMMAND]      polarlite --version
 */
 #include "cmd.h"
@@ -24,6 +25,7 @@ static const struct { const char *zName; int (*xCmd)(int, char**); const char *z
   { "status",   cmd_status,   "print a database's policy version, log position and lag" },
   { "test",     cmd_test,     "run a policy file's test blocks" },
   { "check",    cmd_check,    "validate a policy file" },
+  { "serve",    cmd_serve,    "answer Oso Cloud's HTTP API from a database (the SDKs' node)" },
 };
 #define N_CMD (sizeof(aCmd)/sizeof(aCmd[0]))
 

@@ -1,6 +1,7 @@
 /*
 ** metrics.c — Prometheus /metrics and /healthz (see metrics.h).
 */
+#include "addr.h"
 #include "log.h"
 #include "metrics.h"
 #include <microhttpd.h>
@@ -153,47 +154,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", "not found: try /metrics or /healthz\n", 36);
 }
 
-/* ADDR -> socket address (numeric host or name; ":PORT" = all interfaces). */
-static int parse_addr(const char *zAddr, struct addrinfo **ppAi, char *zErr, size_t nErr){
-  char zHost[256], zPort[16];
-  const char *zColon = strrchr(zAddr, ':');
-  struct addrinfo hints;
-  size_t nHost;
-  int rc;
-  if( zColon==0 ){
-    snprintf(zHost, sizeof(zHost), "0.0.0.0");
-    snprintf(zPort, sizeof(zPort), "%s", zAddr);
-  }else{
-    const char *zH = zAddr;
-    nHost = (size_t)(zColon - zAddr);
-    if( nHost>=2 && zH[0]=='[' && zH[nHost-1]==']' ){ zH++; nHost -= 2; }
-    if( nHost>=sizeof(zHost) ){
-      snprintf(zErr, nErr, "--metrics %s: host name too long", zAddr);
-      return -1;
-    }
-    memcpy(zHost, zH, nHost);
-    zHost[nHost] = 0;
-    if( nHost==0 ) snprintf(zHost, sizeof(zHost), "0.0.0.0");
-    snprintf(zPort, sizeof(zPort), "%s", zColon+1);
-  }
-  if( zPort[0]==0 || strspn(zPort, "0123456789")!=strlen(zPort) || atoi(zPort)>65535 ){
-    snprintf(zErr, nErr, "--metrics %s: expected HOST:PORT with a numeric port", zAddr);
-    return -1;
-  }
-  memset(&hints, 0, sizeof(hints));
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE;
-  rc = getaddrinfo(zHost, zPort, &hints, ppAi);
-  if( rc ){
-    snprintf(zErr, nErr, "--metrics %s: %s", zAddr, gai_strerror(rc));
-    return -1;
-  }
-  return 0;
-}
-
 int metrics_check_addr(const char *zAddr, char *zErr, size_t nErr){
   struct addrinfo *pAi = 0;
-  if( parse_addr(zAddr, &pAi, zErr, nErr) ) return -1;
+  if( addr_parse("--metrics", zAddr, &pAi, zErr, nErr) ) return -1;
   freeaddrinfo(pAi);
   return 0;
 }
@@ -201,7 +164,7 @@ int metrics_check_addr(const char *zAddr, char *zErr, size_t nErr){
 int metrics_start(const char *zAddr, char *zErr, size_t nErr){
   struct addrinfo *pAi = 0;
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD;
-  if( parse_addr(zAddr, &pAi, zErr, nErr) ) return -1;
+  if( addr_parse("--metrics", zAddr, &pAi, zErr, nErr) ) return -1;
   if( pAi->ai_family==AF_INET6 ) flags |= MHD_USE_IPv6;
   daemonHandle = MHD_start_daemon(flags, 0, 0, 0, on_request, 0,
                                   MHD_OPTION_SOCK_ADDR, pAi->ai_addr,

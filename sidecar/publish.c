@@ -28,14 +28,16 @@
 ** instead of a delivery timeout. librdkafka's own log lines are shown only
 ** with --verbose.
 **
-** The producer is idempotent with acks=all: a retried send is never
-** written twice, and the token names a message every in-sync replica has.
+** The producer (producer.c) is idempotent with acks=all: a retried send is
+** never written twice, and the token names a message every in-sync replica
+** has.
 */
 #include "cmd.h"
 #include "engine.h"
 #include "kafka.h"
 #include "log.h"
 #include "pl_int.h"
+#include "producer.h"
 #include "publish.h"
 #include <errno.h>
 #include <getopt.h>
@@ -46,13 +48,6 @@
 #include <unistd.h>
 
 #define CONNECT_MS 5000       /* brokers must answer the first request within */
-
-typedef struct Delivery {
-  long nSent, nOk, nFailed;
-  int32_t iPartition;
-  int64_t iLastOffset;        /* highest acknowledged offset */
-  char zFirstErr[512];
-} Delivery;
 
 static const char zHelp[] =
     "usage: polarlite publish --brokers HOSTS --topic TOPIC [options] WHAT\n"
@@ -307,38 +302,7 @@ static int check_lines(PlConn *c, const char *zPolicy, char *zText, size_t nText
 
 /*------------------------------------------------------------- producing --*/
 
-static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *pArg){
-  Delivery *d = pArg;
-  (void)rk;
-  if( m->err ){
-    d->nFailed++;
-    if( d->zFirstErr[0]==0 ){
-      snprintf(d->zFirstErr, sizeof(d->zFirstErr), "%s", rd_kafka_err2str(m->err));
-    }
-  }else{
-    d->nOk++;
-    d->iPartition = m->partition;
-    if( m->offset>d->iLastOffset ) d->iLastOffset = m->offset;
-  }
-}
-
-static int produce(rd_kafka_t *rk, const KafkaOpts *o, const char *z, size_t n){
-  for(;;){
-    rd_kafka_resp_err_t err = rd_kafka_producev(rk,
-        RD_KAFKA_V_TOPIC(o->zTopic), RD_KAFKA_V_PARTITION(o->iPartition),
-        RD_KAFKA_V_VALUE((void*)z, n), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_END);
-    if( err==RD_KAFKA_RESP_ERR_NO_ERROR ) return 0;
-    if( err!=RD_KAFKA_RESP_ERR__QUEUE_FULL ){
-      fprintf(stderr, "polarlite publish: cannot send to %s [%d]: %s\n", o->zTopic,
-              o->iPartition, rd_kafka_err2str(err));
-      return -1;
-    }
-    rd_kafka_poll(rk, 50);          /* make room: serve delivery reports */
-  }
-}
-
-static void progress(const Delivery *d, long nTotal, int bFinal){
+static void progress(long nSent, long nTotal, int bFinal){
   static struct timespec last;
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
@@ -346,70 +310,27 @@ static void progress(const Delivery *d, long nTotal, int bFinal){
     return;
   }
   last = now;
-  fprintf(stderr, "\rpublished %ld/%ld messages, %ld acknowledged%s", d->nSent, nTotal,
-          d->nOk, bFinal ? "\n" : "");
+  fprintf(stderr, "\rpublished %ld/%ld messages%s", nSent, nTotal, bFinal ? "\n" : "");
 }
 
 /* Send every line of a JSON Lines file (checked before). */
-static int produce_lines(rd_kafka_t *rk, const KafkaOpts *o, Delivery *d,
-                         char *zText, size_t nText){
+static int produce_lines(Producer *P, char *zText, size_t nText, long *pnSent){
   int bTty = isatty(2);
   long nTotal = 0;
   char *z = zText, *zLine;
   size_t n;
   while( next_line(&z, zText+nText, &zLine, &n) ) nTotal++;
   for(z=zText; next_line(&z, zText+nText, &zLine, &n); ){
-    if( produce(rk, o, zLine, n) ) return -1;
-    d->nSent++;
-    rd_kafka_poll(rk, 0);
-    if( bTty ) progress(d, nTotal, 0);
+    char zErr[600];
+    if( producer_send(P, zLine, n, zErr, sizeof(zErr)) ){
+      fprintf(stderr, "polarlite publish: %s\n", zErr);
+      return -1;
+    }
+    (*pnSent)++;
+    if( bTty ) progress(*pnSent, nTotal, 0);
   }
-  if( bTty ) progress(d, nTotal, 1);
+  if( bTty ) progress(*pnSent, nTotal, 1);
   return 0;
-}
-
-/* Ask the brokers for the topic's metadata: they answer, and the topic and
-** partition exist. Brokers that refuse connections fail it as soon as
-** librdkafka reports all of them down; silent ones after timeoutMs. 0, or
-** -1 (message printed). */
-static int check_brokers(rd_kafka_t *rk, const KafkaOpts *o, int timeoutMs){
-  rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, o->zTopic, 0);
-  const struct rd_kafka_metadata *md = 0;
-  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__TIMED_OUT;
-  int64_t tEnd = log_now_ms() + timeoutMs;
-  char zWhy[512];
-  int rc = 0;
-  if( rkt==0 ){
-    fprintf(stderr, "polarlite publish: --topic %s: %s\n", o->zTopic,
-            rd_kafka_err2str(rd_kafka_last_error()));
-    return -1;
-  }
-  while( log_now_ms()<tEnd && !kafka_brokers_down() ){
-    int64_t nLeft = tEnd - log_now_ms();
-    err = rd_kafka_metadata(rk, 0, rkt, &md, nLeft<200 ? (int)nLeft : 200);
-    if( err!=RD_KAFKA_RESP_ERR__TIMED_OUT && err!=RD_KAFKA_RESP_ERR__TRANSPORT ) break;
-    rd_kafka_poll(rk, 0);           /* serves the error callback */
-  }
-  if( err ){
-    kafka_last_failure(zWhy, sizeof(zWhy));
-    fprintf(stderr, "polarlite publish: cannot reach the brokers at %s: %s\n", o->zBrokers,
-            zWhy[0] ? zWhy : err==RD_KAFKA_RESP_ERR__TIMED_OUT
-                   ? "no answer within the connect timeout" : rd_kafka_err2str(err));
-    rc = -1;
-  }else if( md->topic_cnt==1 && md->topics[0].err==RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ){
-    fprintf(stderr, "polarlite publish: topic %s does not exist on %s\n", o->zTopic,
-            o->zBrokers);
-    rc = -1;
-  }else if( md->topic_cnt==1 && md->topics[0].err==RD_KAFKA_RESP_ERR_NO_ERROR
-         && o->iPartition>=md->topics[0].partition_cnt ){
-    fprintf(stderr, "polarlite publish: topic %s has %d partition%s: there is no "
-            "partition %d\n", o->zTopic, md->topics[0].partition_cnt,
-            md->topics[0].partition_cnt==1 ? "" : "s", o->iPartition);
-    rc = -1;
-  }
-  if( md ) rd_kafka_metadata_destroy(md);
-  rd_kafka_topic_destroy(rkt);
-  return rc;
 }
 
 int cmd_publish(int argc, char **argv){
@@ -428,19 +349,17 @@ int cmd_publish(int argc, char **argv){
     { 0, 0, 0, 0 }
   };
   KafkaOpts o;
-  Delivery d;
-  rd_kafka_conf_t *conf;
-  rd_kafka_t *rk = 0;
+  ProducerStats st;
+  Producer *P = 0;
+  long nSent = 0;
   sqlite3 *db = 0;
   PlConn *c;
-  char zErr[4096], zTimeout[32], zPolicy[600];
+  char zErr[4096], zPolicy[600];
   char *zMsg = 0, *zText = 0;
   size_t nText = 0;
   const char *zWhat, *zPolicyFile = 0, *zPolicyDb = 0;
   int ch, rc = 1, iTimeout = 30000, bFacts = 0, bLines = 0, bNoCheck = 0, bVerbose = 0;
   memset(&o, 0, sizeof(o));
-  memset(&d, 0, sizeof(d));
-  d.iLastOffset = -1;
   optind = 1;
   /* "+": stop at WHAT, so that arguments like -1 are not options */
   while( (ch = getopt_long(argc, argv, "+X:h", aOpt, 0))!=-1 ){
@@ -534,28 +453,14 @@ int cmd_publish(int argc, char **argv){
   }
 
   /* the producer, and brokers that answer */
-  snprintf(zTimeout, sizeof(zTimeout), "%d", iTimeout);
-  {
-    const char *azDefault[] = {
-      "enable.idempotence", "true",
-      "acks", "all",
-      "linger.ms", "5",
-      "message.timeout.ms", zTimeout,
-      0
-    };
-    conf = kafka_conf(&o, azDefault, zErr, sizeof(zErr));
-  }
-  if( conf==0 ){ rc = usage_error("publish", zHelp, "%s", zErr); goto publish_done; }
-  kafka_conf_logging(conf);
-  rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-  rd_kafka_conf_set_opaque(conf, &d);
-  rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, zErr, sizeof(zErr));
-  if( rk==0 ){
-    rd_kafka_conf_destroy(conf);
-    fprintf(stderr, "polarlite publish: cannot create the Kafka producer: %s\n", zErr);
+  if( producer_open(&o, iTimeout, 5, &P, zErr, sizeof(zErr)) ){
+    rc = usage_error("publish", zHelp, "cannot create the Kafka producer: %s", zErr);
     goto publish_done;
   }
-  if( check_brokers(rk, &o, iTimeout<CONNECT_MS ? iTimeout : CONNECT_MS) ) goto publish_done;
+  if( producer_check(P, iTimeout<CONNECT_MS ? iTimeout : CONNECT_MS, zErr, sizeof(zErr)) ){
+    fprintf(stderr, "polarlite publish: %s\n", zErr);
+    goto publish_done;
+  }
 
   /* facts against the policy they will be applied under */
   if( bFacts && !bNoCheck ){
@@ -595,28 +500,31 @@ int cmd_publish(int argc, char **argv){
   }
 
   if( bLines ){
-    if( produce_lines(rk, &o, &d, zText, nText) ) goto publish_done;
+    if( produce_lines(P, zText, nText, &nSent) ) goto publish_done;
   }else{
     const char *z = zMsg ? zMsg : zText;
-    if( produce(rk, &o, z, zMsg ? strlen(zMsg) : nText) ) goto publish_done;
-    d.nSent++;
+    if( producer_send(P, z, zMsg ? strlen(zMsg) : nText, zErr, sizeof(zErr)) ){
+      fprintf(stderr, "polarlite publish: %s\n", zErr);
+      goto publish_done;
+    }
+    nSent++;
   }
-  rd_kafka_flush(rk, iTimeout + 5000);
-  if( d.nFailed || d.nOk<d.nSent ){
+  producer_flush(P, iTimeout + 5000, &st);
+  if( st.nFailed || st.nOk<st.nSent ){
     fprintf(stderr, "polarlite publish: %ld of %ld messages not acknowledged by %s: %s\n",
-            d.nSent - d.nOk, d.nSent, o.zBrokers,
-            d.zFirstErr[0] ? d.zFirstErr : "timed out waiting for the broker");
+            st.nSent - st.nOk, st.nSent, o.zBrokers,
+            st.zFirstErr[0] ? st.zFirstErr : "timed out waiting for the broker");
     goto publish_done;
   }
-  if( d.nSent==0 ){
+  if( nSent==0 ){
     fprintf(stderr, "polarlite publish: nothing to send (the file has no lines)\n");
     goto publish_done;
   }
-  printf("%d:%lld\n", (int)d.iPartition, (long long)d.iLastOffset);
+  printf("%d:%lld\n", st.iPartition, (long long)st.iLastOffset);
   rc = 0;
 
 publish_done:
-  if( rk ) rd_kafka_destroy(rk);
+  producer_close(P);
   sqlite3_free(zMsg);
   free(zText);
   sqlite3_close(db);

@@ -40,6 +40,7 @@
 #include "kafka.h"
 #include "log.h"
 #include "metrics.h"
+#include "options.h"
 #include "snapshot.h"
 #include "store.h"
 #include <errno.h>
@@ -142,39 +143,15 @@ static const char zHelp[] =
     "longer holds the database's position, 4 stopped on a rejected message.\n";
 
 static int parse_int(const char *zOpt, const char *z, int lo, int hi, int *pOut){
-  char *zEnd = 0;
-  long v;
-  errno = 0;
-  v = strtol(z, &zEnd, 10);
-  if( errno || zEnd==z || *zEnd || v<lo || v>hi ){
-    fprintf(stderr, "polarlite sidecar: %s %s: expected an integer from %d to %d\n",
-            zOpt, z, lo, hi);
-    return -1;
-  }
+  long long v;
+  if( opt_int("sidecar", zOpt, z, lo, hi, &v) ) return -1;
   *pOut = (int)v;
   return 0;
 }
 
-/* DURATION: "250ms", "30s", "10m", "2h" or a bare number of seconds;
-** from 100 ms to 7 days. */
+/* DURATION: from 100 ms to 7 days. */
 static int parse_duration(const char *zOpt, const char *z, int *pMs){
-  char *zEnd = 0;
-  double v, unit = 1000.0;
-  errno = 0;
-  v = strtod(z, &zEnd);
-  if( zEnd!=z && !errno ){
-    if( strcmp(zEnd, "ms")==0 ) unit = 1.0;
-    else if( strcmp(zEnd, "m")==0 ) unit = 60000.0;
-    else if( strcmp(zEnd, "h")==0 ) unit = 3600000.0;
-    else if( strcmp(zEnd, "s")!=0 && *zEnd ) zEnd = (char*)z;
-  }
-  if( zEnd==z || errno || !(v*unit>=100.0 && v*unit<=7.0*86400000.0) ){
-    fprintf(stderr, "polarlite sidecar: %s %s: expected a duration from 100ms to 7 days, "
-            "like 500ms, 30s, 10m or 1h\n", zOpt, z);
-    return -1;
-  }
-  *pMs = (int)(v*unit);
-  return 0;
+  return opt_duration("sidecar", zOpt, z, 100.0, 7.0*86400000.0, pMs);
 }
 
 /* The combinations of options that make no sense. 0 or -1 (said why). */

@@ -876,6 +876,8 @@ int pl_policy_new(const char *zSrc, int nSrc, const char *zFile,
   }
   if( B.rc==SQLITE_OK ) check_clauses(&B);
   if( B.rc==SQLITE_OK ) build_sigs(&B);
+  if( B.rc==SQLITE_OK ) B.rc = pl_policy_implications(p);
+  if( B.rc==SQLITE_OK ) B.rc = pl_policy_wildcards(p);
   if( B.rc!=SQLITE_OK ){
     *pzErr = B.zErr ? B.zErr : sqlite3_mprintf("out of memory");
     pl_arena_free(A);

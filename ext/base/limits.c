@@ -28,6 +28,8 @@
 **                   repeated ids; past it the scan goes on with SQLite's
 **                   temporary storage (vtab_query.c). Not an error: the
 **                   one limit that changes how, not whether, a call ends
+**   call_memory     bytes the answers of recursive (and shared) rules may
+**                   take during one check (sql/call.c tables them)
 **
 ** The policy limits are checked whenever this connection builds a policy,
 ** including one stored by another connection: a reader opening a database
@@ -55,6 +57,7 @@ static const struct {
   { "compile_memory", "bytes",  100000000,  PL_NO_LIMIT },
   { "steps",          "steps",  1000000000, PL_NO_LIMIT },
   { "list_memory",    "bytes",  67108864,   PL_NO_LIMIT },
+  { "call_memory",    "bytes",  268435456,  PL_NO_LIMIT },
 };
 
 void pl_limits_init(PlLimits *p){

@@ -8,7 +8,7 @@
 ** every N virtual-machine steps of whatever statement runs. polarlite
 ** installs one when the extension is loaded (and again when the steps
 ** limit is set). It counts only while a check of ours is stepping
-** (pl_budget_step points PlConn.pBudget at the call's budget) and returns
+** (pl_budget_step points PlConn.pStep at the running step) and returns
 ** nonzero once the budget is spent, which stops that statement with
 ** SQLITE_INTERRUPT; the check then fails with the limit's message. A
 ** read-only statement interrupted this way rolls nothing back, so the
@@ -30,17 +30,17 @@ static int budget_grain(const PlConn *c){
 
 static int budget_progress(void *pArg){
   PlConn *c = pArg;
-  PlBudget *b = c->pBudget;
+  PlStep *st = c->pStep;
   sqlite3_int64 nRun;
-  if( b==0 ) return 0;
+  if( st==0 ) return 0;
   /* SQLite calls back when the statement's own step count (counted over
   ** every run) passes a multiple of the grain: the first call of this
   ** sqlite3_step comes (grain - start % grain) steps in. */
-  b->nCalls++;
-  nRun = (sqlite3_int64)(c->nGrain - (int)(b->iVmStart % (unsigned)c->nGrain))
-       + (sqlite3_int64)(b->nCalls-1)*c->nGrain;
-  if( b->nSteps + nRun > c->lim.a[PL_LIMIT_STEPS] ){
-    b->bOver = 1;
+  st->nCalls++;
+  nRun = (sqlite3_int64)(c->nGrain - (int)(st->iVmStart % (unsigned)c->nGrain))
+       + (sqlite3_int64)(st->nCalls-1)*c->nGrain;
+  if( st->pBudget->nSteps + nRun > c->lim.a[PL_LIMIT_STEPS] ){
+    st->pBudget->bOver = 1;
     return 1;
   }
   return 0;
@@ -67,21 +67,33 @@ void pl_budget_install(PlConn *c){
 
 int pl_budget_step(PlConn *c, PlBudget *b, sqlite3_stmt *pStmt,
                    const char *zWho, char **pzErr){
-  PlBudget *pOuter = c->pBudget;   /* a check inside a check (a binding) */
+  PlStep st;
   unsigned iEnd;
   int rc;
-  b->iVmStart = (unsigned)sqlite3_stmt_status(pStmt, SQLITE_STMTSTATUS_VM_STEP, 0);
-  b->nCalls = 0;
-  c->pBudget = b;
+  st.pBudget = b;
+  st.iVmStart = (unsigned)sqlite3_stmt_status(pStmt, SQLITE_STMTSTATUS_VM_STEP, 0);
+  st.nCalls = 0;
+  st.pPrev = c->pStep;      /* a unit's statement inside a check's, or a
+                            ** check inside a check (a binding) */
+  c->pStep = &st;
   rc = sqlite3_step(pStmt);
-  c->pBudget = pOuter;
+  c->pStep = st.pPrev;
   iEnd = (unsigned)sqlite3_stmt_status(pStmt, SQLITE_STMTSTATUS_VM_STEP, 0);
-  b->nSteps += (sqlite3_int64)(unsigned)(iEnd - b->iVmStart);
+  b->nSteps += (sqlite3_int64)(unsigned)(iEnd - st.iVmStart);
   if( b->bOver ){
     *pzErr = pl_limit_error(&c->lim, PL_LIMIT_STEPS, zWho);
     return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
   }
   return rc;
+}
+
+PlBudget *pl_budget_current(PlConn *c){
+  return c->pStep ? c->pStep->pBudget : 0;
+}
+
+void pl_budget_end(PlBudget *b){
+  pl_calls_free(b->pCalls);
+  memset(b, 0, sizeof(*b));
 }
 
 /*-------------------------------------------------------- polar_limit --*/

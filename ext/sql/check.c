@@ -107,13 +107,25 @@ int pl_check_stmt(PlConn *c, const char *zPred, int nArg, PlGoalArg *aGoal,
   char *zBody = 0, *zSql;
   int rc = pl_cache_get(c->pCache, zKey, 0, ppStmt, pzErr);
   if( rc!=SQLITE_OK || *ppStmt ) return rc;
-  rc = pl_compile(c->pPol, &c->lim, zPred, nArg, aGoal, bRows, bContext, &zBody, pzErr);
+  rc = pl_compile(c->pPol, &c->lim, &c->units, zPred, nArg, aGoal, bRows, bContext,
+                  &zBody, pzErr);
   if( rc!=SQLITE_OK ) return rc;
-  if( bRows ){
-    /* A LIMIT on the compound itself, not a WHERE on a wrapping subquery:
-    ** SQLite evaluates it once, and the rows come straight out of the
-    ** body instead of through a co-routine that copies every row (one
-    ** allocation per row). The body never has its own LIMIT (compile.c). */
+  /* The statement must see the policy it was compiled for. With the
+  ** version's marker view (store.c) it names the view in a branch never
+  ** taken, so a new policy (which drops the view) makes its re-prepare fail
+  ** and the caller recompile (pl_conn_recheck); without one (a file whose
+  ** policy an older polarlite stored) it reads the stored version and
+  ** answers -1 (no rows) when it differs. A list's guard is a LIMIT on the
+  ** compound itself, not a WHERE on a wrapping subquery: SQLite evaluates
+  ** it once, and the rows come straight out of the body instead of through
+  ** a co-routine that copies every row. The body has no LIMIT of its own. */
+  if( c->bMarker ){
+    zSql = bRows
+      ? sqlite3_mprintf("%s LIMIT CASE WHEN 1 THEN -1 ELSE "
+                        "(SELECT v FROM main.polar_version_%d) END", zBody, c->iVersion)
+      : sqlite3_mprintf("SELECT CASE WHEN 1 THEN (%s) ELSE "
+                        "(SELECT v FROM main.polar_version_%d) END", zBody, c->iVersion);
+  }else if( bRows ){
     zSql = sqlite3_mprintf("%s LIMIT CASE WHEN (SELECT value FROM main.polar_meta "
                            "WHERE key='policy_version')=%d THEN -1 ELSE 0 END",
                            zBody, c->iVersion);
@@ -179,11 +191,24 @@ int pl_goal_key(char *z, int nz, int *pi, const PlConn *c, const PlGoalArg *g){
   return 1;
 }
 
+/* The SQL of a goal followed by the units it calls: polar_sql's answer. */
+static int compile_explain(PlConn *c, const char *zPred, int nArg, PlGoalArg *aGoal,
+                           int bRows, int bContext, char **pzSql, char **pzErr){
+  char *zBody = 0;
+  int rc = pl_compile(c->pPol, &c->lim, &c->units, zPred, nArg, aGoal, bRows, bContext,
+                      &zBody, pzErr);
+  if( rc!=SQLITE_OK ) return rc;
+  *pzSql = pl_units_explain(&c->units, zBody);
+  sqlite3_free(zBody);
+  return *pzSql ? SQLITE_OK : SQLITE_NOMEM;
+}
+
 int pl_authorize(PlConn *c, sqlite3_value **argv, const char *zCtx, int nCtx,
                  int *pbAllowed, char **pzSql, char **pzErr){
   PlValue aVal[3];
   PlGoalArg aGoal[3];
   PlBudget b;
+  PlCtx ctx, saved;
   sqlite3_stmt *pStmt = 0;
   const PlPolicy *pPol;
   char zKey[4 + 3*(8+PL_MAX_TYPES/64*18)];
@@ -205,9 +230,7 @@ int pl_authorize(PlConn *c, sqlite3_value **argv, const char *zCtx, int nCtx,
     for(i=0; i<3; i++){
       if( !pl_goal_key(zKey, (int)sizeof(zKey), &nKey, c, &aGoal[i]) ) return SQLITE_INTERNAL;
     }
-    if( pzSql ){
-      return pl_compile(c->pPol, &c->lim, "allow", 3, aGoal, 0, zCtx!=0, pzSql, pzErr);
-    }
+    if( pzSql ) return compile_explain(c, "allow", 3, aGoal, 0, zCtx!=0, pzSql, pzErr);
     rc = pl_check_stmt(c, "allow", 3, aGoal, 0, zCtx!=0, zKey, &pStmt, pzErr);
     if( rc!=SQLITE_OK ) return rc;
     if( sqlite3_stmt_busy(pStmt) ){
@@ -221,8 +244,10 @@ int pl_authorize(PlConn *c, sqlite3_value **argv, const char *zCtx, int nCtx,
       if( i<sqlite3_bind_parameter_count(pStmt) ) pl_conn_bind(c, pStmt, i+1, i, &aVal[i]);
     }
     if( zCtx ){
-      rc = pl_context_set(c, zCtx, nCtx, pzErr);
+      rc = pl_context_parse(c, zCtx, nCtx, "authorize", &ctx, pzErr);
       if( rc!=SQLITE_OK ){ sqlite3_reset(pStmt); return rc; }
+      saved = c->ctx;
+      c->ctx = ctx;
     }
     rc = pl_budget_step(c, &b, pStmt, "authorize", pzErr);
     if( rc==SQLITE_ROW ){
@@ -232,7 +257,23 @@ int pl_authorize(PlConn *c, sqlite3_value **argv, const char *zCtx, int nCtx,
       *pzErr = sqlite3_mprintf("authorize: %s", sqlite3_errmsg(c->db));
     }
     sqlite3_reset(pStmt);
-    if( zCtx ) pl_context_clear(c);
+    if( zCtx ){
+      c->ctx = saved;
+      pl_context_free(&ctx);
+    }
+    if( rc!=SQLITE_OK && !b.bOver && nTry==0 ){
+      /* compiled for a policy that is gone? (its marker: pl_check_stmt) */
+      int bChanged = 0;
+      char *zErr2 = 0;
+      pl_budget_end(&b);
+      if( pl_conn_recheck(c, &bChanged, &zErr2)==SQLITE_OK && bChanged ){
+        sqlite3_free(*pzErr);
+        *pzErr = 0;
+        continue;
+      }
+      sqlite3_free(zErr2);
+    }
+    pl_budget_end(&b);
     if( rc!=SQLITE_OK ) return rc;
     if( *pbAllowed>=0 ) return SQLITE_OK;
   }
@@ -344,5 +385,5 @@ int pl_query_sql(PlConn *c, const char *zKind, int argc, sqlite3_value **argv,
   PlGoal g;
   int rc = pl_goal_build(c, eKind, argc, argv, PL_ARG_ANY, &g, pzErr);
   if( rc!=SQLITE_OK ) return rc;
-  return pl_compile(c->pPol, &c->lim, g.zPred, g.nArg, g.aGoal, 1, 0, pzSql, pzErr);
+  return compile_explain(c, g.zPred, g.nArg, g.aGoal, 1, 0, pzSql, pzErr);
 }

@@ -66,8 +66,8 @@ void pl_conn_free(void *p){
   PlConn *c = p;
   conn_unregister(c);
   pl_cache_free(c->pCache);
+  pl_units_clear(&c->units);
   pl_policy_free(c->pPol);
-  pl_context_clear(c);
   sqlite3_free(c);
 }
 
@@ -76,9 +76,11 @@ PlStmtCache *pl_conn_cache(PlConn *c){ return c->pCache; }
 
 static void conn_set_policy(PlConn *c, PlPolicy *pPol, int iVersion){
   pl_cache_clear(c->pCache);
+  pl_units_clear(&c->units);
   pl_policy_free(c->pPol);
   c->pPol = pPol;
   c->iVersion = iVersion;
+  c->bMarker = pPol ? pl_store_has_marker(c->db, iVersion) : 0;
   /* the predicate authorize, polar_list and polar_actions ask */
   c->iAllow = pPol ? pl_policy_find_pred(pPol, "allow", 3) : -1;
 }
@@ -143,6 +145,22 @@ int pl_conn_refresh(PlConn *c, int bForce, char **pzErr){
   if( iVersion==c->iVersion && (c->pPol || iVersion==0) ) return SQLITE_OK;
   if( iVersion==0 ){ conn_set_policy(c, 0, 0); return SQLITE_OK; }
   return load_stored_policy(c, iVersion, pzErr);
+}
+
+int pl_conn_recheck(PlConn *c, int *pbChanged, char **pzErr){
+  int iOld = c->iVersion, rc;
+  *pbChanged = 0;
+  rc = pl_conn_refresh(c, 1, pzErr);
+  if( rc!=SQLITE_OK ) return rc;
+  if( c->iVersion!=iOld ){ *pbChanged = 1; return SQLITE_OK; }
+  if( c->pPol && pl_store_has_marker(c->db, c->iVersion)!=c->bMarker ){
+    /* same version, marker gone or new (a restored file): compile again */
+    pl_cache_clear(c->pCache);
+    pl_units_clear(&c->units);
+    c->bMarker = !c->bMarker;
+    *pbChanged = 1;
+  }
+  return SQLITE_OK;
 }
 
 int pl_conn_policy(PlConn *c, const PlPolicy **ppPol, char **pzErr){
@@ -234,6 +252,7 @@ int pl_conn_load(PlConn *c, const char *zSrc, int nSrc, const char *zFile,
       rc = zSql ? sqlite3_exec(c->db, zSql, 0, 0, 0) : SQLITE_NOMEM;
       sqlite3_free(zSql);
     }
+    if( rc==SQLITE_OK ) rc = pl_store_mark_version(c->db, iVersion, pzErr);
     if( rc!=SQLITE_OK && *pzErr==0 ){
       *pzErr = sqlite3_mprintf("polar_load: %s", sqlite3_errmsg(c->db));
     }
@@ -282,45 +301,47 @@ sqlite3_int64 pl_conn_now(PlConn *c){
 
 /*----------------------------------------------------- context facts ----*/
 
-void pl_context_clear(PlConn *c){
-  pl_arena_free(c->pCtxArena);
-  c->pCtxArena = 0;
-  c->aCtx = 0;
-  c->nCtx = 0;
+void pl_context_free(PlCtx *p){
+  pl_arena_free(p->pArena);
+  memset(p, 0, sizeof(*p));
 }
 
-int pl_context_set(PlConn *c, const char *zJson, int nJson, char **pzErr){
+int pl_context_parse(PlConn *c, const char *zJson, int nJson, const char *zWho,
+                     PlCtx *pCtx, char **pzErr){
   PlJsonFact *aFact = 0;
   int nFact = 0, rc, i, k;
-  pl_context_clear(c);
-  c->pCtxArena = pl_arena_new();
-  if( c->pCtxArena==0 ) return SQLITE_NOMEM;
-  rc = pl_json_facts(c->pCtxArena, zJson, nJson, &aFact, &nFact, pzErr);
+  memset(pCtx, 0, sizeof(*pCtx));
+  if( zJson==0 ) return SQLITE_NOMEM;     /* sqlite3_value_text() ran out */
+  pCtx->pArena = pl_arena_new();
+  if( pCtx->pArena==0 ) return SQLITE_NOMEM;
+  rc = pl_json_facts(pCtx->pArena, zJson, nJson, &aFact, &nFact, pzErr);
   if( rc==SQLITE_OK && nFact>0 ){
-    c->aCtx = pl_arena_alloc(c->pCtxArena, sizeof(*c->aCtx)*(size_t)nFact);
-    if( c->aCtx==0 ) rc = SQLITE_NOMEM;
+    pCtx->aFact = pl_arena_alloc(pCtx->pArena, sizeof(PlCtxFact)*(size_t)nFact);
+    if( pCtx->aFact==0 ) rc = SQLITE_NOMEM;
   }
   for(i=0; rc==SQLITE_OK && i<nFact; i++){
-    struct PlCtxFact *f = &c->aCtx[i];
-    f->zPred = pl_arena_strndup(c->pCtxArena, aFact[i].zPred, aFact[i].nPred);
+    PlCtxFact *f = &pCtx->aFact[i];
+    char *zErr = 0;
+    f->zPred = pl_arena_strndup(pCtx->pArena, aFact[i].zPred, aFact[i].nPred);
     f->nArg = aFact[i].nArg;
-    /* a context fact must fit the policy's fact types like a stored one */
-    rc = f->zPred ? pl_store_check_pred(c->pPol, f->zPred, f->nArg, pzErr) : SQLITE_NOMEM;
+    /* a context fact must fit the policy's fact types like a stored one:
+    ** its predicate, each value, then the signature as a whole */
+    rc = f->zPred ? pl_store_check_pred(c->pPol, f->zPred, f->nArg, &zErr) : SQLITE_NOMEM;
     for(k=0; rc==SQLITE_OK && k<aFact[i].nArg; k++){
       char zWhat[48];
-      sqlite3_snprintf(sizeof(zWhat), zWhat, "context fact %d argument %d", i, k+1);
+      sqlite3_snprintf(sizeof(zWhat), zWhat, "argument %d", k+1);
       rc = pl_value_from_wire(c->pPol, aFact[i].azType[k], aFact[i].anType[k],
-                              aFact[i].azId[k], aFact[i].anId[k], 0, zWhat, &f->aVal[k], pzErr);
+                              aFact[i].azId[k], aFact[i].anId[k], 0, zWhat, &f->aVal[k], &zErr);
     }
-    c->nCtx++;
+    if( rc==SQLITE_OK ) rc = pl_store_check_types(c->pPol, f->zPred, f->nArg, f->aVal, &zErr);
+    if( zErr ){
+      *pzErr = sqlite3_mprintf("context fact %d (%s): %z", i, f->zPred ? f->zPred : "?", zErr);
+    }
+    pCtx->nFact++;
   }
   if( rc!=SQLITE_OK ){
-    if( *pzErr ){
-      char *z = sqlite3_mprintf("authorize context: %s", *pzErr);
-      sqlite3_free(*pzErr);
-      *pzErr = z;
-    }
-    pl_context_clear(c);
+    if( *pzErr ) *pzErr = sqlite3_mprintf("%s context: %z", zWho, *pzErr);
+    pl_context_free(pCtx);
   }
   return rc;
 }

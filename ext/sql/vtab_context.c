@@ -1,6 +1,7 @@
 /*
 ** vtab_context.c — polar_context, the context facts of the running check
-** (conn.c: pl_context_set), as the compiled SQL reads them: the fact
+** (conn.c: pl_context_parse; the call that owns them puts them in
+** PlConn.ctx while its statement steps), as the compiled SQL reads them: the fact
 ** tables of a check with context are "stored facts UNION ALL polar_context
 ** rows of that predicate".
 */
@@ -51,11 +52,11 @@ static int ctxFilter(sqlite3_vtab_cursor *cur, int i, const char *z, int n, sqli
 }
 static int ctxNext(sqlite3_vtab_cursor *cur){ ((CtxCursor*)cur)->i++; return SQLITE_OK; }
 static int ctxEof(sqlite3_vtab_cursor *cur){
-  return ((CtxCursor*)cur)->i >= ((CtxVtab*)cur->pVtab)->c->nCtx;
+  return ((CtxCursor*)cur)->i >= ((CtxVtab*)cur->pVtab)->c->ctx.nFact;
 }
 static int ctxColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int iCol){
   PlConn *c = ((CtxVtab*)cur->pVtab)->c;
-  const struct PlCtxFact *f = &c->aCtx[((CtxCursor*)cur)->i];
+  const PlCtxFact *f = &c->ctx.aFact[((CtxCursor*)cur)->i];
   if( iCol==0 ){
     sqlite3_result_text(ctx, f->zPred, -1, SQLITE_TRANSIENT);
   }else if( iCol==1 ){

@@ -66,6 +66,8 @@ typedef struct QCursor {
   int bUnion;               /* list: switched to the UNION form (seen is full) */
   sqlite3_value *apArg[3];  /* list: the arguments, to prepare the UNION form */
   PlBudget budget;          /* steps of this scan (the steps limit) */
+  int bCtx;                 /* called with a context argument: */
+  PlCtx ctx;                /* its facts, in place while pStmt steps */
 } QCursor;
 
 static unsigned q_seen_hash(int eType, const char *z, int n){
@@ -158,10 +160,12 @@ static sqlite3_int64 q_seen_bytes_next(const QSeen *p){
 
 static const char *q_schema(int eKind){
   switch( eKind ){
-    case PL_Q_LIST:    return "CREATE TABLE x(id, actor HIDDEN, action HIDDEN, resource_type HIDDEN)";
-    case PL_Q_ACTIONS: return "CREATE TABLE x(action, actor HIDDEN, resource HIDDEN)";
+    case PL_Q_LIST:    return "CREATE TABLE x(id, actor HIDDEN, action HIDDEN, resource_type HIDDEN, "
+                              "context HIDDEN)";
+    case PL_Q_ACTIONS: return "CREATE TABLE x(action, actor HIDDEN, resource HIDDEN, context HIDDEN)";
     default:        return "CREATE TABLE x(a1, a2, a3, a4, a5, predicate HIDDEN, "
-                           "q1 HIDDEN, q2 HIDDEN, q3 HIDDEN, q4 HIDDEN, q5 HIDDEN)";
+                           "q1 HIDDEN, q2 HIDDEN, q3 HIDDEN, q4 HIDDEN, q5 HIDDEN, "
+                           "context HIDDEN)";
   }
 }
 
@@ -177,7 +181,8 @@ static int qConnect(sqlite3 *db, void *pAux, int argc, const char *const*argv,
   memset(v, 0, sizeof(*v));
   v->pAux = a;
   v->nOut = a->eKind==PL_Q_QUERY ? 5 : 1;
-  v->nHidden = a->eKind==PL_Q_LIST ? 3 : a->eKind==PL_Q_ACTIONS ? 2 : 6;
+  /* the arguments, then the optional context (always the last) */
+  v->nHidden = a->eKind==PL_Q_LIST ? 4 : a->eKind==PL_Q_ACTIONS ? 3 : 7;
   /* answers depend on stored facts only; nothing is written */
   sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
   *ppVtab = &v->base;
@@ -192,8 +197,8 @@ static int qDisconnect(sqlite3_vtab *pVtab){
 /* idxNum: bit i set when hidden argument i is bound by equality. */
 static int qBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *p){
   QVtab *v = (QVtab*)pVtab;
-  int aIdx[6], i, n = 0, mask = 0, nReq;
-  for(i=0; i<6; i++) aIdx[i] = -1;
+  int aIdx[7], i, n = 0, mask = 0, nReq;
+  for(i=0; i<7; i++) aIdx[i] = -1;
   for(i=0; i<p->nConstraint; i++){
     int iCol = p->aConstraint[i].iColumn - v->nOut;
     if( iCol<0 || p->aConstraint[i].op!=SQLITE_INDEX_CONSTRAINT_EQ ) continue;
@@ -206,13 +211,13 @@ static int qBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *p){
     p->aConstraintUsage[aIdx[i]].argvIndex = ++n;
     p->aConstraintUsage[aIdx[i]].omit = 1;
   }
-  nReq = v->pAux->eKind==PL_Q_QUERY ? 1 : v->nHidden;
+  nReq = v->pAux->eKind==PL_Q_QUERY ? 1 : v->nHidden-1;   /* context is optional */
   for(i=0; i<nReq; i++){
     if( (mask & (1<<i))==0 ){
       sqlite3_free(pVtab->zErrMsg);
       pVtab->zErrMsg = sqlite3_mprintf("%s needs %d arguments",
-          v->pAux->eKind==PL_Q_LIST ? "polar_list(actor, action, resource_type)" :
-          v->pAux->eKind==PL_Q_ACTIONS ? "polar_actions(actor, resource)" :
+          v->pAux->eKind==PL_Q_LIST ? "polar_list(actor, action, resource_type [, context])" :
+          v->pAux->eKind==PL_Q_ACTIONS ? "polar_actions(actor, resource [, context])" :
           "polar_query(predicate, a1 ... a5)", nReq);
       return SQLITE_CONSTRAINT;
     }
@@ -240,6 +245,9 @@ static void q_release(QCursor *c){
   }
   c->pStmt = 0;
   c->bOwn = 0;
+  /* the statement's polar_call cursors are closed: its tabled answers go */
+  pl_calls_free(c->budget.pCalls);
+  c->budget.pCalls = 0;
 }
 
 static void q_reset(QCursor *c){
@@ -253,6 +261,8 @@ static void q_reset(QCursor *c){
   for(i=0; i<PL_MAX_ARGS; i++){
     sqlite3_free(c->azIn[i]); c->azIn[i] = 0;
   }
+  pl_context_free(&c->ctx);
+  c->bCtx = 0;
 }
 
 static int qClose(sqlite3_vtab_cursor *cur){
@@ -267,23 +277,26 @@ static const char *q_kind_name(int eKind){
 }
 
 /* Prepare (from the cache when possible) the statement for goal g; bRows as
-** for pl_compile (a list's UNION ALL form is 2, its UNION form 1). */
-static int q_stmt(PlConn *c, int eKind, int bRows, PlGoal *g, sqlite3_stmt **ppStmt,
-                  int *pbOwn, char **pzErr){
+** for pl_compile (a list's UNION ALL form is 2, its UNION form 1); bContext:
+** it reads the call's context facts too. */
+static int q_stmt(PlConn *c, int eKind, int bRows, int bContext, PlGoal *g,
+                  sqlite3_stmt **ppStmt, int *pbOwn, char **pzErr){
   size_t nz = strlen(g->zPred) + 40 + PL_MAX_ARGS*(8+PL_MAX_TYPES/64*18);
   char *zKey = sqlite3_malloc64(nz);
   sqlite3_stmt *pStmt = 0;
   int rc, i, n;
   *pbOwn = 0;
   if( zKey==0 ) return SQLITE_NOMEM;
-  sqlite3_snprintf((int)nz, zKey, "%s%s:%s/%d", q_kind_name(eKind), bRows==2 ? "+" : "",
-                   g->zPred, g->nArg);
+  sqlite3_snprintf((int)nz, zKey, "%s%s%s:%s/%d", q_kind_name(eKind), bRows==2 ? "+" : "",
+                   bContext ? "c" : "", g->zPred, g->nArg);
   n = (int)strlen(zKey);
   rc = SQLITE_OK;
   for(i=0; rc==SQLITE_OK && i<g->nArg; i++){
     if( !pl_goal_key(zKey, (int)nz, &n, c, &g->aGoal[i]) ) rc = SQLITE_INTERNAL;
   }
-  if( rc==SQLITE_OK ) rc = pl_check_stmt(c, g->zPred, g->nArg, g->aGoal, bRows, 0, zKey, &pStmt, pzErr);
+  if( rc==SQLITE_OK ){
+    rc = pl_check_stmt(c, g->zPred, g->nArg, g->aGoal, bRows, bContext, zKey, &pStmt, pzErr);
+  }
   sqlite3_free(zKey);
   if( rc!=SQLITE_OK ) return rc;
   if( sqlite3_stmt_busy(pStmt) ){
@@ -334,26 +347,44 @@ static void q_error(QVtab *v, int rc, char *zErr){
   v->base.zErrMsg = zErr ? zErr : sqlite3_mprintf("%s", sqlite3_errstr(rc));
 }
 
+static const char *const azQName[] = { 0, "polar_list", "polar_actions", "polar_query" };
+
 /* The statement for the call's arguments (bRows as for q_stmt), bound,
-** into c->pStmt; the parsed goal in *g. On error c->pStmt may be set:
-** q_release or q_reset lets go of it. */
-static int q_open(QCursor *c, int bRows, int argc, sqlite3_value **argv, PlGoal *g,
-                  char **pzErr){
+** into c->pStmt; the parsed goal in *g; pCtxArg (or NULL), the context
+** argument, parsed into c->ctx against the same policy as the goal. On
+** error c->pStmt may be set: q_release or q_reset lets go of it. */
+static int q_open(QCursor *c, int bRows, int argc, sqlite3_value **argv,
+                  sqlite3_value *pCtxArg, PlGoal *g, char **pzErr){
   QVtab *v = (QVtab*)c->base.pVtab;
   PlConn *pc = v->pAux->c;
-  int rc = pl_goal_build(pc, v->pAux->eKind, argc, argv, PL_ARG_STRICT, g, pzErr);
-  if( rc==SQLITE_OK ) rc = q_stmt(pc, v->pAux->eKind, bRows, g, &c->pStmt, &c->bOwn, pzErr);
+  /* context facts may hold Strings no rule mentions */
+  int rc = pl_goal_build(pc, v->pAux->eKind, argc, argv,
+                         pCtxArg ? PL_ARG_CONTEXT : PL_ARG_STRICT, g, pzErr);
+  if( rc==SQLITE_OK && pCtxArg ){
+    rc = pl_context_parse(pc, (const char*)sqlite3_value_text(pCtxArg),
+                          sqlite3_value_bytes(pCtxArg), azQName[v->pAux->eKind],
+                          &c->ctx, pzErr);
+    c->bCtx = rc==SQLITE_OK;
+  }
+  if( rc==SQLITE_OK ){
+    rc = q_stmt(pc, v->pAux->eKind, bRows, c->bCtx, g, &c->pStmt, &c->bOwn, pzErr);
+  }
   if( rc==SQLITE_OK ) rc = q_bind(pc, c->pStmt, g);
   return rc;
 }
 
-/* Step the cursor's statement under the scan's step budget; an error
-** goes to the table's message. */
+/* Step the cursor's statement under the scan's step budget, with the
+** call's context facts in place (cursors may be interleaved, each with its
+** own); an error goes to the table's message. */
 static int q_step(QCursor *c){
   QVtab *v = (QVtab*)c->base.pVtab;
-  static const char *azName[] = { 0, "polar_list", "polar_actions", "polar_query" };
+  PlConn *pc = v->pAux->c;
+  PlCtx saved = pc->ctx;
   char *zErr = 0;
-  int rc = pl_budget_step(v->pAux->c, &c->budget, c->pStmt, azName[v->pAux->eKind], &zErr);
+  int rc;
+  if( c->bCtx ) pc->ctx = c->ctx;
+  rc = pl_budget_step(pc, &c->budget, c->pStmt, azQName[v->pAux->eKind], &zErr);
+  if( c->bCtx ) pc->ctx = saved;
   if( rc!=SQLITE_ROW && rc!=SQLITE_DONE ){
     sqlite3_free(v->base.zErrMsg);
     v->base.zErrMsg = zErr ? zErr : sqlite3_mprintf("%s", sqlite3_errmsg(v->pAux->c->db));
@@ -370,7 +401,7 @@ static int q_list_to_union(QCursor *c){
   PlGoal g;
   int rc;
   q_release(c);
-  rc = q_open(c, 1, 3, c->apArg, &g, &zErr);
+  rc = q_open(c, 1, 3, c->apArg, 0, &g, &zErr);   /* the context stays */
   if( rc!=SQLITE_OK ){
     q_error(v, rc, zErr);
     return rc;
@@ -429,6 +460,7 @@ static int qFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   QVtab *v = (QVtab*)cur->pVtab;
   PlConn *pc = v->pAux->c;
   PlGoal g;
+  sqlite3_value *pCtxArg = 0;
   char *zErr = 0;
   int rc, i, nTry, iVersion;
   (void)idxStr;
@@ -436,18 +468,23 @@ static int qFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   c->bEof = 0;
   c->iRow = 0;
   memset(&c->budget, 0, sizeof(c->budget));
+  if( idxNum & (1<<(v->nHidden-1)) ){
+    /* the context argument: the last of argv; NULL is no context */
+    argc--;
+    if( sqlite3_value_type(argv[argc])!=SQLITE_NULL ) pCtxArg = argv[argc];
+  }
   if( v->pAux->eKind==PL_Q_QUERY ){
     /* arguments must be q1..qn without gaps */
-    int n = 0;
-    for(i=1; i<6 && (idxNum & (1<<i)); i++) n++;
-    if( (idxNum>>(n+1))!=0 ){
+    int n = 0, mask = idxNum & ~(1<<(v->nHidden-1));
+    for(i=1; i<6 && (mask & (1<<i)); i++) n++;
+    if( (mask>>(n+1))!=0 ){
       v->base.zErrMsg = sqlite3_mprintf("polar_query: arguments must be consecutive");
       return SQLITE_ERROR;
     }
   }
   for(nTry=0; nTry<2; nTry++){
     /* a list drops repeated ids itself (QSeen): its UNION ALL form */
-    rc = q_open(c, v->pAux->eKind==PL_Q_LIST ? 2 : 1, argc, argv, &g, &zErr);
+    rc = q_open(c, v->pAux->eKind==PL_Q_LIST ? 2 : 1, argc, argv, pCtxArg, &g, &zErr);
     for(i=0; rc==SQLITE_OK && v->pAux->eKind==PL_Q_LIST && i<3; i++){
       /* kept to open the UNION form if the list passes list_memory */
       if( c->apArg[i]==0 && (c->apArg[i] = sqlite3_value_dup(argv[i]))==0 ) rc = SQLITE_NOMEM;
@@ -489,9 +526,23 @@ static int qFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
       ** so without one no scan is needed (a policy string ending in ':'
       ** costs a scan, never a wrong answer). */
       rc = q_list_star(c);
-      if( rc!=SQLITE_OK || c->bStar ) return rc;
+      if( rc==SQLITE_OK && c->bStar ) return rc;
     }
-    rc = qNext(cur);
+    if( rc==SQLITE_OK ) rc = qNext(cur);
+    if( rc!=SQLITE_OK && nTry==0 && !c->budget.bOver ){
+      /* compiled for a policy that is gone? (its marker: pl_check_stmt) */
+      int bChanged = 0;
+      char *zErr2 = 0;
+      q_reset(c);
+      if( pl_conn_recheck(pc, &bChanged, &zErr2)==SQLITE_OK && bChanged ){
+        sqlite3_free(v->base.zErrMsg);
+        v->base.zErrMsg = 0;
+        memset(&c->budget, 0, sizeof(c->budget));
+        c->bEof = 0;
+        continue;
+      }
+      sqlite3_free(zErr2);
+    }
     if( rc!=SQLITE_OK || !c->bEof ) return rc;
     /* no rows: make sure it was not the policy-version guard. Release the
     ** statement first: a new policy clears the cache that owns it. */

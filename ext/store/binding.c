@@ -342,6 +342,15 @@ int pl_binding_set(sqlite3 *db, const PlPolicy *pPol, int iVersion, const char *
       rc = SQLITE_ERROR;
     }
     if( rc==SQLITE_OK ) rc = sqlite3_exec(db, zNew, 0, 0, 0);
+    if( rc==SQLITE_OK ){
+      /* the new version's marker (store.c): its number is max(version) */
+      sqlite3_stmt *pStmt = 0;
+      int iNew = 0;
+      rc = sqlite3_prepare_v2(db, "SELECT max(version) FROM main.polar_policy", -1, &pStmt, 0);
+      if( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ) iNew = sqlite3_column_int(pStmt, 0);
+      if( rc==SQLITE_OK ) rc = sqlite3_finalize(pStmt); else sqlite3_finalize(pStmt);
+      if( rc==SQLITE_OK ) rc = pl_store_mark_version(db, iNew, pzErr);
+    }
     if( rc!=SQLITE_OK && *pzErr==0 ) *pzErr = sqlite3_mprintf("polar_bind: %s", sqlite3_errmsg(db));
     sqlite3_free(zDo);
     sqlite3_free(zNew);

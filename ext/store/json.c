@@ -322,27 +322,9 @@ static int json_err(const JsonPath *pPath, char **pzErr, const char *zFmt, ...){
   return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
 }
 
-/* Unescape the string token iTok into the arena (NUL-terminated).
-** The output is never longer than the input: every escape shrinks. */
-static int json_string(const JsonDoc *p, int iTok, const JsonPath *pPath,
-                       const char **pz, int *pn, char **pzErr){
-  const jsmntok_t *t = &p->aTok[iTok];
-  const char *zIn = p->z + t->start;
-  int nIn = t->end - t->start, i, j = 0;
-  char *zOut = pl_arena_alloc(p->pArena, (size_t)nIn + 1);
-  const char *zEsc;
-  if( zOut==0 ) return SQLITE_NOMEM;
-  zEsc = memchr(zIn, '\\', (size_t)nIn);
-  if( zEsc==0 ){                           /* the common case: a copy */
-    memcpy(zOut, zIn, (size_t)nIn);
-    zOut[nIn] = 0;
-    *pz = zOut;
-    *pn = nIn;
-    return SQLITE_OK;
-  }
-  j = i = (int)(zEsc - zIn);
-  memcpy(zOut, zIn, (size_t)i);
-  for(; i<nIn; i++){
+int pl_json_unescape(const char *zIn, int nIn, char *zOut, int *pnOut, unsigned *puBad){
+  int i, j = 0;
+  for(i=0; i<nIn; i++){
     unsigned c;
     if( zIn[i]!='\\' ){ zOut[j++] = zIn[i]; continue; }
     i++;
@@ -355,24 +337,18 @@ static int json_string(const JsonDoc *p, int iTok, const JsonPath *pPath,
       case 'u':
         c = json_hex4(zIn+i+1);
         i += 4;
-        if( c>=0xDC00 && c<=0xDFFF ){
-          return json_err(pPath, pzErr, "invalid string: \\u%04X is a lone "
-                          "low surrogate", c);
-        }
+        *puBad = c;
+        if( c>=0xDC00 && c<=0xDFFF ) return PL_JSON_LONE_LOW;
         if( c>=0xD800 && c<=0xDBFF ){
           unsigned c2;
           if( i+6>=nIn || zIn[i+1]!='\\' || zIn[i+2]!='u'
            || (c2 = json_hex4(zIn+i+3))<0xDC00 || c2>0xDFFF ){
-            return json_err(pPath, pzErr, "invalid string: \\u%04X is a high "
-                            "surrogate without a low one", c);
+            return PL_JSON_LONE_HIGH;
           }
           c = 0x10000 + ((c - 0xD800)<<10) + (c2 - 0xDC00);
           i += 6;
         }
-        if( c==0 ){
-          return json_err(pPath, pzErr, "\\u0000 is not allowed (values "
-                          "cannot hold NUL)");
-        }
+        if( c==0 ) return PL_JSON_NUL;
         json_put_utf8(zOut, &j, c);
         break;
       default:  /* '"', '\\', '/' */
@@ -380,9 +356,37 @@ static int json_string(const JsonDoc *p, int iTok, const JsonPath *pPath,
         break;
     }
   }
-  zOut[j] = 0;
+  *pnOut = j;
+  return SQLITE_OK;
+}
+
+/* Unescape the string token iTok into the arena (NUL-terminated).
+** The output is never longer than the input: every escape shrinks. */
+static int json_string(const JsonDoc *p, int iTok, const JsonPath *pPath,
+                       const char **pz, int *pn, char **pzErr){
+  const jsmntok_t *t = &p->aTok[iTok];
+  const char *zIn = p->z + t->start;
+  int nIn = t->end - t->start, n = 0;
+  unsigned uBad = 0;
+  char *zOut = pl_arena_alloc(p->pArena, (size_t)nIn + 1);
+  if( zOut==0 ) return SQLITE_NOMEM;
+  if( memchr(zIn, '\\', (size_t)nIn)==0 ){      /* the common case: a copy */
+    memcpy(zOut, zIn, (size_t)nIn);
+    n = nIn;
+  }else{
+    switch( pl_json_unescape(zIn, nIn, zOut, &n, &uBad) ){
+      case PL_JSON_LONE_LOW:
+        return json_err(pPath, pzErr, "invalid string: \\u%04X is a lone low surrogate", uBad);
+      case PL_JSON_LONE_HIGH:
+        return json_err(pPath, pzErr, "invalid string: \\u%04X is a high surrogate without "
+                        "a low one", uBad);
+      case PL_JSON_NUL:
+        return json_err(pPath, pzErr, "\\u0000 is not allowed (values cannot hold NUL)");
+    }
+  }
+  zOut[n] = 0;
   *pz = zOut;
-  *pn = j;
+  *pn = n;
   return SQLITE_OK;
 }
 

@@ -103,6 +103,52 @@ int pl_store_init(sqlite3 *db, char **pzErr){
     "  VALUES('policy_version', 0);", pzErr);
 }
 
+/*----------------------------------------------------- version marker --*/
+
+/* Policy version N has the view polar_version_N while it is current. A
+** compiled check names it (sql/check.c) where it costs nothing to run, so
+** it depends on the schema: a new policy drops the view, SQLite re-prepares
+** every statement of every connection when the schema changes, and the
+** re-prepare of a check compiled for the old policy fails — which tells
+** its connection to load the new policy. Every check thereby sees the
+** policy of its own read transaction without reading polar_meta. */
+int pl_store_mark_version(sqlite3 *db, int iVersion, char **pzErr){
+  sqlite3_stmt *pStmt = 0;
+  sqlite3_str *s = sqlite3_str_new(0);
+  char *zSql;
+  int rc;
+  rc = sqlite3_prepare_v2(db, "SELECT name FROM main.sqlite_schema WHERE type='view' "
+                          "AND name LIKE 'polar\\_version\\_%' ESCAPE '\\'", -1, &pStmt, 0);
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    sqlite3_str_appendf(s, "DROP VIEW main.\"%w\";", (const char*)sqlite3_column_text(pStmt, 0));
+  }
+  if( rc==SQLITE_OK ) rc = sqlite3_finalize(pStmt);
+  else sqlite3_finalize(pStmt);
+  sqlite3_str_appendf(s, "CREATE VIEW main.polar_version_%d(v) AS SELECT %d;", iVersion, iVersion);
+  zSql = sqlite3_str_finish(s);
+  if( zSql==0 ) return SQLITE_NOMEM;
+  if( rc==SQLITE_OK ) rc = sqlite3_exec(db, zSql, 0, 0, 0);
+  sqlite3_free(zSql);
+  if( rc!=SQLITE_OK && rc!=SQLITE_NOMEM ){
+    *pzErr = sqlite3_mprintf("marking policy version %d: %s", iVersion, sqlite3_errmsg(db));
+  }
+  return rc;
+}
+
+int pl_store_has_marker(sqlite3 *db, int iVersion){
+  sqlite3_stmt *pStmt = 0;
+  int bHas = 0;
+  char zName[48];
+  sqlite3_snprintf(sizeof(zName), zName, "polar_version_%d", iVersion);
+  if( sqlite3_prepare_v2(db, "SELECT 1 FROM main.sqlite_schema WHERE type='view' AND name=?1",
+                         -1, &pStmt, 0)==SQLITE_OK ){
+    sqlite3_bind_text(pStmt, 1, zName, -1, SQLITE_STATIC);
+    bHas = sqlite3_step(pStmt)==SQLITE_ROW;
+  }
+  sqlite3_finalize(pStmt);
+  return bHas;
+}
+
 /* Append the CREATE TABLE and CREATE INDEX statements of one fact table. */
 static void store_table_sql(sqlite3_str *pSql, const char *zTab, int nArg){
   int i, k;

@@ -118,13 +118,13 @@ def run_check(db, deadline, check):
             return ("an error containing %r" % check["match"], "error: %s" % e)
         return ("an error containing %r" % check["match"], "no error, rows %r" % (got,))
 
+    # the context facts of a check, as the optional last argument
+    context = [json.dumps(check["context"])] if "context" in check else []
     try:
         if kind == "authorize":
             if len(arg) != 3:
                 raise CorpusError("authorize takes [actor, action, resource]")
-            params = [sql_value(a) for a in arg]
-            if "context" in check:
-                params.append(json.dumps(check["context"]))
+            params = [sql_value(a) for a in arg] + context
             marks = ",".join("?" * len(params))
             got = rows(db, deadline, "SELECT authorize(%s)" % marks, params)
             got = got[0][0] if len(got) == 1 else got
@@ -136,18 +136,20 @@ def run_check(db, deadline, check):
         if kind == "list":
             if len(arg) != 3:
                 raise CorpusError("list takes [actor, action, resource_type]")
+            params = [sql_value(a) for a in arg] + context
             got = sorted((norm(r[0]) for r in rows(
-                db, deadline, "SELECT id FROM polar_list(?,?,?)", [sql_value(a) for a in arg])),
-                key=sort_key)
+                db, deadline, "SELECT id FROM polar_list(%s)" % ",".join("?" * len(params)),
+                params)), key=sort_key)
             want = sorted((norm(v) for v in expect), key=sort_key)
             return None if got == want else (want, got)
 
         if kind == "actions":
             if len(arg) != 2:
                 raise CorpusError("actions takes [actor, resource]")
+            params = [sql_value(a) for a in arg] + context
             got = sorted((norm(r[0]) for r in rows(
-                db, deadline, "SELECT action FROM polar_actions(?,?)", [sql_value(a) for a in arg])),
-                key=sort_key)
+                db, deadline, "SELECT action FROM polar_actions(%s)" % ",".join("?" * len(params)),
+                params)), key=sort_key)
             want = sorted((norm(v) for v in expect), key=sort_key)
             return None if got == want else (want, got)
 
@@ -156,8 +158,9 @@ def run_check(db, deadline, check):
                 raise CorpusError("query takes [predicate, a1 .. a5] with 1 to 5 arguments")
             n = len(arg) - 1
             cols = ",".join("a%d" % i for i in range(1, n + 1))
-            sql = "SELECT %s FROM polar_query(%s)" % (cols, ",".join("?" * len(arg)))
-            got_rows = rows(db, deadline, sql, [sql_value(a) for a in arg])
+            sql = "SELECT %s FROM polar_query(%s)%s" % (cols, ",".join("?" * len(arg)),
+                                                          " WHERE context=?" if context else "")
+            got_rows = rows(db, deadline, sql, [sql_value(a) for a in arg] + context)
             got = sorted({tuple(norm(v) for v in r) for r in got_rows}, key=lambda r: [sort_key(v) for v in r])
             want = sorted({tuple(norm(v) for v in r) for r in expect}, key=lambda r: [sort_key(v) for v in r])
             if any(len(r) != n for r in want):

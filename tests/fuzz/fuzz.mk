@@ -9,13 +9,14 @@ FCFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(FSAN) -DSQLITE_
            -Iext -Isidecar -Itests/fuzz
 FLIBS   := -lsqlite3 -lm
 
-FUZZ_TARGETS := policy value json message manifest compile
+FUZZ_TARGETS := policy value json message manifest compile serve_json
 
 EXT_SRC  := $(sort $(wildcard ext/*.c ext/*/*.c))
 EXT_OBJ  := $(EXT_SRC:ext/%.c=$(FBUILD)/obj/ext/%.o)
 # sidecar pieces some targets link (the rest needs Kafka/S3)
 SC_OBJ_message  := $(FBUILD)/obj/sc_apply.o $(FBUILD)/obj/sc_engine.o $(FBUILD)/obj/sc_log.o
 SC_OBJ_manifest := $(FBUILD)/obj/sc_manifest.o
+SC_OBJ_serve_json := $(FBUILD)/obj/sc_serve_json.o
 HDRS := $(wildcard ext/*.h sidecar/*.h tests/fuzz/*.h)
 
 all: $(FUZZ_TARGETS:%=$(FBUILD)/fuzz_%)
@@ -32,6 +33,9 @@ $(FBUILD)/obj/fuzz_%.o: tests/fuzz/fuzz_%.c $(HDRS) | $(FBUILD)/obj
 
 # manifest.c stands alone; every other target links the engine
 $(FBUILD)/fuzz_manifest: $(FBUILD)/obj/fuzz_manifest.o $(SC_OBJ_manifest)
+	$(FCC) $(FSAN) -fsanitize=fuzzer -o $@ $^ $(FLIBS)
+
+$(FBUILD)/fuzz_serve_json: $(FBUILD)/obj/fuzz_serve_json.o $(SC_OBJ_serve_json) $(EXT_OBJ)
 	$(FCC) $(FSAN) -fsanitize=fuzzer -o $@ $^ $(FLIBS)
 
 $(FBUILD)/fuzz_message: $(FBUILD)/obj/fuzz_message.o $(SC_OBJ_message) $(EXT_OBJ)

@@ -33,6 +33,7 @@ static int progress(void *p){ (void)p; return ++nSteps > MAX_VM_STEPS/1000; }
 
 typedef struct Ctx {
   sqlite3 *db;
+  PlConn *pConn;             /* the engine on db: polar_call runs units */
   const PlPolicy *pPol;
   int nGoal;
   const char *zSrc;
@@ -59,7 +60,8 @@ static void try_goal(Ctx *x, const char *zPred, int nArg, const PlGoalArg *aArg,
   int rc, nRow = 0;
   if( x->nGoal++ >= MAX_GOALS ) return;
   describe(aArg, nArg, zGoal, (int)sizeof(zGoal));
-  rc = pl_compile(x->pPol, 0, zPred, nArg, aArg, bRows, bContext, &zSql, &zErr);
+  rc = pl_compile(x->pPol, 0, &x->pConn->units, zPred, nArg, aArg, bRows, bContext,
+                  &zSql, &zErr);
   if( rc==SQLITE_NOMEM ){ sqlite3_free(zErr); return; }
   if( rc!=SQLITE_OK && zErr && strncmp(zErr, "fuzz.polar:", 11)==0 && strstr(zErr, "unbound") ){
     /* a goal shape the rules cannot answer (a head argument left open that
@@ -80,12 +82,21 @@ static void try_goal(Ctx *x, const char *zPred, int nArg, const PlGoalArg *aArg,
               bRows, bContext, sqlite3_errmsg(x->db), zFull);
   }
   nSteps = 0;
-  while( (rc = sqlite3_step(pStmt))==SQLITE_ROW && ++nRow<100 ){}
-  if( rc!=SQLITE_ROW && rc!=SQLITE_DONE ){
-    FUZZ_FAIL("run %s/%d (%s) rows=%d ctx=%d: %s\nSQL: %s", zPred, nArg, zGoal,
-              bRows, bContext, sqlite3_errmsg(x->db), zFull);
+  {
+    /* as a check runs it: under a step budget, which units need */
+    PlBudget b;
+    char *zRunErr = 0;
+    memset(&b, 0, sizeof(b));
+    while( (rc = pl_budget_step(x->pConn, &b, pStmt, "fuzz", &zRunErr))==SQLITE_ROW
+        && ++nRow<100 ){}
+    if( rc!=SQLITE_ROW && rc!=SQLITE_DONE && !(zRunErr && strstr(zRunErr, "limit")) ){
+      FUZZ_FAIL("run %s/%d (%s) rows=%d ctx=%d: %s\nSQL: %s", zPred, nArg, zGoal,
+                bRows, bContext, zRunErr ? zRunErr : sqlite3_errmsg(x->db), zFull);
+    }
+    sqlite3_free(zRunErr);
+    sqlite3_finalize(pStmt);
+    pl_budget_end(&b);
   }
-  sqlite3_finalize(pStmt);
   sqlite3_free(zFull);
   sqlite3_free(zSql);
 }
@@ -185,6 +196,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *aData, size_t nData){
     if( sqlite3_open(":memory:", &x.db) ) FUZZ_FAIL("open");
     sqlite3_progress_handler(x.db, 1000, progress, 0);
     if( pl_conn_open(x.db, &pConn, &zErr) ) FUZZ_FAIL("pl_conn_open: %s", zErr);
+    x.pConn = pConn;
+    pl_limit_set(&pConn->lim, PL_LIMIT_STEPS, MAX_VM_STEPS);
+    pl_budget_install(pConn);
     if( pl_store_init(x.db, &zErr) || pl_store_ensure_tables(x.db, pPol, &zErr) ){
       FUZZ_FAIL("fact tables: %s", zErr);
     }

@@ -8,7 +8,7 @@
 #                                              the other, keeping what it finds in
 #                                              build/fuzz/corpus/TARGET
 #
-# Targets: policy value json message manifest compile. A crash, leak, sanitizer
+# Targets: policy value json message manifest compile serve_json. A crash, leak, sanitizer
 # report or failed property leaves the input in build/fuzz/artifacts/ and makes
 # the run fail; turn it into a regression by copying it to
 # tests/fuzz/regressions/TARGET/ once fixed. Logs: build/fuzz/logs/{fuzz,smoke}-TARGET.log;
@@ -23,7 +23,7 @@ case "$mode" in
   *) sed -n '2,14p' "$0"; exit 2 ;;
 esac
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(policy value json message manifest compile)
+[ ${#targets[@]} -gt 0 ] || targets=(policy value json message manifest compile serve_json)
 
 B=${FBUILD:-build/fuzz}; export FBUILD=$B
 make -s -f tests/fuzz/fuzz.mk -j2 || exit 1
@@ -41,7 +41,7 @@ maxlen() {
 dict() {
   case "$1" in
     policy|compile) echo "-dict=tests/fuzz/polar.dict" ;;
-    json|message|manifest) echo "-dict=tests/fuzz/json.dict" ;;
+    json|message|manifest|serve_json) echo "-dict=tests/fuzz/json.dict" ;;
   esac
 }
 

@@ -12,6 +12,8 @@ Seeds come from the project's own test material, so they follow it:
   manifest          manifests in the format sidecar/manifest.c writes
   value             values in the SQL and wire spellings (see fuzz_value.c
                     for the byte layout)
+  serve_json        request bodies of polarlite serve's endpoints, each after
+                    the byte that picks its decoder (fuzz_serve_json.c)
 Run from anywhere; paths are relative to the repository root.
 """
 import glob, hashlib, json, os, sys
@@ -105,6 +107,32 @@ def main():
     put(out, "manifest", json.dumps(m2, separators=(",", ":")))
     put(out, "manifest", json.dumps(dict(m, future_key={"nested": [1, 2, {"a": "b"}]})))
     put(out, "manifest", json.dumps(dict(m, topic="t\u0001\"\\/", created_at="1970-01-01T00:00:00Z")))
+
+    # serve_json: byte 0 picks the decoder (mod 8; 7 + 8*k: older write k)
+    fact = {"predicate": "has_role", "args": [{"type": "User", "id": "alice"},
+                                               {"type": "String", "id": "admin"},
+                                               {"type": "Organization", "id": "acme"}]}
+    ctx = [fact]
+    check = {"actor_type": "User", "actor_id": "alice", "action": "read",
+             "resource_type": "Repository", "resource_id": "anvil", "context_facts": ctx}
+    requests = [
+        (0, check), (0, dict(check, actor_id=5, context_facts=[])),
+        (1, dict(check, page_size=10, page_token="616e76696c")), (1, dict(check, page_size=-1)),
+        (2, check), (3, dict(check, resources=[{"type": "Repository", "id": "anvil"}, None])),
+        (4, {"fact": {"predicate": "has_role", "args": [{"type": "User", "id": None}, None]},
+             "context_facts": []}),
+        (5, {"predicate": ["allow", ["v1", "v2", "v3"]], "calls": [["has_relation", ["v3", "v4", "v5"]]],
+             "constraints": {"v1": {"type": "User", "ids": ["bob"]}, "v2": {"type": "String", "ids": None},
+                             "v3": {"type": "Repo", "ids": ["anvil", "3"]}, "v4": {"type": "String", "ids": ["parent"]},
+                             "v5": {"type": "Integer", "ids": [5, "6"]}}, "context_facts": ctx}),
+        (6, {"src": "actor User {}", "filename": None}),
+        (7, fact), (15, fact), (23, [fact, fact]), (31, [fact]),
+        (39, {"delete": [fact], "tell": [fact]}), (39, {"tell": None}),
+    ]
+    for kind, body in requests:
+        put(out, "serve_json", bytes([kind]) + json.dumps(body).encode())
+    put(out, "serve_json", bytes([0]) + br'{"actor_type":"U\u0073er","actor_id":"\ud83d\ude00"}')
+    put(out, "serve_json", bytes([5]) + b'[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]')
 
     # value: byte 0 = mode (0 text, 1 integer, 2 null/real/blob, 3 wire)
     #        | 4 pattern | 8 null type | 16 null id; byte 1 = type set

@@ -101,25 +101,28 @@ function runCheck(db, check) {
     return [`an error containing ${JSON.stringify(check.match)}`, `no error, rows ${JSON.stringify(got.map((r) => r.map(norm)))}`];
   }
 
+  // the context facts of a check, as the optional last argument
+  const context = 'context' in check ? [JSON.stringify(check.context)] : [];
   try {
     if (kind === 'authorize') {
       if (!Array.isArray(arg) || arg.length !== 3) throw new CorpusError('authorize takes [actor, action, resource]');
       if (typeof expect !== 'boolean') throw new CorpusError('authorize expects true or false');
-      const params = arg.map(sqlValue);
-      if ('context' in check) params.push(JSON.stringify(check.context));
+      const params = [...arg.map(sqlValue), ...context];
       const r = rows(db, `SELECT authorize(${params.map(() => '?').join(',')})`, params);
       const got = r.length === 1 ? norm(r[0][0]) : r;
       return got === (expect ? 1 : 0) ? null : [expect, got];
     }
     if (kind === 'list') {
       if (!Array.isArray(arg) || arg.length !== 3) throw new CorpusError('list takes [actor, action, resource_type]');
-      const got = sortValues(rows(db, 'SELECT id FROM polar_list(?,?,?)', arg.map(sqlValue)).map((r) => r[0]));
+      const params = [...arg.map(sqlValue), ...context];
+      const got = sortValues(rows(db, `SELECT id FROM polar_list(${params.map(() => '?').join(',')})`, params).map((r) => r[0]));
       const want = sortValues(expect);
       return same(got, want) ? null : [want, got];
     }
     if (kind === 'actions') {
       if (!Array.isArray(arg) || arg.length !== 2) throw new CorpusError('actions takes [actor, resource]');
-      const got = sortValues(rows(db, 'SELECT action FROM polar_actions(?,?)', arg.map(sqlValue)).map((r) => r[0]));
+      const params = [...arg.map(sqlValue), ...context];
+      const got = sortValues(rows(db, `SELECT action FROM polar_actions(${params.map(() => '?').join(',')})`, params).map((r) => r[0]));
       const want = sortValues(expect);
       return same(got, want) ? null : [want, got];
     }
@@ -129,7 +132,8 @@ function runCheck(db, check) {
       }
       const n = arg.length - 1;
       const cols = Array.from({ length: n }, (_, i) => `a${i + 1}`).join(',');
-      const got = sortRowSet(rows(db, `SELECT ${cols} FROM polar_query(${arg.map(() => '?').join(',')})`, arg.map(sqlValue)));
+      const where = context.length ? ' WHERE context=?' : '';
+      const got = sortRowSet(rows(db, `SELECT ${cols} FROM polar_query(${arg.map(() => '?').join(',')})${where}`, [...arg.map(sqlValue), ...context]));
       const want = sortRowSet(expect);
       if (want.some((r) => r.length !== n)) throw new CorpusError(`expected query rows must have ${n} values`);
       return same(got, want) ? null : [want, got];

@@ -250,8 +250,20 @@ test_crash_exactly_once() {
   # lz4: the mock keeps ~5 MB of log; compressed, 60000 messages fit
   publish crash -X compression.type=lz4 lines "$T/crash.jsonl" >/dev/null || fail "publish lines"
   for i in $(seq 12); do
+    local prev w
+    prev=$(meta "$db" log_offset)
+    [[ "$prev" =~ ^[0-9]+$ ]] || prev=-1
     # small groups: many commits, so kills land in and between transactions
     start_sidecar "$db" crash --group-messages 20
+    # first let it commit something past the last kill (starting up takes
+    # longer than the random delay below under ASan on a loaded machine),
+    # then kill it at a random moment
+    for w in $(seq 200); do
+      off=$(meta "$db" log_offset)
+      if [[ "$off" =~ ^[0-9]+$ ]] && [ "$off" -gt "$prev" ]; then break; fi
+      kill -0 "$SC_PID" 2>/dev/null || break
+      sleep 0.05
+    done
     sleep "0.$(printf '%02d' $(( (RANDOM % 15) + 3 )))"
     kill -9 "$SC_PID" 2>/dev/null && kills=$((kills + 1))
     wait "$SC_PID" 2>/dev/null

@@ -49,10 +49,13 @@ UPDATE polar_facts SET a1 = 'User:bob';
 -- what got stored: the two 384-byte facts only
 SELECT predicate, length(a1), a2, a3 FROM polar_facts ORDER BY 2;
 -- queries: unknown predicate, unknown arity, unknown type, six arguments
+-- (the sixth lands in the hidden context column: a NULL context is none,
+-- so this asks has_role/5), seven arguments
 SELECT * FROM polar_query('nope', 'User:alice');
 SELECT * FROM polar_query('has_role', 'User:alice');
 SELECT * FROM polar_query('has_role', 'Robot:r2', NULL, NULL);
 SELECT * FROM polar_query('has_role', 'User:a', NULL, NULL, NULL, NULL, NULL);
+SELECT * FROM polar_query('has_role', 'User:a', NULL, NULL, NULL, NULL, NULL, NULL);
 SELECT * FROM polar_list('User:alice', 'read', 'Robot');
 SELECT * FROM polar_actions('User:alice', 'Robot:r2');
 SELECT authorize('Robot:r2', 'read', 'Repo:anvil');

@@ -29,14 +29,14 @@ SELECT polar_sql('authorize', 'User:alice', 'read', 'Issue:i1') IS NOT NULL;
 SELECT polar_limit('compile_memory', 100000000);
 SELECT authorize('User:alice', 'read', 'Issue:i1'), authorize('User:alice', 'read', 'Organization:acme');
 -- a policy's tests run under the limits of the connection that loads it
-SELECT polar_limit('steps', 10);
+SELECT polar_limit('steps', 3);
 SELECT polar_load('actor User {} resource R { roles = ["r"]; permissions = ["read"]; "read" if "r"; }
 test "reader" { setup { has_role(User{"a"}, "r", R{"x"}); } assert allow(User{"a"}, "read", R{"x"}); }', 't.polar');
 SELECT policy_version FROM polar_status;
 SELECT polar_limit('steps', 1000000000);
 SELECT polar_load('actor User {} resource R { roles = ["r"]; permissions = ["read"]; "read" if "r"; }
 test "reader" { setup { has_role(User{"a"}, "r", R{"x"}); } assert allow(User{"a"}, "read", R{"x"}); }', 't.polar');
-SELECT polar_limit('steps', 10);
+SELECT polar_limit('steps', 3);
 SELECT test, passed, message FROM polar_test;
 .connection 0
 .shell rm -f /tmp/polarlite_sqltest_limits_connection.db /tmp/polarlite_sqltest_limits_connection.db-journal

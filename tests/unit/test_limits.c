@@ -169,12 +169,20 @@ START_TEST(compile_memory_from_one_byte){
         a[2].eKind = PL_GA_OPEN;
         pl_ts_add(&a[2].ts, a[2].iType);
       }
-      ck_assert_int_eq(pl_compile(pPol, 0, "allow", 3, a, bRows, 0, &zFull, &zErr), SQLITE_OK);
+      PlUnits u0;
+      memset(&u0, 0, sizeof(u0));
+      ck_assert_int_eq(pl_compile(pPol, 0, &u0, "allow", 3, a, bRows, 0, &zFull, &zErr),
+                       SQLITE_OK);
+      pl_units_clear(&u0);
       pl_limits_init(&lim);
       for(nCap=1; !bOk; nCap += nCap/4 + 1){
         zSql = 0;
         pl_limit_set(&lim, PL_LIMIT_COMPILE_MEMORY, nCap);
-        rc = pl_compile(pPol, &lim, "allow", 3, a, bRows, 0, &zSql, &zErr);
+        PlUnits u;
+        memset(&u, 0, sizeof(u));
+        rc = pl_compile(pPol, &lim, &u, "allow", 3, a, bRows, 0, &zSql, &zErr);
+        if( rc!=SQLITE_OK ) ck_assert_int_eq(u.n, 0);   /* a failed compile keeps no unit */
+        pl_units_clear(&u);
         if( rc==SQLITE_OK ){
           ck_assert_str_eq(zSql, zFull);
           bOk = 1;
