@@ -43,8 +43,9 @@ FAILED=0            # assertions failed in the current test
 fail() { echo "    FAIL: $*"; FAILED=$((FAILED + 1)); }
 # expect DESCRIPTION ACTUAL WANTED
 expect() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; }
-# expect_match DESCRIPTION TEXT REGEX
-expect_match() { printf '%s' "$2" | grep -Eq -- "$3" || fail "$1: '$2' does not match /$3/"; }
+# expect_match DESCRIPTION TEXT REGEX (a here-string, not a pipe: grep -q stops at
+# the first match, and under pipefail the writer's SIGPIPE failed the check)
+expect_match() { grep -Eq -- "$3" <<<"$2" || fail "$1: '$2' does not match /$3/"; }
 
 # sql DB SQL...: the sqlite3 shell with the extension loaded
 sql() { local db=$1; shift; sqlite3 -bail -cmd ".timeout 10000" -cmd ".load $ROOT/polarlite" "$db" "$@" 2>&1; }
