@@ -23,7 +23,7 @@ SIDECAR_HDR := $(wildcard sidecar/*.h)
 SIDECAR_LIBS := -lsqlite3 -lrdkafka -lcurl -lmicrohttpd -lcrypto -lpthread -lm
 
 .PHONY: all check test unit sqltest corpus lang sidecartest snapshottest servetest sanitize demo demo-sidecar clean deps bench
-.PHONY: fuzz fuzz-smoke valgrind securitytest mockbroker soak
+.PHONY: fuzz fuzz-smoke valgrind securitytest mockbroker soak install hosttest
 all: polarlite.so $(LIB) $(BIN)
 
 polarlite.so: $(SO_OBJ)
@@ -40,7 +40,7 @@ $(BUILD)/core/%.o: ext/%.c $(EXT_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iext -DSQLITE_CORE -c -o $@ $<
 
-$(BUILD)/unit/%: tests/unit/%.c $(LIB) $(EXT_HDR) | $(BUILD)/unit
+$(BUILD)/unit/%: tests/unit/%.c $(LIB) $(EXT_HDR) $(wildcard tests/unit/*.h) | $(BUILD)/unit
 	$(CC) $(CFLAGS) -DSQLITE_CORE -Iext -o $@ $< $(LIB) -lsqlite3 $$(pkg-config --libs check) $(LDFLAGS)
 
 # The polarlite command (sidecar/): links the engine core, never a copy of it.
@@ -67,6 +67,12 @@ corpus: polarlite.so
 
 lang: polarlite.so
 	tests/lang/run.sh
+
+# The extension inside other people's processes (sqlite3 shell, Python,
+# Node): loading twice, failed loads, unreadable files, closing in any
+# order, threads; each case a child process that must exit 0.
+hosttest: polarlite.so
+	tests/host/run.sh
 
 # The sidecar against librdkafka's Kafka-protocol mock cluster over TCP.
 sidecartest: all
@@ -100,13 +106,16 @@ fuzz:
 fuzz-smoke:
 	FBUILD=$(BUILD)/fuzz FUZZ_SMOKE_SECONDS=$${FUZZ_SMOKE_SECONDS:-3} tests/fuzz/run.sh smoke
 
-# Unit and SQL suites under valgrind memcheck: any error or leak fails.
+# Unit, SQL and host suites under valgrind memcheck: any error or leak
+# fails (Node: errors only; its own allocations are not ours to judge).
 VALGRIND := valgrind -q --error-exitcode=125 --leak-check=full \
   --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
 valgrind: polarlite.so $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== valgrind $$t"; \
 	  CK_FORK=no CK_DEFAULT_TIMEOUT=600 $(VALGRIND) $$t; done
 	SQLITE3="$(VALGRIND) sqlite3" SQL_TIMEOUT=900 tests/sql/run.sh
+	PYTHONMALLOC=malloc HOST_WRAP="$(VALGRIND)" HOST_HOSTS="sqlite3 python" tests/host/run.sh
+	HOST_WRAP="valgrind -q --error-exitcode=125" HOST_HOSTS=node tests/host/run.sh
 
 # The SQL surface against hostile values and hostile schemas (tests/security/).
 securitytest: polarlite.so
@@ -125,7 +134,7 @@ soak: all
 # sanitizer report, memcheck error or leak fails it.
 check: deps
 	$(MAKE) all
-	$(MAKE) unit sqltest corpus lang sidecartest snapshottest servetest fuzz-smoke securitytest
+	$(MAKE) unit sqltest corpus lang hosttest sidecartest snapshottest servetest fuzz-smoke securitytest
 
 test: check
 	$(MAKE) sanitize
@@ -133,10 +142,11 @@ test: check
 	$(MAKE) all
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
-# First in place: the unit tests, and the SQL, corpus and security suites
-# with the instrumented extension in Debian's sqlite3 and python3 (libasan
-# preloaded; leaks are left to `make valgrind`). Then the sidecar and
-# snapshot and serve suites run the instrumented polarlite command, built apart in
+# First in place: the unit tests, and the SQL, corpus, security and host
+# suites with the instrumented extension in Debian's sqlite3 and python3
+# (and Node, for the host cases; libasan preloaded; leaks are left to
+# `make valgrind`). Then the sidecar, snapshot and serve suites run the
+# instrumented polarlite command, built apart in
 # $(SANBUILD) (leak checking on), next to a plain polarlite.so for the
 # test's own sqlite3/python readers, so that no tool of the harness (curl,
 # kcat, node) runs with a sanitizer runtime preloaded. Any report fails.
@@ -148,19 +158,40 @@ sanitize: deps
 	$(MAKE) clean
 	$(SANMAKE) all unit
 	LD_PRELOAD=$$($(CC) -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0 \
-	  $(SANMAKE) sqltest corpus securitytest
+	  $(SANMAKE) sqltest corpus securitytest hosttest
 	$(MAKE) clean
 	$(SANMAKE) BUILD=$(SANBUILD) LIB=$(SANBUILD)/libpolarlite.a BIN=$(SANBUILD)/polarlite \
 	  $(SANBUILD)/polarlite
 	POLARLITE=$(CURDIR)/$(SANBUILD)/polarlite $(MAKE) sidecartest snapshottest servetest
 	rm -rf $(SANBUILD)
 
-demo: deps all
+# The demos install and build only what they use: the extension and the
+# sqlite3 shell (demo), and the polarlite command (demo-sidecar); no npm.
+demo:
+	scripts/install-deps.sh ext
+	$(MAKE) -j$$(nproc) polarlite.so
 	scripts/demo.sh
 
 # publish -> apply -> authorize with `polarlite sidecar --dev` (no Kafka needed)
-demo-sidecar: all
+demo-sidecar:
+	scripts/install-deps.sh ext cmd
+	$(MAKE) -j$$(nproc) polarlite.so $(BIN)
 	scripts/demo-sidecar.sh
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the command where the
+# sample systemd unit runs it (PREFIX/bin/polarlite), the extension as
+# PREFIX/lib/polarlite.so (.load /usr/local/lib/polarlite), the docs and the
+# sample unit (its paths set to PREFIX) under PREFIX/share/doc/polarlite.
+PREFIX ?= /usr/local
+DOCDIR := $(DESTDIR)$(PREFIX)/share/doc/polarlite
+install: polarlite.so $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DOCDIR)
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/polarlite
+	install -m 644 polarlite.so $(DESTDIR)$(PREFIX)/lib/polarlite.so
+	install -m 644 README.md docs/*.md $(DOCDIR)/
+	sed 's|/usr/local/|$(PREFIX)/|g' scripts/polarlite-sidecar.service \
+	  >$(DOCDIR)/polarlite-sidecar.service
+	@echo "installed $(PREFIX)/bin/polarlite and $(PREFIX)/lib/polarlite.so$(if $(DESTDIR), under $(DESTDIR))"
 
 bench:
 	scripts/install-deps.sh bench/peers

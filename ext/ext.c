@@ -5,8 +5,8 @@
 **   SELECT polar_load(readfile('gitclub.polar'), 'gitclub.polar');
 **   SELECT authorize('User:alice', 'read', 'Repository:anvil');
 **
-** Loading registers the SQL surface on the connection: the scalar
-** functions (sql/funcs.c), then each module, in the order of aModule. The
+** Loading registers the SQL surface on the connection: each module, in the
+** order of aModule, then the scalar functions (sql/funcs.c). The
 ** engine core (libpolarlite.a, linked by the polarlite command) calls
 ** pl_conn_open directly. Everything else in ext/ sits below this file; the
 ** one way back up — a policy's test blocks need engine connections of
@@ -28,15 +28,31 @@ static const struct {
   { "polar_test",    pl_tests_register },
   { "polar_unread",  pl_unread_register },
 };
+/* every module the registrations above create, to drop if loading fails */
+static const char *const azModule[] = {
+  "polar_list", "polar_actions", "polar_query", "polar_context", "polar_facts",
+  "polar_status", "polar_test", "polar_unread"
+};
 
+/* Register everything on db, or nothing.
+**
+** The extension lives in somebody else's process, so loading must never
+** leave it a way to crash: loading again on a connection that has polarlite
+** changes nothing (pl_conn_registered); and when loading fails, nothing it
+** registered stays behind, because SQLite unmaps a library whose init
+** failed, and any function or module left registered would jump into
+** unmapped code when the connection closes. Modules come first and the
+** scalar functions last, the last of them owning c: if another copy of the
+** library (another path) was loaded on this connection before, replacing
+** its modules disconnects its tables while its state still lives, and
+** replacing its functions then frees that state. */
 int pl_conn_open(sqlite3 *db, PlConn **ppConn, char **pzErrMsg){
-  PlConn *c = pl_conn_new(db, pl_conn_open);
+  PlConn *c = pl_conn_registered(db);
   size_t i;
-  int rc;
-  *ppConn = 0;
-  if( c==0 ) return SQLITE_NOMEM;
-  /* from here the connection owns c (pl_funcs_register) */
-  rc = pl_funcs_register(db, c, pl_conn_free, pzErrMsg);
+  int rc = SQLITE_OK, bGone = 0;
+  *ppConn = c;
+  if( c ) return SQLITE_OK;
+  if( (c = pl_conn_new(db, pl_conn_open))==0 ) return SQLITE_NOMEM;
   for(i=0; rc==SQLITE_OK && i<sizeof(aModule)/sizeof(aModule[0]); i++){
     rc = aModule[i].xRegister(db, c);
     if( rc!=SQLITE_OK && pzErrMsg ){
@@ -44,9 +60,18 @@ int pl_conn_open(sqlite3 *db, PlConn **ppConn, char **pzErrMsg){
                                   aModule[i].zName, sqlite3_errmsg(db));
     }
   }
-  if( rc==SQLITE_OK ) pl_budget_install(c);
-  if( rc==SQLITE_OK ) *ppConn = c;
-  return rc;
+  if( rc==SQLITE_OK ) rc = pl_funcs_register(db, c, pl_conn_free, &bGone, pzErrMsg);
+  if( rc!=SQLITE_OK ){
+    for(i=0; i<sizeof(azModule)/sizeof(azModule[0]); i++){
+      sqlite3_create_module_v2(db, azModule[i], 0, 0, 0);
+    }
+    if( !bGone ) pl_conn_free(c);
+    return rc;
+  }
+  pl_budget_install(c);
+  pl_conn_set_registered(c);
+  *ppConn = c;
+  return SQLITE_OK;
 }
 
 #ifdef _WIN32

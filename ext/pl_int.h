@@ -5,10 +5,12 @@
 ** has one section per .c file, in stage order. A file uses only the
 ** sections above its own (and never a stage above its own):
 **
-**   base/      arena.c limits.c       memory arenas, error text, limit values
+**   base/      arena.c limits.c       memory arenas, error text, limit values,
+**              suggest.c              "did you mean" for mistyped names
 **   lang/      lexer.c parser.c       Polar source -> PlProgram (syntax tree)
 **              desugar.c dump.c       resource blocks -> longhand rules; printer
 **   analysis/  policy.c               types, fact signatures, the checked IR
+**              reads.c                which Strings each position can be read with
 **   store/     value.c json.c         values in SQL and wire spelling, Oso JSON
 **              stmtcache.c store.c    per-connection statements, fact tables
 **   compile/   compile.c              a goal against the IR -> one SQL statement
@@ -107,6 +109,18 @@ sqlite3_int64 pl_limit_set(PlLimits*, int id, sqlite3_int64 v);
 /* "<zWhat>: exceeded the limit of N <unit>; raise it with
 ** SELECT polar_limit('<name>', N)", sqlite3_mprintf'd (NULL on OOM). */
 char *pl_limit_error(const PlLimits*, int id, const char *zWhat);
+
+/*===================================================== base/suggest.c ===
+** "Did you mean": the closest of the candidates offered, if close enough
+** (at most 2 edits, 1 for names of 4 characters or fewer). zBest is NULL
+** when none is. Candidates must outlive the PlSuggest. */
+typedef struct PlSuggest {
+  const char *z; int n;         /* the name the user wrote */
+  const char *zBest; int nBest; /* the best candidate so far, or NULL */
+  int dBest;                    /* its distance (or the bound to beat) */
+} PlSuggest;
+void pl_suggest_init(PlSuggest*, const char *z, int n);   /* n<0: strlen */
+void pl_suggest_try(PlSuggest*, const char *zCand, int nCand);
 
 /*======================================================= lang/lexer.c ===
 ** Tokens of Polar source, for the parser only. pl_lex() turns a whole
@@ -488,6 +502,7 @@ struct PlPolicy {
   ** specialising checks on a known action) */
   const char **azStr; int *anStr; int nStr;
   PlImply *aImply; int nImply; /* pure implications (analysis/closure.c) */
+  struct PlReads *pReads;      /* reads.c, computed on first use */
 };
 
 int pl_policy_find_pred(const PlPolicy*, const char *zPred, int nArg);
@@ -507,23 +522,63 @@ int pl_policy_wildcards(PlPolicy*);
 ** pl_policy_new calls it after the two above. */
 int pl_policy_transfers(PlPolicy*);
 
+/*================================================== analysis/reads.c ===
+** Which Strings each argument position of each predicate can be read
+** with (the rules are at the top of reads.c). A PlReadPos is a set of the
+** policy's String literals (indexes into azStr), or any String (bAny), plus
+** the stored predicates whose facts may add any String (aSrc: iPred *
+** PL_MAX_ARGS + position), which only a look at the facts can settle. */
+typedef struct PlReadPos {
+  PlTypeSet ts;                 /* answers: the types it can hold */
+  unsigned char bAny;
+  unsigned char *aBit;          /* the literals, a bitset; NULL: none */
+  int *aSrc; int nSrc;
+} PlReadPos;
+typedef struct PlReads PlReads;
+/* Compute (once, into the policy's arena) and return the sets. */
+int pl_reads(const PlPolicy*, const PlReads **ppReads);
+/* answers: the Strings a goal can hold with at iPred's position k. */
+const PlReadPos *pl_reads_answer(const PlReads*, int iPred, int k);
+/* read: the Strings the rules ask iPred's stored facts for at k. */
+const PlReadPos *pl_reads_read(const PlReads*, int iPred, int k);
+int pl_read_has(const PlReadPos*, int iStr);          /* iStr<0: 0 */
+/* Offer the set's literals to a did-you-mean; list up to nMax of them. */
+void pl_read_suggest(const PlPolicy*, const PlReadPos*, PlSuggest*);
+void pl_read_append(sqlite3_str*, const PlPolicy*, const PlReadPos*, int nMax);
+/* 1 if the policy mentions the String z[0..n): a literal of a rule, or a
+** role, permission or relation a block declares. */
+int pl_policy_mentions(const PlPolicy*, const char *z, int n);
+
 /*==================================================== store/value.c ===*/
 typedef struct PlValue {
-  int iType;          /* type id; -1 with bWild = any value of any type */
+  int iType;          /* type id; -1 with bWild = any value of any type;
+                      ** PL_TYPE_UNKNOWN: a type the policy does not know */
   int bWild;          /* pattern: any value of iType (or of any type) */
   const char *z; int n;  /* id bytes for non-Integer values (not owned) */
   sqlite3_int64 i;    /* Integer value (and Boolean 0/1) */
+  const char *zType; int nType;  /* PL_TYPE_UNKNOWN: the type as written */
 } PlValue;
 
-/* Read one argument in the SQL spelling of SPEC "Values in SQL".
-** allowed: the types the position accepts (decides the String-only rule
-** and is named in errors). bPattern: NULL and 'Type:_' become wildcards,
-** otherwise they are errors. zWhat names the argument in errors
-** ("argument 2"). Text in *pOut points into pVal's text: copy it before
-** pVal goes away. */
+/* A type name no type of the policy has, kept in a delete pattern (the
+** bPattern value PL_PATTERN_DELETE) to match facts an older policy stored. */
+#define PL_TYPE_UNKNOWN  (-2)
+#define PL_PATTERN_DELETE 2
+
+/* Read one argument in the SQL spelling (docs/values.md; the rules are at
+** the top of value.c). allowed: the types the position accepts (it decides
+** whether 'x:y' with an x that is no type is the String "x:y" or an error).
+** bPattern: NULL and 'Type:_' become wildcards, otherwise they are errors;
+** PL_PATTERN_DELETE also keeps a type the policy does not know. zWhat names
+** the argument in errors ("argument 2"). Text in *pOut points into pVal's
+** text: copy it before pVal goes away. */
 int pl_value_from_sql(const PlPolicy*, sqlite3_value *pVal,
                       const PlTypeSet *allowed, int bPattern,
                       const char *zWhat, PlValue *pOut, char **pzErr);
+/* The same for text z[0..n) (the text case of pl_value_from_sql): the one
+** rule for text, also for the polarlite command's arguments. */
+int pl_value_from_text(const PlPolicy*, const char *z, int n,
+                       const PlTypeSet *allowed, int bPattern,
+                       const char *zWhat, PlValue *pOut, char **pzErr);
 /* The same from the wire form {"type": T, "id": I} (zType/zId may be NULL
 ** in patterns, meaning wildcard). */
 int pl_value_from_wire(const PlPolicy*, const char *zType, int nType,
@@ -542,6 +597,12 @@ int pl_value_bind_pol(const PlPolicy*, sqlite3_stmt*, int iParam,
                       const PlValue*);
 /* The name of a type id; built-ins work with pPol NULL. Never NULL. */
 const char *pl_value_type_name(const PlPolicy*, int iType);
+/* "<zWhat>: unknown type 'T' [in 'z']; did you mean 'U'?" (or, with z and no
+** close type, how to write z as a String); returns SQLITE_ERROR. */
+int pl_value_unknown_type(const PlPolicy*, const char *zType, int nType,
+                          const char *z, int n, const char *zWhat, char **pzErr);
+/* Append the names of the types of pTs, "A|B" ("(nothing)" when empty). */
+void pl_value_append_types(sqlite3_str*, const PlPolicy*, const PlTypeSet*);
 /* Write the storage encoding "Type:id" of a non-Integer value
 ** into aBuf (not NUL-terminated), *pnOut bytes. SQLITE_MISUSE for Integers
 ** (bind them as integers), wildcards, and declared types without pPol;
@@ -578,6 +639,11 @@ typedef struct PlWriteGuard {
   int bMayAbort;
 } PlWriteGuard;
 PlWriteGuard *pl_cache_guard(PlStmtCache*);
+/* xFirst(pArg) runs before the cache prepares a statement, until it first
+** returns SQLITE_OK (an error fails that pl_cache_get with the connection's
+** message): what must be in place so that cached statements are finalized
+** when the connection closes (sql/status.c). */
+void pl_cache_on_first(PlStmtCache*, int (*xFirst)(void*), void *pArg);
 
 /*======================================================= store/json.c ===
 ** Oso fact JSON: a one-pass decoder for the common shape of a batch, and
@@ -861,6 +927,8 @@ typedef int (*PlConnOpener)(sqlite3 *db, PlConn **ppConn, char **pzErrMsg);
 struct PlConn {
   sqlite3 *db;
   PlConnOpener xOpen;        /* how this connection was opened (ext.c) */
+  int bRegistered;           /* on the list of pl_conn_registered */
+  PlConn *pNextRegistered;
   PlLimits lim;              /* polar_limit() */
   PlStep *pStep;             /* the budgeted sqlite3_step running now, or NULL */
   PlUnits units;             /* compiled units (compile.c), for this policy */
@@ -873,7 +941,8 @@ struct PlConn {
   sqlite3_uint64 dataVersion;/* SQLITE_FCNTL_DATA_VERSION at the last check */
   int bPinned;               /* @current_unix_time pinned (polar_now(N)) */
   sqlite3_int64 iNow;
-  PlTypeSet actionTs;        /* types the action of allow/3 accepts */
+  int iAllow;                /* allow/3 in pPol, or -1 */
+  int bNoUnreadCheck;        /* checks take values no rule could read (tests.c) */
   char aScratch[3][PL_MAX_ID + 80]; /* bound values of the running check */
   PlCtx ctx;                 /* context facts of the check stepping now */
 };
@@ -882,6 +951,10 @@ struct PlConn {
 ** signature of a destructor SQLite calls when the connection closes). */
 PlConn *pl_conn_new(sqlite3 *db, PlConnOpener xOpen);
 void pl_conn_free(void *pConn);
+/* The PlConn registered on db (pl_conn_set_registered), or NULL. A
+** connection's registration is dropped when pl_conn_free frees it. */
+PlConn *pl_conn_registered(sqlite3 *db);
+void pl_conn_set_registered(PlConn*);
 sqlite3 *pl_conn_db(PlConn*);
 PlStmtCache *pl_conn_cache(PlConn*);
 /* The connection's current policy, reloaded first if another connection
@@ -946,19 +1019,27 @@ void pl_limit_func(sqlite3_context*, int, sqlite3_value**);
 ** parameters, open positions are wanted in the answer); its statement is
 ** compiled once per goal shape and cached, guarded by the policy version. */
 enum { PL_Q_LIST = 1, PL_Q_ACTIONS, PL_Q_QUERY };
+enum { PL_ARG_STRICT, PL_ARG_CONTEXT, PL_ARG_ANY };   /* pl_check_arg eMode */
 typedef struct PlGoal {
   const char *zPred; int nArg;
   PlGoalArg aGoal[PL_MAX_ARGS];
   PlValue aVal[PL_MAX_ARGS];       /* the bound values (PARAM positions) */
   int nParam;
+  int eArgMode;                    /* how its arguments are checked */
 } PlGoal;
 void pl_goal_param(PlConn*, PlGoalArg*, const PlValue*, int iParam);
 /* Append the goal shape to a cache key in z[*pi..nz). 0 if it does not fit. */
 int pl_goal_key(char *z, int nz, int *pi, const PlConn*, const PlGoalArg*);
 /* The goal of polar_list (eKind PL_Q_LIST: actor, action, type),
 ** polar_actions (actor, resource) or polar_query (predicate, a1...). */
-int pl_goal_build(PlConn*, int eKind, int argc, sqlite3_value **argv,
+int pl_goal_build(PlConn*, int eKind, int argc, sqlite3_value **argv, int eArgMode,
                   PlGoal*, char **pzErr);
+/* Argument k of a check of predicate iPred in the SQL spelling, refused
+** (an error naming zWhat) when no rule could read it: docs/values.md.
+** eMode: PL_ARG_CONTEXT when context facts come with the check (they may
+** hold any String), PL_ARG_ANY to refuse nothing (polar_sql). */
+int pl_check_arg(PlConn*, int iPred, int k, sqlite3_value*, int eMode,
+                 const char *zWhat, PlValue *pOut, char **pzErr);
 /* Prepare (or find) the compiled statement for this goal shape, wrapped in
 ** the policy-version guard (-1 / no rows when the policy changed). */
 int pl_check_stmt(PlConn*, const char *zPred, int nArg, PlGoalArg *aGoal,
@@ -1005,9 +1086,11 @@ int pl_tests_register(sqlite3*, PlConn*);
 ** The scalar SQL functions (polar_load, polar_policy, authorize,
 ** polar_insert, polar_delete, polar_batch, polar_bind, polar_sql,
 ** polar_now, polar_wait, polar_limit) with their flags. The registration
-** of polar_policy() owns c: xDestroy (pl_conn_free) runs when the
-** connection closes, or at once if that registration fails. */
-int pl_funcs_register(sqlite3*, PlConn *c, void (*xDestroy)(void*), char **pzErrMsg);
+** of polar_policy() comes last and owns c: xDestroy (pl_conn_free) runs when
+** the connection closes, or at once if that registration fails. On failure
+** nothing stays registered, and *pbGone says whether c is gone. */
+int pl_funcs_register(sqlite3*, PlConn *c, void (*xDestroy)(void*), int *pbGone,
+                      char **pzErrMsg);
 
 /*================================================================ ext.c ===
 ** The entry point, sqlite3_polarlite_init. pl_conn_open does its work:

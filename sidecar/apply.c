@@ -275,6 +275,55 @@ int apply_is_empty(Applier *A){
   return bEmpty;
 }
 
+int apply_dev_start(Applier *A, char **pzPolicyMsg, char *zErr, size_t nErr){
+  int64_t v = 0;
+  int bDev = 0, rc;
+  *pzPolicyMsg = 0;
+  zErr[0] = 0;
+  rc = sqlite3_exec(A->db, "BEGIN IMMEDIATE", 0, 0, 0);
+  if( rc==SQLITE_OK ) rc = load_state(A, zErr, nErr);
+  if( rc==SQLITE_OK ) rc = meta_get(A, "log_dev", &v, &bDev, 0, 0);
+  if( rc==SQLITE_OK && A->pos.bHave && !(bDev && v==1) ){
+    snprintf(zErr, nErr, "the database was fed from a Kafka log (topic %s, up to offset "
+             "%lld); --dev starts an empty log of its own and would drop that position: "
+             "give --dev a database of its own", A->pos.zTopic[0] ? A->pos.zTopic : "?",
+             (long long)A->pos.iOffset);
+    sqlite3_exec(A->db, "ROLLBACK", 0, 0, 0);
+    return APPLY_FATAL;
+  }
+  /* the earlier run's log is gone with its process: keep the facts and the
+  ** policy, read the new log from its start */
+  if( rc==SQLITE_OK && A->pos.bHave ){
+    sqlite3_stmt *pStmt = 0;
+    /* the refused messages of that log go with it: their offsets would
+    ** name messages of the new one (polar_wait reads them) */
+    rc = sqlite3_exec(A->db, "DELETE FROM main.polar_meta WHERE key IN ('log_topic', "
+                      "'log_partition', 'log_offset', 'log_high_watermark');"
+                      "DELETE FROM main.polar_rejected", 0, 0, 0);
+    if( rc==SQLITE_OK ){
+      rc = sqlite3_prepare_v2(A->db, "SELECT json_object('policy', json_object('src', p.src, "
+          "'filename', p.filename)) FROM main.polar_policy p, main.polar_meta m "
+          "WHERE m.key='policy_version' AND p.version=m.value", -1, &pStmt, 0);
+    }
+    if( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+      *pzPolicyMsg = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 0));
+      if( *pzPolicyMsg==0 ) rc = SQLITE_NOMEM;
+    }
+    if( rc==SQLITE_OK ) rc = sqlite3_finalize(pStmt); else sqlite3_finalize(pStmt);
+  }
+  if( rc==SQLITE_OK ) rc = meta_put(A->pMetaSet, "log_dev", 1);
+  if( rc==SQLITE_OK ) rc = sqlite3_exec(A->db, "COMMIT", 0, 0, 0);
+  if( rc==SQLITE_OK ) rc = load_state(A, zErr, nErr);
+  if( rc!=SQLITE_OK ){
+    if( zErr[0]==0 ) snprintf(zErr, nErr, "--dev: %s", sqlite3_errmsg(A->db));
+    if( !sqlite3_get_autocommit(A->db) ) sqlite3_exec(A->db, "ROLLBACK", 0, 0, 0);
+    sqlite3_free(*pzPolicyMsg);
+    *pzPolicyMsg = 0;
+    return APPLY_FATAL;
+  }
+  return APPLY_OK;
+}
+
 int apply_reload(Applier *A, char *zErr, size_t nErr){
   return load_state(A, zErr, nErr) ? APPLY_FATAL : APPLY_OK;
 }

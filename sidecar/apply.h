@@ -24,6 +24,7 @@
 **   lag_ms                                  applied_at - last_message_ts
 **   log_high_watermark                      the log end seen at commit
 **   applied_messages, applied_facts, rejected_count   running totals
+**   log_dev                                 1: fed by `sidecar --dev`
 */
 #ifndef PL_SC_APPLY_H
 #define PL_SC_APPLY_H
@@ -75,6 +76,14 @@ void apply_totals(Applier*, ApplyTotals *pTot);
 /* 1 when the database never applied a message and holds no policy and no
 ** facts (a new file: --snapshots restores one instead of replaying). */
 int apply_is_empty(Applier*);
+
+/* --dev: the in-process log starts empty in every run. A database an
+** earlier --dev run fed (polar_meta log_dev = 1) keeps its policy and
+** facts and forgets that vanished log's position; *pzPolicyMsg is then its
+** policy as a log message (sqlite3_mprintf'd; NULL when it has none), to
+** start the new log with. One fed from a real log is refused (APPLY_FATAL,
+** zErr says why). Marks the database as fed by --dev. */
+int apply_dev_start(Applier*, char **pzPolicyMsg, char *zErr, size_t nErr);
 
 /* Read the stored position and totals again (after this process restored
 ** a snapshot into the file). APPLY_OK or APPLY_FATAL with zErr. */

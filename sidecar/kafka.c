@@ -5,6 +5,7 @@
 #include "kafka.h"
 #include "log.h"
 #include <librdkafka/rdkafka_mock.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,13 +65,47 @@ conf_fail:
   return 0;
 }
 
+/* The position lives in the database, so Kafka offsets are never committed
+** or reset: a missing offset must surface as an error, not as a silent
+** jump. */
+const char *const kafka_reader_conf[] = {
+  /* rd_kafka_assign() wants a group id; the group is never joined and no
+  ** offset is ever committed to it */
+  "group.id", "polarlite-sidecar",
+  "enable.auto.commit", "false",
+  "enable.auto.offset.store", "false",
+  "auto.offset.reset", "error",
+  "enable.partition.eof", "false",
+  "fetch.wait.max.ms", "10",
+  "reconnect.backoff.ms", "100",
+  "reconnect.backoff.max.ms", "5000",
+  "topic.metadata.refresh.interval.ms", "10000",
+  0
+};
+
 /*-------------------------------------------------------------- logging --*/
 
 static atomic_int kafkaDown;      /* last transport report: all brokers down */
+static pthread_mutex_t failMutex = PTHREAD_MUTEX_INITIALIZER;
+static char zLastFailure[512];    /* the last error-level log line */
+
+void kafka_last_failure(char *zOut, size_t nOut){
+  pthread_mutex_lock(&failMutex);
+  snprintf(zOut, nOut, "%s", zLastFailure);
+  pthread_mutex_unlock(&failMutex);
+}
 
 static void on_log(const rd_kafka_t *rk, int level, const char *zFac, const char *zBuf){
   char q1[64], q2[1024];
   (void)rk;
+  if( level<=3 ){
+    /* without librdkafka's "[thrd:NAME]: " prefix */
+    const char *z = strncmp(zBuf, "[thrd:", 6)==0 && strstr(zBuf, "]: ") ? strstr(zBuf, "]: ")+3
+                                                                         : zBuf;
+    pthread_mutex_lock(&failMutex);
+    snprintf(zLastFailure, sizeof(zLastFailure), "%s", z);
+    pthread_mutex_unlock(&failMutex);
+  }
   /* syslog levels: 0..3 error, 4 warning, 5..6 info, 7 debug */
   log_event(level<=3 ? LOG_ERROR : level==4 ? LOG_WARN : level<=6 ? LOG_INFO : LOG_DEBUG,
             "kafka_log", "facility=%s msg=%s", log_q(q1, sizeof(q1), zFac),
@@ -205,6 +240,10 @@ int reader_is_out_of_range(const rd_kafka_message_t *m){
 
 int reader_broker_down(Reader *R){
   (void)R;
+  return kafka_brokers_down();
+}
+
+int kafka_brokers_down(void){
   return atomic_load(&kafkaDown);
 }
 
@@ -245,4 +284,45 @@ void devcluster_stop(void){
   if( devRk ) rd_kafka_destroy(devRk);
   devCluster = 0;
   devRk = 0;
+}
+
+static void dev_on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *pArg){
+  (void)rk;
+  *(rd_kafka_resp_err_t*)pArg = m->err;
+}
+
+int devcluster_produce(const char *zTopic, const char *pData, size_t nData,
+                       char *zErr, size_t nErr){
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__IN_PROGRESS;
+  rd_kafka_t *rk;
+  char zMsg[512];
+  if( devCluster==0 || rd_kafka_conf_set(conf, "bootstrap.servers",
+        rd_kafka_mock_cluster_bootstraps(devCluster), zMsg, sizeof(zMsg))!=RD_KAFKA_CONF_OK ){
+    rd_kafka_conf_destroy(conf);
+    snprintf(zErr, nErr, "--dev: no dev cluster to write to");
+    return -1;
+  }
+  kafka_conf_logging(conf);
+  rd_kafka_conf_set_dr_msg_cb(conf, dev_on_delivery);
+  rd_kafka_conf_set_opaque(conf, &err);
+  rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, zMsg, sizeof(zMsg));
+  if( rk==0 ){
+    rd_kafka_conf_destroy(conf);
+    snprintf(zErr, nErr, "--dev: cannot create a Kafka client: %s", zMsg);
+    return -1;
+  }
+  if( rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(zTopic), RD_KAFKA_V_PARTITION(0),
+                        RD_KAFKA_V_VALUE((void*)pData, nData),
+                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END)==0 ){
+    rd_kafka_flush(rk, 10000);
+  }else{
+    err = rd_kafka_last_error();
+  }
+  rd_kafka_destroy(rk);
+  if( err ){
+    snprintf(zErr, nErr, "--dev: cannot write to topic %s: %s", zTopic, rd_kafka_err2str(err));
+    return -1;
+  }
+  return 0;
 }

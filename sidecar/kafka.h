@@ -35,8 +35,21 @@ rd_kafka_conf_t *kafka_conf(const KafkaOpts*, const char *const *azDefault,
 /* Route librdkafka's log and error reports into our structured log. */
 void kafka_conf_logging(rd_kafka_conf_t*);
 
+/* The text of the last error-level line librdkafka logged through
+** kafka_conf_logging (e.g. "127.0.0.1:1/bootstrap: Connect to
+** ipv4#127.0.0.1:1 failed: Connection refused ..."), "" if none. */
+void kafka_last_failure(char *zOut, size_t nOut);
+
+/* 1 while the last report of a client set up with kafka_conf_logging said
+** that every broker is down (its error callback runs in rd_kafka_poll). */
+int kafka_brokers_down(void);
+
 /*------------------------------------------------------------ reader ----*/
 typedef struct Reader Reader;
+
+/* The reader's librdkafka defaults (key, value, ..., NULL) for
+** kafka_conf(): manual assignment, nothing committed, no offset reset. */
+extern const char *const kafka_reader_conf[];
 
 /* Create the partition reader (connects lazily; a broker that is down is
 ** not an error here). Takes ownership of conf. */
@@ -70,5 +83,9 @@ int reader_broker_down(Reader*);
 ** address (owned by the cluster) or NULL with zErr. */
 const char *devcluster_start(const char *zTopic, char *zErr, size_t nErr);
 void devcluster_stop(void);
+/* Append one message to zTopic of the running dev cluster and wait for its
+** acknowledgement. 0, or -1 with zErr. */
+int devcluster_produce(const char *zTopic, const char *pData, size_t nData,
+                       char *zErr, size_t nErr);
 
 #endif

@@ -45,6 +45,14 @@ char *manifest_encode(const Manifest *m){
     sqlite3_str_appendall(s, ",\"checked\":");
     json_str(s, m->zChecked);
   }
+  if( m->zBoundTables[0] ){
+    sqlite3_str_appendall(s, ",\"bound_tables\":");
+    json_str(s, m->zBoundTables);
+  }
+  if( m->zUnresolved[0] ){
+    sqlite3_str_appendall(s, ",\"unresolved_bindings\":");
+    json_str(s, m->zUnresolved);
+  }
   sqlite3_str_appendall(s, "}\n");
   return sqlite3_str_finish(s);
 }
@@ -138,10 +146,12 @@ static int parse_created(const char *z, long long *pMs){
 }
 
 enum { K_FORMAT, K_TOPIC, K_PARTITION, K_OFFSET, K_BYTES, K_SHA256, K_CREATED,
-       K_POLICY, K_FACTS, K_OBJECT, K_COMPRESSION, K_CHECKED, K_COUNT };
+       K_POLICY, K_FACTS, K_OBJECT, K_COMPRESSION, K_CHECKED, K_BOUND, K_UNRESOLVED,
+       K_COUNT };
 static const char *const azKey[K_COUNT] = {
   "format", "topic", "partition", "offset", "bytes", "sha256", "created_at",
-  "policy_version", "facts", "object", "compression", "checked"
+  "policy_version", "facts", "object", "compression", "checked", "bound_tables",
+  "unresolved_bindings"
 };
 
 int manifest_decode(const char *z, int n, Manifest *m, char **pzErr){
@@ -186,6 +196,8 @@ int manifest_decode(const char *z, int n, Manifest *m, char **pzErr){
       case K_OBJECT:      if( tok_str(z, tv, m->zObject, sizeof(m->zObject)) ) bad = k; break;
       case K_COMPRESSION: if( tok_str(z, tv, m->zCompression, sizeof(m->zCompression)) ) bad = k; break;
       case K_CHECKED:     if( tok_str(z, tv, m->zChecked, sizeof(m->zChecked)) ) bad = k; break;
+      case K_BOUND:       if( tok_str(z, tv, m->zBoundTables, sizeof(m->zBoundTables)) ) bad = k; break;
+      case K_UNRESOLVED:  if( tok_str(z, tv, m->zUnresolved, sizeof(m->zUnresolved)) ) bad = k; break;
       default: break;
     }
     if( k<K_COUNT ) seen |= 1u<<k;
@@ -198,7 +210,8 @@ int manifest_decode(const char *z, int n, Manifest *m, char **pzErr){
     return 1;
   }
   for(k=0; k<K_COUNT; k++){
-    if( k!=K_COMPRESSION && k!=K_CHECKED && (seen & (1u<<k))==0 ){
+    if( k!=K_COMPRESSION && k!=K_CHECKED && k!=K_BOUND && k!=K_UNRESOLVED
+     && (seen & (1u<<k))==0 ){
       *pzErr = sqlite3_mprintf("manifest: missing \"%s\"", azKey[k]);
       return 1;
     }

@@ -12,9 +12,11 @@
 ** (polar_meta 'log_offset'), partition its partition; both -1 when the
 ** database holds no log position. bytes and sha256 describe the object.
 ** checked names the check the publisher ran on exactly these bytes before
-** uploading them ("integrity_check"; "" when absent). Decoding ignores keys
-** it does not know, so later writers may add some; compression and checked
-** are optional.
+** uploading them ("integrity_check"; "" when absent). bound_tables and
+** unresolved_bindings say what the file holds for polar_bind (see
+** snapshot_db.c), for people reading the manifest or the restore's output.
+** Decoding ignores keys it does not know, so later writers may add some;
+** compression, checked, bound_tables and unresolved_bindings are optional.
 */
 #ifndef PL_MANIFEST_H
 #define PL_MANIFEST_H
@@ -35,6 +37,10 @@ typedef struct Manifest {
   char zObject[256];          /* key of the snapshot file under the prefix */
   char zCompression[16];      /* "none" */
   char zChecked[32];          /* "integrity_check", or "" */
+  char zBoundTables[512];     /* application tables the file carries for polar_bind
+                              ** bindings, "a, b" ("" none; for people) */
+  char zUnresolved[1024];     /* bindings whose SELECT does not prepare in the file,
+                              ** "sig: why; ..." ("" none) */
 } Manifest;
 
 /* Encode as JSON (sqlite3_mprintf'd, NULL on OOM). */

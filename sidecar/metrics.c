@@ -28,13 +28,30 @@ void metrics_update(const MetricsSnap *p){
   pthread_mutex_unlock(&snapMutex);
 }
 
+/* v as a sample value: whole numbers as integers, others with at most
+** three decimals and no trailing zeros ("1.59", not the shortest double
+** that reads back, 1.5900000000000001). */
+static void sample_value(char *z, size_t n, double v){
+  if( v==(double)(long long)v && v>-9e15 && v<9e15 ){
+    snprintf(z, n, "%lld", (long long)v);
+  }else{
+    size_t k;
+    snprintf(z, n, "%.3f", v);
+    k = strlen(z);
+    while( k>1 && z[k-1]=='0' ) z[--k] = 0;
+    if( k>1 && z[k-1]=='.' ) z[--k] = 0;
+  }
+}
+
 /* One metric: HELP, TYPE and the sample. */
 static void put(char *z, size_t n, size_t *pi, const char *zName, const char *zType,
                 const char *zHelp, double v){
+  char zVal[48];
   int k;
   if( *pi>=n ) return;
-  k = snprintf(z+*pi, n-*pi, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n",
-               zName, zHelp, zName, zType, zName, v);
+  sample_value(zVal, sizeof(zVal), v);
+  k = snprintf(z+*pi, n-*pi, "# HELP %s %s\n# TYPE %s %s\n%s %s\n",
+               zName, zHelp, zName, zType, zName, zVal);
   if( k>0 ) *pi += (size_t)k;
 }
 

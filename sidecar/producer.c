@@ -19,6 +19,7 @@
 
 struct Producer {
   rd_kafka_t *rk;
+  const char *zBrokers;
   const char *zTopic;
   int iPartition;
   pthread_t poller;
@@ -85,11 +86,13 @@ int producer_open(const KafkaOpts *o, int iTimeoutMs, int iLingerMs,
     snprintf(zErr, nErr, "out of memory");
     return -1;
   }
+  P->zBrokers = o->zBrokers;
   P->zTopic = o->zTopic;
   P->iPartition = o->iPartition;
   P->st.iLastOffset = -1;
   pthread_mutex_init(&P->mu, 0);
   pthread_cond_init(&P->cv, 0);
+  kafka_conf_logging(conf);
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
   rd_kafka_conf_set_opaque(conf, P);
   P->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, zErr, nErr);
@@ -145,6 +148,45 @@ int producer_send_async(Producer *P, const void *p, size_t n, ProducerDone xDone
   a->pArg = pArg;
   if( produce(P, p, n, a, zErr, nErr) ){ free(a); return -1; }
   return 0;
+}
+
+int producer_check(Producer *P, int timeoutMs, char *zErr, size_t nErr){
+  rd_kafka_topic_t *rkt = rd_kafka_topic_new(P->rk, P->zTopic, 0);
+  const struct rd_kafka_metadata *md = 0;
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__TIMED_OUT;
+  int64_t tEnd = log_now_ms() + timeoutMs;
+  char zWhy[512];
+  int rc = 0;
+  if( rkt==0 ){
+    snprintf(zErr, nErr, "topic %s: %s", P->zTopic, rd_kafka_err2str(rd_kafka_last_error()));
+    return -1;
+  }
+  /* short requests, so that a report of every broker down (which the
+  ** poller thread serves) ends the wait at once */
+  while( log_now_ms()<tEnd && !kafka_brokers_down() ){
+    int64_t nLeft = tEnd - log_now_ms();
+    err = rd_kafka_metadata(P->rk, 0, rkt, &md, nLeft<200 ? (int)nLeft : 200);
+    if( err!=RD_KAFKA_RESP_ERR__TIMED_OUT && err!=RD_KAFKA_RESP_ERR__TRANSPORT ) break;
+  }
+  if( err ){
+    kafka_last_failure(zWhy, sizeof(zWhy));
+    snprintf(zErr, nErr, "cannot reach the brokers at %s: %s", P->zBrokers, zWhy[0] ? zWhy
+             : err==RD_KAFKA_RESP_ERR__TIMED_OUT ? "no answer within the connect timeout"
+             : rd_kafka_err2str(err));
+    rc = -1;
+  }else if( md->topic_cnt==1 && md->topics[0].err==RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ){
+    snprintf(zErr, nErr, "topic %s does not exist on %s", P->zTopic, P->zBrokers);
+    rc = -1;
+  }else if( md->topic_cnt==1 && md->topics[0].err==RD_KAFKA_RESP_ERR_NO_ERROR
+         && P->iPartition>=md->topics[0].partition_cnt ){
+    snprintf(zErr, nErr, "topic %s has %d partition%s: there is no partition %d", P->zTopic,
+             md->topics[0].partition_cnt, md->topics[0].partition_cnt==1 ? "" : "s",
+             P->iPartition);
+    rc = -1;
+  }
+  if( md ) rd_kafka_metadata_destroy(md);
+  rd_kafka_topic_destroy(rkt);
+  return rc;
 }
 
 /* An absolute CLOCK_REALTIME deadline iMs from now, for pthread_cond_timedwait. */

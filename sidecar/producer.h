@@ -32,6 +32,12 @@ int producer_open(const KafkaOpts *o, int iTimeoutMs, int iLingerMs,
                   Producer **ppP, char *zErr, size_t nErr);
 void producer_close(Producer*);
 
+/* Ask the brokers for the topic's metadata: they answer, and the topic and
+** partition exist. Brokers that refuse connections fail it as soon as
+** librdkafka reports all of them down; silent ones after timeoutMs. 0, or
+** -1 with zErr ("cannot reach the brokers at H: <librdkafka's reason>"). */
+int producer_check(Producer*, int timeoutMs, char *zErr, size_t nErr);
+
 /* Queue one message (copied), waiting while librdkafka's queue is full.
 ** 0, or -1 with zErr (the message was not queued). */
 int producer_send(Producer*, const void *p, size_t n, char *zErr, size_t nErr);

@@ -105,8 +105,7 @@ static void nap(int ms){
   }
 }
 
-static void usage(FILE *f){
-  fprintf(f,
+static const char zHelp[] =
     "usage: polarlite sidecar --db FILE --brokers HOSTS --topic TOPIC [options]\n"
     "       polarlite sidecar --db FILE --dev [--topic TOPIC]\n"
     "\n"
@@ -125,7 +124,9 @@ static void usage(FILE *f){
     "  --log-file FILE        log here instead of stderr (SIGHUP reopens it)\n"
     "  --verbose              log every transaction\n"
     "  --dev                  start an in-process Kafka mock cluster (demo; the log\n"
-    "                         lives only as long as this process)\n"
+    "                         lives only as long as this process: started again on\n"
+    "                         its database, it keeps the policy and facts and reads\n"
+    "                         the new log from its start)\n"
     "  -n                     check the configuration and exit\n"
     "\n"
     "Snapshots (s3://BUCKET/PREFIX or file:///DIR; S3 settings from AWS_* variables):\n"
@@ -139,8 +140,7 @@ static void usage(FILE *f){
     "DUR is a number with a unit: ms, s, m or h (a bare number is seconds).\n"
     "\n"
     "Exit status: 0 stopped by SIGTERM/SIGINT, 1 failure, 2 usage, 3 the log no\n"
-    "longer holds the database's position, 4 stopped on a rejected message.\n");
-}
+    "longer holds the database's position, 4 stopped on a rejected message.\n";
 
 static int parse_int(const char *zOpt, const char *z, int lo, int hi, int *pOut){
   long long v;
@@ -173,7 +173,7 @@ static int check_options(Sidecar *S){
     zWhy = "--snapshot-every publishes to --snapshots URL: give it";
   }
   if( zWhy ){
-    fprintf(stderr, "polarlite sidecar: %s\n", zWhy);
+    usage_error("sidecar", zHelp, "%s", zWhy);
     return -1;
   }
   return 0;
@@ -246,39 +246,17 @@ static int parse_options(Sidecar *S, int argc, char **argv){
           return -1;
         }
         break;
-      case 'h': case O_HELP: usage(stdout); exit(0);
-      default: usage(stderr); return -1;
+      case 'h': case O_HELP: usage_help(zHelp); exit(0);
+      default: usage_error("sidecar", zHelp, 0); return -1;
     }
   }
   if( optind<argc ){
-    fprintf(stderr, "polarlite sidecar: unexpected argument '%s'\n", argv[optind]);
+    usage_error("sidecar", zHelp, "unexpected argument '%s'", argv[optind]);
     return -1;
   }
   if( S->bDev && S->kafka.zTopic==0 ) S->kafka.zTopic = "polarlite";
-  if( check_options(S) ){
-    usage(stderr);
-    return -1;
-  }
-  return 0;
+  return check_options(S);
 }
-
-/* Our librdkafka defaults; -X overrides any of them. The position lives in
-** the database, so Kafka offsets are never committed or reset: a missing
-** offset must surface as an error, not as a silent jump. */
-static const char *const azReaderConf[] = {
-  /* rd_kafka_assign() wants a group id; the group is never joined and no
-  ** offset is ever committed to it */
-  "group.id", "polarlite-sidecar",
-  "enable.auto.commit", "false",
-  "enable.auto.offset.store", "false",
-  "auto.offset.reset", "error",
-  "enable.partition.eof", "false",
-  "fetch.wait.max.ms", "10",
-  "reconnect.backoff.ms", "100",
-  "reconnect.backoff.max.ms", "5000",
-  "topic.metadata.refresh.interval.ms", "10000",
-  0
-};
 
 /*------------------------------------------------------ metrics/logging --*/
 
@@ -355,6 +333,7 @@ static int restore_latest(Sidecar *S, const char *zWhy, char **pzErr){
     log_event(LOG_INFO, "snapshot_restored", "object=%s offset=%lld created_at=%s facts=%lld "
               "bytes=%lld ms=%lld", m.zObject, m.iOffset, m.zCreatedAt, m.nFact, m.nByte,
               (long long)(log_now_ms() - t0));
+    snapshot_log_bindings(&m);
     if( apply_reload(S->pApply, aErr, sizeof(aErr)) ){
       *pzErr = sqlite3_mprintf("after the restore: %s", aErr);
       rc = SNAP_ERROR;
@@ -701,7 +680,7 @@ static int check_config(Sidecar *S){
   sqlite3 *db = 0;
   int rc;
   if( !S->bFallback ){
-    rd_kafka_conf_t *conf = kafka_conf(&S->kafka, azReaderConf, zErr, sizeof(zErr));
+    rd_kafka_conf_t *conf = kafka_conf(&S->kafka, kafka_reader_conf, zErr, sizeof(zErr));
     if( conf==0 ){ fprintf(stderr, "polarlite sidecar: %s\n", zErr); return SC_USAGE; }
     rd_kafka_conf_destroy(conf);
   }
@@ -769,15 +748,35 @@ static int sidecar_main(Sidecar *S){
     log_event(LOG_INFO, "dev_cluster", "brokers=%s topic=%s try=\"polarlite publish "
               "--brokers %s --topic %s policy FILE\"", S->kafka.zBrokers, S->kafka.zTopic,
               S->kafka.zBrokers, S->kafka.zTopic);
-    printf("dev broker: %s topic: %s\n", S->kafka.zBrokers, S->kafka.zTopic);
-    fflush(stdout);
   }
-  conf = kafka_conf(&S->kafka, azReaderConf, zErr, sizeof(zErr));
+  conf = kafka_conf(&S->kafka, kafka_reader_conf, zErr, sizeof(zErr));
   if( conf==0 ){ fprintf(stderr, "polarlite sidecar: %s\n", zErr); return SC_USAGE; }
   if( apply_open(S->zDb, &S->pApply, zErr, sizeof(zErr)) ){
     rd_kafka_conf_destroy(conf);
     fprintf(stderr, "polarlite sidecar: %s\n", zErr);
     return SC_FAILED;
+  }
+  if( S->bDev ){
+    char *zPolicyMsg = 0;
+    int rc = apply_dev_start(S->pApply, &zPolicyMsg, zErr, sizeof(zErr));
+    if( rc==APPLY_OK && zPolicyMsg ){
+      /* the earlier run's log ended with its process; the new one starts
+      ** with the database's policy, so that publish finds it there */
+      log_event(LOG_INFO, "dev_restart", "db=%s note=\"the earlier --dev log ended with its "
+                "process; the database keeps its policy and facts, and the new log starts "
+                "with its policy\"", S->zDb);
+      rc = devcluster_produce(S->kafka.zTopic, zPolicyMsg, strlen(zPolicyMsg), zErr,
+                              sizeof(zErr));
+    }
+    sqlite3_free(zPolicyMsg);
+    if( rc ){
+      rd_kafka_conf_destroy(conf);
+      fprintf(stderr, "polarlite sidecar: %s: %s\n", S->zDb, zErr);
+      return SC_FAILED;
+    }
+    /* scripts wait for this line: the log is ready to take writes */
+    printf("dev broker: %s topic: %s\n", S->kafka.zBrokers, S->kafka.zTopic);
+    fflush(stdout);
   }
   if( checkpointer_start(S->zDb, 250, &S->pCkpt, zErr, sizeof(zErr)) ){
     rd_kafka_conf_destroy(conf);

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char zSnapUsage[] =
+static const char zSnapHelp[] =
   "usage: polarlite snapshot --db FILE --to URL [--topic T] [--keep N]\n"
   "\n"
   "Publish a consistent snapshot of FILE's polarlite tables (taken in one read\n"
@@ -34,7 +34,7 @@ static const char zSnapUsage[] =
   "S3 settings: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,\n"
   "AWS_REGION, AWS_ENDPOINT_URL_S3 (see docs/snapshots.md).\n";
 
-static const char zRestoreUsage[] =
+static const char zRestoreHelp[] =
   "usage: polarlite restore --db FILE --from URL [--offset N] [--topic T] [--force]\n"
   "                         [--full-check]\n"
   "\n"
@@ -72,6 +72,22 @@ static void print_manifest(const char *zVerb, const char *zDb, const char *zUrl,
          m->zCreatedAt);
 }
 
+/* What a snapshot holds for polar_bind, said on stderr. */
+static void print_bindings(const char *zCmd, const char *zDb, const Manifest *m){
+  int bRestore = strcmp(zCmd, "restore")==0;
+  if( m->zBoundTables[0] ){
+    fprintf(stderr, "polarlite %s: note: %s the application table(s) %s, which polar_bind "
+            "bindings read, as of %s: the log does not carry changes to them\n", zCmd,
+            bRestore ? "restored" : "the snapshot carries", m->zBoundTables, m->zCreatedAt);
+  }
+  if( m->zUnresolved[0] ){
+    fprintf(stderr, "polarlite %s: warning: these polar_bind bindings do not resolve in %s, "
+            "and every check that reads them fails there: %s. Create what they read, or "
+            "remove a binding with SELECT polar_bind('SIGNATURE', NULL)\n", zCmd,
+            bRestore ? zDb : "a database restored from this snapshot", m->zUnresolved);
+  }
+}
+
 int cmd_snapshot(int argc, char **argv){
   static const struct option aOpt[] = {
     { "db", required_argument, 0, 'd' },
@@ -94,19 +110,19 @@ int cmd_snapshot(int argc, char **argv){
       case 'T': zTopic = optarg; break;
       case 'k':
         if( (nKeep = parse_count(optarg))<1 || nKeep>1000000 ){
-          fprintf(stderr, "polarlite snapshot: --keep '%s': expected a count of at least 1\n", optarg);
-          return 2;
+          return usage_error("snapshot", zSnapHelp, "--keep '%s': expected a count of at "
+                             "least 1", optarg);
         }
         break;
-      case 'h': fputs(zSnapUsage, stdout); return 0;
-      default: fputs(zSnapUsage, stderr); return 2;
+      case 'h': return usage_help(zSnapHelp);
+      default: return usage_error("snapshot", zSnapHelp, 0);
     }
   }
-  if( optind<argc || zDb==0 || zUrl==0 ){
-    if( optind<argc ) fprintf(stderr, "polarlite snapshot: unexpected argument '%s'\n", argv[optind]);
-    else fprintf(stderr, "polarlite snapshot: %s is required\n", zDb ? "--to" : "--db");
-    fputs(zSnapUsage, stderr);
-    return 2;
+  if( optind<argc ){
+    return usage_error("snapshot", zSnapHelp, "unexpected argument '%s'", argv[optind]);
+  }
+  if( zDb==0 || zUrl==0 ){
+    return usage_error("snapshot", zSnapHelp, "%s is required", zDb ? "--to" : "--db");
   }
   rc = snapshot_publish(zDb, zUrl, zTopic, (int)nKeep, isatty(2), &m, &zErr);
   if( rc ){
@@ -115,6 +131,7 @@ int cmd_snapshot(int argc, char **argv){
     return 1;
   }
   print_manifest("snapshot", zDb, zUrl, &m);
+  print_bindings("snapshot", zDb, &m);
   return 0;
 }
 
@@ -146,20 +163,19 @@ int cmd_restore(int argc, char **argv){
       case 'C': opt.bFullCheck = 1; break;
       case 'o':
         if( (opt.iOffset = parse_count(optarg))<0 ){
-          fprintf(stderr, "polarlite restore: --offset '%s': expected a log offset (0 or more)\n",
-                  optarg);
-          return 2;
+          return usage_error("restore", zRestoreHelp, "--offset '%s': expected a log "
+                             "offset (0 or more)", optarg);
         }
         break;
-      case 'h': fputs(zRestoreUsage, stdout); return 0;
-      default: fputs(zRestoreUsage, stderr); return 2;
+      case 'h': return usage_help(zRestoreHelp);
+      default: return usage_error("restore", zRestoreHelp, 0);
     }
   }
-  if( optind<argc || zDb==0 || zUrl==0 ){
-    if( optind<argc ) fprintf(stderr, "polarlite restore: unexpected argument '%s'\n", argv[optind]);
-    else fprintf(stderr, "polarlite restore: %s is required\n", zDb ? "--from" : "--db");
-    fputs(zRestoreUsage, stderr);
-    return 2;
+  if( optind<argc ){
+    return usage_error("restore", zRestoreHelp, "unexpected argument '%s'", argv[optind]);
+  }
+  if( zDb==0 || zUrl==0 ){
+    return usage_error("restore", zRestoreHelp, "%s is required", zDb ? "--from" : "--db");
   }
   opt.bProgress = isatty(2);
   rc = snapshot_restore(zDb, zUrl, &opt, &m, &zErr);
@@ -169,6 +185,7 @@ int cmd_restore(int argc, char **argv){
     return 1;
   }
   print_manifest("restored", zDb, zUrl, &m);
+  print_bindings("restore", zDb, &m);
   printf("checked: sha256, PRAGMA %s\n", snapshot_full_check(&m, &opt) ? "integrity_check"
          : "quick_check (the publisher ran integrity_check on these bytes)");
   return 0;

@@ -85,6 +85,10 @@ int snapshot_restore(const char *zDb, const char *zUrl, const SnapRestoreOpts*,
 /* 1 if restoring pM under pOpt runs the full PRAGMA integrity_check. */
 int snapshot_full_check(const Manifest *pM, const SnapRestoreOpts *pOpt);
 
+/* Log what a snapshot published or restored holds for polar_bind (its
+** bound tables, its bindings that do not resolve), if anything. */
+void snapshot_log_bindings(const Manifest*);
+
 /* What the loops below report, for /metrics and logs; any thread may read. */
 typedef struct SnapStats {
   _Atomic long long iSnapshotMs;  /* created_at of the newest snapshot published

@@ -9,8 +9,14 @@
 ** and filled with INSERT INTO main.t SELECT * FROM src.t, which SQLite
 ** turns into a b-tree page transfer when the two schemas match (the same
 ** path VACUUM takes), so the copy costs about one sequential read and
-** write of the data. Only polar_* tables are copied: the application's own
-** tables in the same file are not polarlite's to publish.
+** write of the data. Only polar_* tables are copied, and the application
+** tables that polar_bind bindings read (copy_bound_tables): a binding's
+** SELECT runs inside every check that reads its predicate, so a restored
+** file without those tables could answer no such check. The application's
+** other tables in the same file are not polarlite's to publish. The copied
+** application tables are listed in the copy's polar_meta
+** 'snapshot_bound_tables' (a JSON array), which snap_install reads to tell
+** them from tables of the application's own.
 **
 ** Install: sqlite3_backup_step(-1) copies every page of the verified file
 ** into the live database inside one write transaction of the live
@@ -197,6 +203,152 @@ static int copy_tables(sqlite3 *db, const char *zDb, char **pzErr){
   return rc;
 }
 
+/* The names a statement reads from src, collected by an authorizer. */
+typedef struct ReadSet { char **azName; int nName; int bOom; } ReadSet;
+
+static void readset_add(ReadSet *p, const char *zName){
+  char **aNew;
+  int i;
+  if( zName==0 || sqlite3_strnicmp(zName, "polar_", 6)==0
+   || sqlite3_strnicmp(zName, "sqlite_", 7)==0 ) return;
+  for(i=0; i<p->nName; i++) if( sqlite3_stricmp(p->azName[i], zName)==0 ) return;
+  aNew = sqlite3_realloc64(p->azName, sizeof(char*)*(size_t)(p->nName+1));
+  if( aNew==0 ){ p->bOom = 1; return; }
+  p->azName = aNew;
+  if( (aNew[p->nName] = sqlite3_mprintf("%s", zName))==0 ){ p->bOom = 1; return; }
+  p->nName++;
+}
+
+/* SQLITE_READ of a table in src; the view behind it, if any (SQLite names
+** the innermost one). */
+static int collect_reads(void *pArg, int op, const char *zTab, const char *zCol,
+                         const char *zSchema, const char *zView){
+  (void)zCol;
+  if( op==SQLITE_READ && zSchema && strcmp(zSchema, "src")==0 ){
+    readset_add(pArg, zTab);
+    readset_add(pArg, zView);
+  }
+  return SQLITE_OK;
+}
+
+/* Copy into main the application tables (with their indexes and AUTOINCREMENT
+** counters) and views that the SELECTs of src.polar_binding read, and list
+** them in main.polar_meta 'snapshot_bound_tables'. A SELECT that does not
+** prepare is skipped here; snap_bindings reports it. Runs inside the
+** caller's transaction. */
+static int copy_bound_tables(sqlite3 *db, char **pzErr){
+  ReadSet rs;
+  sqlite3_stmt *pStmt = 0;
+  int rc, i, bView;
+  memset(&rs, 0, sizeof(rs));
+  if( !has_table(db, "src", "polar_binding") ) return SQLITE_OK;
+  rc = sqlite3_prepare_v2(db, "SELECT select_sql FROM src.polar_binding", -1, &pStmt, 0);
+  sqlite3_set_authorizer(db, collect_reads, &rs);
+  while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+    sqlite3_stmt *pSel = 0;
+    const char *zSql = (const char*)sqlite3_column_text(pStmt, 0);
+    if( zSql ) sqlite3_prepare_v2(db, zSql, -1, &pSel, 0);
+    sqlite3_finalize(pSel);
+  }
+  sqlite3_set_authorizer(db, 0, 0);
+  if( rc==SQLITE_OK ) rc = sqlite3_finalize(pStmt); else sqlite3_finalize(pStmt);
+  pStmt = 0;
+  if( rc==SQLITE_OK && rs.bOom ) rc = SQLITE_NOMEM;
+  /* tables (with their data and indexes) first, then views over them */
+  for(bView=0; rc==SQLITE_OK && bView<2; bView++){
+    for(i=0; rc==SQLITE_OK && i<rs.nName; i++){
+      char *zMsg = 0;
+      rc = sqlite3_prepare_v2(db, "SELECT sql FROM src.sqlite_schema WHERE name=?1 AND type=?2"
+                              " AND sql IS NOT NULL UNION ALL SELECT sql FROM src.sqlite_schema"
+                              " WHERE tbl_name=?1 AND type='index' AND sql IS NOT NULL AND ?2="
+                              "'table'", -1, &pStmt, 0);
+      if( rc ) break;
+      sqlite3_bind_text(pStmt, 1, rs.azName[i], -1, SQLITE_STATIC);
+      sqlite3_bind_text(pStmt, 2, bView ? "view" : "table", -1, SQLITE_STATIC);
+      while( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
+        rc = sqlite3_exec(db, (const char*)sqlite3_column_text(pStmt, 0), 0, 0, &zMsg);
+        if( rc ){
+          *pzErr = sqlite3_mprintf("copying %s, which a polar_bind binding reads: %s",
+                                   rs.azName[i], zMsg ? zMsg : sqlite3_errstr(rc));
+        }
+        sqlite3_free(zMsg);
+        zMsg = 0;
+      }
+      sqlite3_finalize(pStmt);
+      pStmt = 0;
+      if( rc==SQLITE_OK && !bView && has_table(db, "main", rs.azName[i]) ){
+        char *zFill = sqlite3_mprintf("INSERT INTO main.\"%w\" SELECT * FROM src.\"%w\"",
+                                      rs.azName[i], rs.azName[i]);
+        /* the copy set main's counter to the largest rowid; src's may be past it */
+        char *zSeq = sqlite3_mprintf("DELETE FROM main.sqlite_sequence WHERE name=%Q;"
+                                     "INSERT INTO main.sqlite_sequence(name, seq) SELECT name,"
+                                     " seq FROM src.sqlite_sequence WHERE name=%Q",
+                                     rs.azName[i], rs.azName[i]);
+        rc = zFill && zSeq ? exec_or_err(db, zFill, "copying a table a polar_bind binding "
+                                         "reads", pzErr) : SQLITE_NOMEM;
+        if( rc==SQLITE_OK && has_table(db, "src", "sqlite_sequence")
+         && has_table(db, "main", "sqlite_sequence") ){
+          rc = exec_or_err(db, zSeq, "copying sqlite_sequence", pzErr);
+        }
+        sqlite3_free(zFill);
+        sqlite3_free(zSeq);
+      }
+    }
+  }
+  if( rc==SQLITE_OK && rs.nName>0 ){
+    rc = exec_or_err(db, "INSERT INTO main.polar_meta(key, value) SELECT 'snapshot_bound_tables',"
+                     " json_group_array(name) FROM (SELECT name FROM main.sqlite_schema"
+                     " WHERE type IN ('table','view') AND name NOT LIKE 'polar\\_%' ESCAPE '\\'"
+                     " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name) WHERE true"
+                     " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                     "listing the tables polar_bind bindings read", pzErr);
+  }
+  for(i=0; i<rs.nName; i++) sqlite3_free(rs.azName[i]);
+  sqlite3_free(rs.azName);
+  return rc;
+}
+
+int snap_bindings(const char *zFile, char *zTables, size_t nTables, char *zUnresolved,
+                  size_t nUnresolved){
+  sqlite3 *db = 0;
+  sqlite3_stmt *pStmt = 0;
+  sqlite3_str *pOut = sqlite3_str_new(0);
+  char *z;
+  int nBad = 0;
+  zTables[0] = zUnresolved[0] = 0;
+  if( sqlite3_open_v2(zFile, &db, SQLITE_OPEN_READONLY, 0)==SQLITE_OK ){
+    sqlite3_busy_timeout(db, SNAP_BUSY_MS);
+    if( sqlite3_prepare_v2(db, "SELECT group_concat(j.value, ', ') FROM main.polar_meta m,"
+                           " json_each(m.value) j WHERE m.key='snapshot_bound_tables'",
+                           -1, &pStmt, 0)==SQLITE_OK
+     && sqlite3_step(pStmt)==SQLITE_ROW && sqlite3_column_text(pStmt, 0) ){
+      snprintf(zTables, nTables, "%s", (const char*)sqlite3_column_text(pStmt, 0));
+    }
+    sqlite3_finalize(pStmt);
+    pStmt = 0;
+    if( has_table(db, "main", "polar_binding")
+     && sqlite3_prepare_v2(db, "SELECT signature, select_sql FROM main.polar_binding"
+                           " ORDER BY signature", -1, &pStmt, 0)==SQLITE_OK ){
+      while( sqlite3_step(pStmt)==SQLITE_ROW ){
+        sqlite3_stmt *pSel = 0;
+        const char *zSql = (const char*)sqlite3_column_text(pStmt, 1);
+        if( zSql==0 || sqlite3_prepare_v2(db, zSql, -1, &pSel, 0)!=SQLITE_OK ){
+          sqlite3_str_appendf(pOut, "%s%s: %s", nBad ? "; " : "", sqlite3_column_text(pStmt, 0),
+                              sqlite3_errmsg(db));
+          nBad++;
+        }
+        sqlite3_finalize(pSel);
+      }
+    }
+    sqlite3_finalize(pStmt);
+  }
+  sqlite3_close(db);
+  z = sqlite3_str_finish(pOut);
+  if( z ) snprintf(zUnresolved, nUnresolved, "%s", z);
+  sqlite3_free(z);
+  return nBad;
+}
+
 int snap_copy(const char *zDb, const char *zOut, long long iCreatedMs,
               SnapContent *pContent, char **pzErr){
   sqlite3 *db = 0;
@@ -257,6 +409,7 @@ int snap_copy(const char *zDb, const char *zOut, long long iCreatedMs,
     goto done;
   }
   rc = copy_tables(db, zDb, pzErr);
+  if( rc==SQLITE_OK ) rc = copy_bound_tables(db, pzErr);
   if( rc ) goto done;
   sqlite3_free(zSql);
   zSql = sqlite3_mprintf("INSERT INTO main.polar_meta(key, value) VALUES('snapshot_created_at', %lld)"
@@ -377,13 +530,21 @@ done:
   return rc;
 }
 
-/* The first table of main that is not polarlite's, or NULL (sqlite3_mprintf'd). */
+/* The first table of main that is not polarlite's (nor one a snapshot
+** brought in for its bindings), or NULL (sqlite3_mprintf'd). */
 static char *foreign_table(sqlite3 *db){
   sqlite3_stmt *pStmt = 0;
   char *zName = 0;
-  if( sqlite3_prepare_v2(db, "SELECT name FROM main.sqlite_schema WHERE type IN ('table','view')"
-                         " AND name NOT LIKE 'polar\\_%' ESCAPE '\\'"
-                         " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name LIMIT 1",
+  int bMeta = has_table(db, "main", "polar_meta");
+  if( sqlite3_prepare_v2(db, bMeta
+        ? "SELECT name FROM main.sqlite_schema WHERE type IN ('table','view')"
+          " AND name NOT LIKE 'polar\\_%' ESCAPE '\\'"
+          " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT IN (SELECT j.value"
+          " FROM main.polar_meta m, json_each(m.value) j WHERE m.key='snapshot_bound_tables'"
+          " AND json_valid(m.value)) ORDER BY name LIMIT 1"
+        : "SELECT name FROM main.sqlite_schema WHERE type IN ('table','view')"
+          " AND name NOT LIKE 'polar\\_%' ESCAPE '\\'"
+          " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name LIMIT 1",
                          -1, &pStmt, 0)==SQLITE_OK
    && sqlite3_step(pStmt)==SQLITE_ROW ){
     zName = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 0));

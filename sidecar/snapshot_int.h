@@ -26,6 +26,13 @@ typedef struct SnapContent {
 int snap_copy(const char *zDb, const char *zOut, long long iCreatedMs,
               SnapContent *pContent, char **pzErr);
 
+/* What the snapshot file zFile holds for polar_bind: into zTables the
+** application tables it carries for bindings ("issues, docs"; "" none), into
+** zUnresolved the bindings whose SELECT does not prepare in it ("sig: why;
+** ..."). Returns how many do not. */
+int snap_bindings(const char *zFile, char *zTables, size_t nTables, char *zUnresolved,
+                  size_t nUnresolved);
+
 /* PRAGMA integrity_check of zFile, which nothing else is writing; on
 ** failure *pzErr begins with zWhat ("the copy of x.db"). */
 int snap_check(const char *zFile, const char *zWhat, char **pzErr);

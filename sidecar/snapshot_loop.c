@@ -56,6 +56,7 @@ int snapshot_fallback_run(const char *zDb, const char *zUrl, const char *zTopic,
       atomic_fetch_add(&pStats->nDone, 1);
       log_event(LOG_INFO, "snapshot_restored", "offset=%lld created_at=%s facts=%lld bytes=%lld "
                 "ms=%lld", m.iOffset, m.zCreatedAt, m.nFact, m.nByte, log_now_ms() - t0);
+      snapshot_log_bindings(&m);
     }else if( rc==SNAP_UNCHANGED ){
       atomic_store(&pStats->iCheckMs, log_now_ms());
     }else{
@@ -115,6 +116,7 @@ static void *publisher_main(void *pArg){
       atomic_fetch_add(&p->stats.nDone, 1);
       log_event(LOG_INFO, "snapshot_published", "object=%s offset=%lld facts=%lld bytes=%lld ms=%lld",
                 m.zObject, m.iOffset, m.nFact, m.nByte, log_now_ms() - t0);
+      snapshot_log_bindings(&m);
     }else{
       atomic_fetch_add(&p->stats.nError, 1);
       log_event(LOG_ERROR, "snapshot_publish_failed", "error=%s",
@@ -193,4 +195,18 @@ void snapshot_publisher_stop(SnapPublisher *p){
   pthread_cond_destroy(&p->cond);
   pthread_mutex_destroy(&p->mutex);
   publisher_free(p);
+}
+
+void snapshot_log_bindings(const Manifest *m){
+  char aBuf[1200];
+  if( m->zBoundTables[0] ){
+    log_event(LOG_INFO, "snapshot_bound_tables", "object=%s tables=%s note=\"application tables "
+              "polar_bind bindings read, copied with the snapshot; the log does not carry "
+              "changes to them\"", m->zObject, log_q(aBuf, sizeof(aBuf), m->zBoundTables));
+  }
+  if( m->zUnresolved[0] ){
+    log_event(LOG_WARN, "snapshot_unresolved_bindings", "object=%s bindings=%s note=\"checks "
+              "that read these bindings fail in a database restored from it\"", m->zObject,
+              log_q(aBuf, sizeof(aBuf), m->zUnresolved));
+  }
 }

@@ -76,6 +76,8 @@ int snapshot_publish(const char *zDb, const char *zUrl, const char *zTopic, int 
   m.nFact = content.nFact;
   strcpy(m.zCompression, "none");
   strcpy(m.zChecked, "integrity_check");
+  snap_bindings(zTmp, m.zBoundTables, sizeof(m.zBoundTables), m.zUnresolved,
+                sizeof(m.zUnresolved));
   if( zTopic ) snprintf(m.zTopic, sizeof(m.zTopic), "%s", zTopic);
   else stored_topic(zTmp, m.zTopic, sizeof(m.zTopic));
   if( sha256_file_hex(zTmp, m.zSha256, &m.nByte) ){

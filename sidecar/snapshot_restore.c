@@ -229,6 +229,11 @@ int snapshot_restore(const char *zDb, const char *zUrl, const SnapRestoreOpts *p
     rc = snap_verify(zTmp, &m, bFull, pzErr);
   }
   if( rc==SNAP_OK ){
+    /* what the file holds for polar_bind, checked on the file itself: a
+    ** manifest written before polarlite copied bound tables says nothing */
+    snap_bindings(zTmp, m.zBoundTables, sizeof(m.zBoundTables), m.zUnresolved,
+                  sizeof(m.zUnresolved));
+    if( pOut ) *pOut = m;
     snap_stage(pOpt->bProgress, "installing into %s", zDb);
     rc = snap_install(zTmp, zDb, pOpt->bForce, pzErr);
   }

@@ -4,7 +4,7 @@
 ** renames it over the target and fsyncs the directory, so a reader sees the
 ** old object or the new one, never a partial file — the same promise S3
 ** makes. Temporary names contain ',' which no key may contain, so listings
-** never show them.
+** never show them. The directory is created by the first put.
 */
 #include "store.h"
 #include <sqlite3.h>
@@ -31,6 +31,8 @@ static char *file_url(Store *pStore, const char *zKey){
   return sqlite3_mprintf("file://%s/%s", p->zRoot, zKey);
 }
 
+/* zRest is what follows "file://": an absolute path. DIR need not exist
+** yet: a put creates it (and its parents), a get finds nothing in it. */
 static int file_open(const char *zRest, int bProgress, Store **pp, char **pzErr){
   FileStore *p;
   struct stat st;
@@ -39,6 +41,12 @@ static int file_open(const char *zRest, int bProgress, Store **pp, char **pzErr)
   while( n>1 && zRest[n-1]=='/' ) n--;
   if( n==0 ){
     *pzErr = sqlite3_mprintf("file:// URL names no directory (expected file:///DIR)");
+    return STORE_ERROR;
+  }
+  if( zRest[0]!='/' ){
+    /* file://tmp/x names the host "tmp": the path needs a third slash */
+    *pzErr = sqlite3_mprintf("file://%s: a file URL is file:// followed by an absolute "
+                             "path; did you mean file:///%s ?", zRest, zRest);
     return STORE_ERROR;
   }
   p = sqlite3_malloc(sizeof(*p));
@@ -51,10 +59,9 @@ static int file_open(const char *zRest, int bProgress, Store **pp, char **pzErr)
     *pzErr = sqlite3_mprintf("out of memory");
     return STORE_ERROR;
   }
-  if( stat(p->zRoot, &st)!=0 || !S_ISDIR(st.st_mode) ){
-    int bMissing = stat(p->zRoot, &st)!=0;
+  if( stat(p->zRoot, &st)==0 ? !S_ISDIR(st.st_mode) : errno!=ENOENT ){
     *pzErr = sqlite3_mprintf("file://%s: %s", p->zRoot,
-                             bMissing ? strerror(errno) : "not a directory");
+                             stat(p->zRoot, &st)==0 ? "not a directory" : strerror(errno));
     sqlite3_free(p->zRoot);
     sqlite3_free(p);
     return STORE_ERROR;

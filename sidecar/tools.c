@@ -16,22 +16,83 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-/* The single positional argument of test/check, or NULL after usage. */
-static const char *one_file_arg(const char *zCmd, int argc, char **argv){
+static const char zStatusHelp[] =
+  "usage: polarlite status --db FILE [--json]\n"
+  "\n"
+  "Print FILE's polar_status row: policy version, applied log position, when it\n"
+  "was applied, fact and rejected-message counts, lag, snapshot age. Times are\n"
+  "shown as UTC dates with their age, durations with units.\n"
+  "\n"
+  "  --db FILE   the database\n"
+  "  --json      one JSON object per field, times in unix milliseconds\n";
+
+static const char zTestHelp[] =
+  "usage: polarlite test POLICY.polar\n"
+  "\n"
+  "Run the policy's test blocks and print each assertion's result; exit 1 if\n"
+  "any fails.\n";
+
+static const char zCheckHelp[] =
+  "usage: polarlite check POLICY.polar\n"
+  "\n"
+  "Validate the policy exactly as polar_load would (syntax, types, test blocks):\n"
+  "print ok, or FILE:LINE:COL: what is wrong, and exit 1.\n";
+
+/* The single positional argument of test/check, or NULL after printing the
+** help (*pRc 0) or a usage error (*pRc 2). */
+static const char *one_file_arg(const char *zCmd, const char *zHelp, int argc, char **argv,
+                                int *pRc){
   if( argc==2 && (strcmp(argv[1], "--help")==0 || strcmp(argv[1], "-h")==0) ){
-    printf("usage: polarlite %s POLICY.polar\n", zCmd);
-    exit(0);
+    *pRc = usage_help(zHelp);
+    return 0;
   }
   if( argc!=2 || argv[1][0]==0 ){
-    fprintf(stderr, "usage: polarlite %s POLICY.polar\n", zCmd);
+    *pRc = usage_error(zCmd, zHelp, argc<2 ? "give the policy file" : "one policy file only");
     return 0;
   }
   return argv[1];
 }
 
 /*-------------------------------------------------------------- status --*/
+
+/* A duration in milliseconds for people: "850 ms", "4.2 s", "3 min 12 s",
+** "5 h 3 min", "2 d 4 h". */
+static void human_duration(char *z, size_t n, long long ms){
+  long long s = ms/1000;
+  if( ms<1000 ) snprintf(z, n, "%lld ms", ms);
+  else if( ms<60000 ) snprintf(z, n, "%.1f s", (double)ms/1000.0);
+  else if( s<3600 ) snprintf(z, n, "%lld min %lld s", s/60, s%60);
+  else if( s<86400 ) snprintf(z, n, "%lld h %lld min", s/3600, s/60%60);
+  else snprintf(z, n, "%lld d %lld h", s/86400, s/3600%24);
+}
+
+/* One polar_status value as `polarlite status` shows it: unix-ms times
+** (columns *_at) as UTC dates with their age, durations (*_ms) in units. */
+static void human_value(char *z, size_t n, const char *zCol, sqlite3_stmt *pStmt, int i){
+  size_t nCol = strlen(zCol);
+  long long v = sqlite3_column_int64(pStmt, i);
+  if( sqlite3_column_type(pStmt, i)==SQLITE_NULL ){
+    snprintf(z, n, "-");
+  }else if( nCol>3 && strcmp(zCol+nCol-3, "_at")==0 ){
+    time_t t = (time_t)(v/1000);
+    struct tm tm;
+    char zDate[32], zAge[32];
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    gmtime_r(&t, &tm);
+    strftime(zDate, sizeof(zDate), "%Y-%m-%d %H:%M:%S", &tm);
+    human_duration(zAge, sizeof(zAge),
+                   (long long)now.tv_sec*1000 + now.tv_nsec/1000000 - v);
+    snprintf(z, n, "%s.%03lld UTC (%s ago)", zDate, v%1000, zAge);
+  }else if( nCol>3 && strcmp(zCol+nCol-3, "_ms")==0 ){
+    human_duration(z, n, v);
+  }else{
+    snprintf(z, n, "%s", (const char*)sqlite3_column_text(pStmt, i));
+  }
+}
 
 int cmd_status(int argc, char **argv){
   const char *zDb = 0;
@@ -44,18 +105,12 @@ int cmd_status(int argc, char **argv){
     if( strcmp(argv[i], "--db")==0 && i+1<argc ) zDb = argv[++i];
     else if( strcmp(argv[i], "--json")==0 ) bJson = 1;
     else if( strcmp(argv[i], "--help")==0 || strcmp(argv[i], "-h")==0 ){
-      printf("usage: polarlite status --db FILE [--json]\n");
-      return 0;
+      return usage_help(zStatusHelp);
     }else{
-      fprintf(stderr, "polarlite status: unexpected argument '%s'\n"
-              "usage: polarlite status --db FILE [--json]\n", argv[i]);
-      return 2;
+      return usage_error("status", zStatusHelp, "unexpected argument '%s'", argv[i]);
     }
   }
-  if( zDb==0 ){
-    fprintf(stderr, "usage: polarlite status --db FILE [--json]\n");
-    return 2;
-  }
+  if( zDb==0 ) return usage_error("status", zStatusHelp, "--db is required");
   if( access(zDb, F_OK)!=0 ){
     fprintf(stderr, "polarlite status: %s: no such database file\n", zDb);
     return 1;
@@ -76,9 +131,13 @@ int cmd_status(int argc, char **argv){
   if( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ){
     int n = sqlite3_column_count(pStmt);
     for(i=0; i<n; i++){
-      const char *zVal = (const char*)sqlite3_column_text(pStmt, i);
-      if( bJson ) printf("%s\n", zVal);
-      else printf("%-18s %s\n", sqlite3_column_name(pStmt, i), zVal ? zVal : "-");
+      char zVal[128];
+      if( bJson ){
+        printf("%s\n", (const char*)sqlite3_column_text(pStmt, i));
+      }else{
+        human_value(zVal, sizeof(zVal), sqlite3_column_name(pStmt, i), pStmt, i);
+        printf("%-19s %s\n", sqlite3_column_name(pStmt, i), zVal);
+      }
     }
   }
   rc = sqlite3_finalize(pStmt);
@@ -92,15 +151,16 @@ int cmd_status(int argc, char **argv){
 /*---------------------------------------------------------------- test --*/
 
 int cmd_test(int argc, char **argv){
-  const char *zFile = one_file_arg("test", argc, argv);
+  int rc = 0;
+  const char *zFile = one_file_arg("test", zTestHelp, argc, argv, &rc);
   char *zSrc = 0, *zMsg = 0;
   size_t nSrc = 0;
   sqlite3 *db = 0;
   PlConn *c;
   sqlite3_stmt *pStmt = 0;
   char zErr[1024];
-  int rc, iVersion, nPass = 0, nFail = 0;
-  if( zFile==0 ) return 2;
+  int iVersion, nPass = 0, nFail = 0;
+  if( zFile==0 ) return rc;
   if( read_whole_file(zFile, &zSrc, &nSrc, zErr, sizeof(zErr)) ){
     fprintf(stderr, "polarlite test: %s\n", zErr);
     return 1;
@@ -146,11 +206,12 @@ int cmd_test(int argc, char **argv){
 /*--------------------------------------------------------------- check --*/
 
 int cmd_check(int argc, char **argv){
-  const char *zFile = one_file_arg("check", argc, argv);
+  int rc = 0;
+  const char *zFile = one_file_arg("check", zCheckHelp, argc, argv, &rc);
   char *zSrc = 0;
   size_t nSrc = 0;
   char zErr[4096];
-  if( zFile==0 ) return 2;
+  if( zFile==0 ) return rc;
   if( read_whole_file(zFile, &zSrc, &nSrc, zErr, sizeof(zErr)) ){
     fprintf(stderr, "polarlite check: %s\n", zErr);
     return 1;

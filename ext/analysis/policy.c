@@ -52,35 +52,15 @@ int pl_policy_find_type(const PlPolicy *p, const char *z, int n){
   return -1;
 }
 
-/* Levenshtein distance, capped; for did-you-mean hints. */
-static int edit_distance(const char *a, const char *b){
-  int la = (int)strlen(a), lb = (int)strlen(b), i, j;
-  int prev[64], cur[64];
-  if( la>=63 || lb>=63 ) return 99;
-  for(j=0; j<=lb; j++) prev[j] = j;
-  for(i=1; i<=la; i++){
-    cur[0] = i;
-    for(j=1; j<=lb; j++){
-      int c = prev[j-1] + (a[i-1]!=b[j-1]);
-      if( prev[j]+1 < c ) c = prev[j]+1;
-      if( cur[j-1]+1 < c ) c = cur[j-1]+1;
-      cur[j] = c;
-    }
-    memcpy(prev, cur, sizeof(int)*(size_t)(lb+1));
-  }
-  return prev[lb];
-}
-
 static int resolve_type(Build *B, const char *zName, PlPos pos){
   PlPolicy *p = B->p;
-  int t = pl_policy_find_type(p, zName, -1), i, best = -1, bestD = 3;
+  int t = pl_policy_find_type(p, zName, -1), i;
+  PlSuggest sg;
   if( t>=0 ) return t;
-  for(i=0; i<p->nType; i++){
-    int d = edit_distance(zName, p->aType[i].zName);
-    if( d<bestD ){ bestD = d; best = i; }
-  }
-  if( best>=0 ){
-    P_ERR(B, pos, "unknown type '%s'; did you mean '%s'?", zName, p->aType[best].zName);
+  pl_suggest_init(&sg, zName, -1);
+  for(i=0; i<p->nType; i++) pl_suggest_try(&sg, p->aType[i].zName, p->aType[i].nName);
+  if( sg.zBest ){
+    P_ERR(B, pos, "unknown type '%s'; did you mean '%.*s'?", zName, sg.nBest, sg.zBest);
   }else{
     P_ERR(B, pos, "unknown type '%s'; declare it with `actor %s {}` or `resource %s {}`",
           zName, zName, zName);

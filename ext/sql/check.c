@@ -8,6 +8,97 @@
 #include "pl_int.h"
 #include <string.h>
 
+/* 1 if a stored fact of the source src (iPred * PL_MAX_ARGS + position)
+** holds the String v there. */
+static int check_fact_holds(PlConn *c, int src, const PlValue *v){
+  const PlPred *p = &c->pPol->aPred[src / PL_MAX_ARGS];
+  char *zTab = pl_store_table_name(p->zName, p->nArg);
+  char *zSql = zTab ? sqlite3_mprintf("SELECT 1 FROM main.\"%w\" WHERE a%d=?1 LIMIT 1",
+                                      zTab, src % PL_MAX_ARGS + 1) : 0;
+  sqlite3_stmt *pStmt = 0;
+  int bFound = 0;
+  if( zSql && sqlite3_prepare_v2(c->db, zSql, -1, &pStmt, 0)==SQLITE_OK
+   && pl_value_bind_pol(c->pPol, pStmt, 1, v)==SQLITE_OK ){
+    bFound = sqlite3_step(pStmt)==SQLITE_ROW;
+  }
+  sqlite3_finalize(pStmt);
+  sqlite3_free(zSql);
+  sqlite3_free(zTab);
+  return bFound;
+}
+
+/* Argument k of a check of predicate iPred (-1: unknown, nothing checked),
+** in the SQL spelling. A value no rule could read is an error naming the
+** argument (docs/values.md): a type the position cannot hold (what the
+** rules and the stored facts' signatures allow, analysis/reads.c), or a
+** String the policy mentions nowhere where the position holds only Strings
+** the rules mention, unless a stored fact holds it there (a typo: 'raed').
+** eMode: PL_ARG_CONTEXT, the check comes with context facts, which may
+** hold any String; PL_ARG_ANY, nothing is refused (polar_sql shows the SQL
+** of any values). */
+int pl_check_arg(PlConn *c, int iPred, int k, sqlite3_value *pV, int eMode,
+                 const char *zWhat, PlValue *pOut, char **pzErr){
+  PlPolicy *pPol = c->pPol;
+  const PlPred *p;
+  const PlReads *pReads;
+  const PlReadPos *pRead;
+  PlTypeSet allowed;
+  sqlite3_str *pMsg;
+  PlSuggest sg;
+  int rc, i;
+  if( iPred<0 || eMode==PL_ARG_ANY || c->bNoUnreadCheck ){
+    return pl_conn_value(c, pV, 0, zWhat, pOut, pzErr);
+  }
+  p = &pPol->aPred[iPred];
+  rc = pl_reads(pPol, &pReads);
+  if( rc!=SQLITE_OK ) return rc;
+  pRead = pl_reads_answer(pReads, iPred, k);
+  allowed = pRead->ts;
+  rc = pl_conn_value(c, pV, &allowed, zWhat, pOut, pzErr);
+  if( rc!=SQLITE_OK ) return rc;
+  if( !pl_ts_has(&allowed, pOut->iType) ){
+    const char *zType = pl_value_type_name(pPol, pOut->iType);
+    int tApp = -1;
+    pMsg = sqlite3_str_new(0);
+    sqlite3_str_appendf(pMsg, "%s: '%s' is %s %s, where %s/%d takes ", zWhat,
+                        (const char*)sqlite3_value_text(pV),
+                        strchr("AEIO", zType[0]) ? "an" : "a", zType, p->zName, p->nArg);
+    pl_value_append_types(pMsg, pPol, &allowed);
+    for(i=pl_ts_first(&allowed); i>=0 && tApp<0; i=pl_ts_next(&allowed, i)){
+      if( i>=PL_TYPE_FIRST_APP ) tApp = i;
+    }
+    if( pOut->iType==PL_TYPE_STRING && tApp>=0 ){
+      const char *zApp = pl_value_type_name(pPol, tApp);
+      sqlite3_str_appendf(pMsg, " (%s %s is written '%s:%.*s')",
+                          strchr("AEIO", zApp[0]) ? "an" : "a", zApp, zApp, pOut->n, pOut->z);
+    }
+    *pzErr = sqlite3_str_finish(pMsg);
+    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
+  /* a String the policy mentions nowhere, where the rules hold only
+  ** Strings they mention (and stored facts) */
+  if( pOut->iType!=PL_TYPE_STRING || eMode==PL_ARG_CONTEXT || pRead->bAny
+   || pl_policy_mentions(pPol, pOut->z, pOut->n) ){
+    return SQLITE_OK;
+  }
+  for(i=0; i<pRead->nSrc; i++){
+    if( check_fact_holds(c, pRead->aSrc[i], pOut) ) return SQLITE_OK;
+  }
+  pMsg = sqlite3_str_new(0);
+  sqlite3_str_appendf(pMsg, "%s: no rule mentions '%.*s'", zWhat, pOut->n, pOut->z);
+  if( pRead->nSrc ) sqlite3_str_appendall(pMsg, ", and no stored fact holds it");
+  if( pRead->aBit ){
+    sqlite3_str_appendf(pMsg, " (%s/%d takes ", p->zName, p->nArg);
+    pl_read_append(pMsg, pPol, pRead, 8);
+    sqlite3_str_appendall(pMsg, ")");
+  }
+  pl_suggest_init(&sg, pOut->z, pOut->n);
+  pl_read_suggest(pPol, pRead, &sg);
+  if( sg.zBest ) sqlite3_str_appendf(pMsg, "; did you mean '%.*s'?", sg.nBest, sg.zBest);
+  *pzErr = sqlite3_str_finish(pMsg);
+  return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+}
+
 /* Prepare (or find) the compiled check for this call's shape, wrapped in
 ** the policy-version guard (-1 / no rows when the policy changed). */
 int pl_check_stmt(PlConn *c, const char *zPred, int nArg, PlGoalArg *aGoal,
@@ -129,7 +220,8 @@ int pl_authorize(PlConn *c, sqlite3_value **argv, const char *zCtx, int nCtx,
     if( rc!=SQLITE_OK ) return rc;
     if( c->pPol==0 ) return pl_conn_require_policy(c, &pPol, pzErr);
     for(i=0; i<3; i++){
-      rc = pl_conn_value(c, argv[i], i==1 ? &c->actionTs : 0, azWhat[i], &aVal[i], pzErr);
+      rc = pl_check_arg(c, c->iAllow, i, argv[i], pzSql ? PL_ARG_ANY : zCtx ? PL_ARG_CONTEXT
+                        : PL_ARG_STRICT, azWhat[i], &aVal[i], pzErr);
       if( rc!=SQLITE_OK ) return rc;
       pl_goal_param(c, &aGoal[i], &aVal[i], i+1);
     }
@@ -204,25 +296,26 @@ static int goal_open_type(PlConn *c, sqlite3_value *pV, const char *zWhat,
   return SQLITE_OK;
 }
 
-static int goal_param(PlConn *c, PlGoal *g, int i, sqlite3_value *pV,
-                   const PlTypeSet *pAllowed, const char *zWhat, char **pzErr){
-  int rc = pl_conn_value(c, pV, pAllowed, zWhat, &g->aVal[i], pzErr);
+static int goal_param(PlConn *c, PlGoal *g, int iPred, int i, sqlite3_value *pV,
+                      const char *zWhat, char **pzErr){
+  int rc = pl_check_arg(c, iPred, i, pV, g->eArgMode, zWhat, &g->aVal[i], pzErr);
   if( rc==SQLITE_OK ) pl_goal_param(c, &g->aGoal[i], &g->aVal[i], ++g->nParam);
   return rc;
 }
 
-int pl_goal_build(PlConn *c, int eKind, int argc, sqlite3_value **argv, PlGoal *g,
-                  char **pzErr){
+int pl_goal_build(PlConn *c, int eKind, int argc, sqlite3_value **argv, int eArgMode,
+                  PlGoal *g, char **pzErr){
   int rc, i;
   const PlPolicy *pPol;
   memset(g, 0, sizeof(*g));
+  g->eArgMode = eArgMode;
   rc = pl_conn_require_policy(c, &pPol, pzErr);
   if( rc!=SQLITE_OK ) return rc;
   if( eKind==PL_Q_LIST ){
     if( argc!=3 ){ *pzErr = sqlite3_mprintf("polar_list(actor, action, resource_type) takes 3 arguments"); return SQLITE_ERROR; }
     g->zPred = "allow"; g->nArg = 3;
-    rc = goal_param(c, g, 0, argv[0], 0, "actor", pzErr);
-    if( rc==SQLITE_OK ) rc = goal_param(c, g, 1, argv[1], &c->actionTs, "action", pzErr);
+    rc = goal_param(c, g, c->iAllow, 0, argv[0], "actor", pzErr);
+    if( rc==SQLITE_OK ) rc = goal_param(c, g, c->iAllow, 1, argv[1], "action", pzErr);
     if( rc==SQLITE_OK ){
       g->aGoal[2].eKind = PL_GA_OPEN;
       rc = goal_open_type(c, argv[2], "resource_type", &g->aGoal[2].ts, pzErr);
@@ -232,11 +325,11 @@ int pl_goal_build(PlConn *c, int eKind, int argc, sqlite3_value **argv, PlGoal *
   if( eKind==PL_Q_ACTIONS ){
     if( argc!=2 ){ *pzErr = sqlite3_mprintf("polar_actions(actor, resource) takes 2 arguments"); return SQLITE_ERROR; }
     g->zPred = "allow"; g->nArg = 3;
-    rc = goal_param(c, g, 0, argv[0], 0, "actor", pzErr);
+    rc = goal_param(c, g, c->iAllow, 0, argv[0], "actor", pzErr);
     g->aGoal[1].eKind = PL_GA_OPEN;
     memset(&g->aGoal[1].ts, 0, sizeof(PlTypeSet));
     pl_ts_add(&g->aGoal[1].ts, PL_TYPE_STRING);
-    if( rc==SQLITE_OK ) rc = goal_param(c, g, 2, argv[1], 0, "resource", pzErr);
+    if( rc==SQLITE_OK ) rc = goal_param(c, g, c->iAllow, 2, argv[1], "resource", pzErr);
     return rc;
   }
   /* query */
@@ -259,9 +352,7 @@ int pl_goal_build(PlConn *c, int eKind, int argc, sqlite3_value **argv, PlGoal *
       sqlite3_value *pV = argv[i+1];
       const char *z = (const char*)sqlite3_value_text(pV);
       int n = sqlite3_value_bytes(pV);
-      PlTypeSet allowed = pPol->aPred[iPred].aHeadTs[i];
       char zWhat[32];
-      pl_ts_or(&allowed, &pPol->aPred[iPred].aStoreTs[i]);
       sqlite3_snprintf(sizeof(zWhat), zWhat, "argument %d", i+1);
       if( sqlite3_value_type(pV)==SQLITE_NULL ){
         g->aGoal[i].eKind = PL_GA_OPEN;
@@ -271,14 +362,15 @@ int pl_goal_build(PlConn *c, int eKind, int argc, sqlite3_value **argv, PlGoal *
         int t = zT ? pl_policy_find_type(pPol, zT, -1) : -1;
         sqlite3_free(zT);
         if( t<0 ){
-          *pzErr = sqlite3_mprintf("polar_query: %s: unknown type in '%s'", zWhat, z);
-          return SQLITE_ERROR;
+          char zQ[48];
+          sqlite3_snprintf(sizeof(zQ), zQ, "polar_query: %s", zWhat);
+          return pl_value_unknown_type(pPol, z, n-2, z, n, zQ, pzErr);
         }
         g->aGoal[i].eKind = PL_GA_OPEN;
         memset(&g->aGoal[i].ts, 0, sizeof(PlTypeSet));
         pl_ts_add(&g->aGoal[i].ts, t);
       }else{
-        rc = goal_param(c, g, i, pV, &allowed, zWhat, pzErr);
+        rc = goal_param(c, g, iPred, i, pV, zWhat, pzErr);
         if( rc!=SQLITE_OK ) return rc;
       }
     }
@@ -291,7 +383,7 @@ int pl_query_sql(PlConn *c, const char *zKind, int argc, sqlite3_value **argv,
                  char **pzSql, char **pzErr){
   int eKind = strcmp(zKind, "list")==0 ? PL_Q_LIST : strcmp(zKind, "actions")==0 ? PL_Q_ACTIONS : PL_Q_QUERY;
   PlGoal g;
-  int rc = pl_goal_build(c, eKind, argc, argv, &g, pzErr);
+  int rc = pl_goal_build(c, eKind, argc, argv, PL_ARG_ANY, &g, pzErr);
   if( rc!=SQLITE_OK ) return rc;
   return compile_explain(c, g.zPred, g.nArg, g.aGoal, 1, 0, pzSql, pzErr);
 }

@@ -9,10 +9,46 @@
 ** reads). When it differs the connection reloads the policy and runs the
 ** check again. So a policy committed by any connection is seen by the next
 ** statement, and a check never mixes two policies.
+**
+** Registered connections: every PlConn that pl_conn_open registered is on
+** one process-wide list, so that loading the extension again on the same
+** connection (a pool's connect hook, a second .load) finds it and changes
+** nothing. SQLite gives no way to ask a connection for a function's user
+** data, hence the list; it is short (one entry per open connection) and
+** touched only when a connection is registered or closed.
 */
 #include "pl_int.h"
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
+
+static pthread_mutex_t registeredMutex = PTHREAD_MUTEX_INITIALIZER;
+static PlConn *pRegistered;       /* linked through PlConn.pNextRegistered */
+
+PlConn *pl_conn_registered(sqlite3 *db){
+  PlConn *c;
+  pthread_mutex_lock(&registeredMutex);
+  for(c=pRegistered; c && c->db!=db; c=c->pNextRegistered){}
+  pthread_mutex_unlock(&registeredMutex);
+  return c;
+}
+
+void pl_conn_set_registered(PlConn *c){
+  pthread_mutex_lock(&registeredMutex);
+  c->pNextRegistered = pRegistered;
+  pRegistered = c;
+  c->bRegistered = 1;
+  pthread_mutex_unlock(&registeredMutex);
+}
+
+static void conn_unregister(PlConn *c){
+  PlConn **pp;
+  if( !c->bRegistered ) return;
+  pthread_mutex_lock(&registeredMutex);
+  for(pp=&pRegistered; *pp && *pp!=c; pp=&(*pp)->pNextRegistered){}
+  if( *pp ) *pp = c->pNextRegistered;
+  pthread_mutex_unlock(&registeredMutex);
+}
 
 PlConn *pl_conn_new(sqlite3 *db, PlConnOpener xOpen){
   PlConn *c = sqlite3_malloc64(sizeof(*c));
@@ -28,6 +64,7 @@ PlConn *pl_conn_new(sqlite3 *db, PlConnOpener xOpen){
 
 void pl_conn_free(void *p){
   PlConn *c = p;
+  conn_unregister(c);
   pl_cache_free(c->pCache);
   pl_units_clear(&c->units);
   pl_policy_free(c->pPol);
@@ -44,16 +81,8 @@ static void conn_set_policy(PlConn *c, PlPolicy *pPol, int iVersion){
   c->pPol = pPol;
   c->iVersion = iVersion;
   c->bMarker = pPol ? pl_store_has_marker(c->db, iVersion) : 0;
-  /* the action position is String-only when every allow/3 rule says so:
-  ** then 'User:x' as an action is the string "User:x" */
-  if( pPol ){
-    int iAllow = pl_policy_find_pred(pPol, "allow", 3);
-    c->actionTs = pPol->all;
-    if( iAllow>=0 ){
-      PlTypeSet h = pPol->aPred[iAllow].aHeadTs[1];
-      if( pl_ts_count(&h)==1 && pl_ts_has(&h, PL_TYPE_STRING) ) c->actionTs = h;
-    }
-  }
+  /* the predicate authorize, polar_list and polar_actions ask */
+  c->iAllow = pPol ? pl_policy_find_pred(pPol, "allow", 3) : -1;
 }
 
 /* Version of the policy stored in the database (0: none, or no schema). */
@@ -65,8 +94,11 @@ static int stored_version(PlConn *c, int *piVersion, char **pzErr){
       "SELECT value FROM main.polar_meta WHERE key='policy_version'", -1, &pStmt, 0);
   if( rc!=SQLITE_OK ){
     sqlite3_finalize(pStmt);
-    if( rc==SQLITE_NOMEM ) return rc;
-    return SQLITE_OK;             /* no polarlite schema yet */
+    /* SQLITE_ERROR: no such table, no polarlite schema yet. Anything else
+    ** (not a database, cannot open, busy, I/O) is the file's trouble */
+    if( (rc&0xff)==SQLITE_ERROR ) return SQLITE_OK;
+    if( rc!=SQLITE_NOMEM ) *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(c->db));
+    return rc;
   }
   if( sqlite3_step(pStmt)==SQLITE_ROW ) *piVersion = sqlite3_column_int(pStmt, 0);
   rc = sqlite3_finalize(pStmt);

@@ -19,7 +19,11 @@ static void polarLoadFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   int rc, iVersion = 0;
   if( pl_refuse_unsafe_call(ctx, "polar_load") ) return;
   if( zSrc==0 ){
-    sqlite3_result_error(ctx, "polar_load: the policy source is NULL", -1);
+    /* usually readfile('p.polar') of a file it could not read */
+    sqlite3_result_error(ctx, "polar_load: the policy source is NULL. If it comes from "
+                         "readfile('FILE'), FILE could not be read: check the path (relative "
+                         "to the directory the program runs in) and that the file is "
+                         "readable", -1);
     return;
   }
   rc = pl_conn_load(c, zSrc, sqlite3_value_bytes(argv[0]), zFile, pl_tests_check,
@@ -79,12 +83,15 @@ static int write_args(PlConn *c, int argc, sqlite3_value **argv, int bPattern,
                              *pzPred, *pnArg, PL_MAX_ARGS);
     return SQLITE_ERROR;
   }
-  rc = pl_store_check_pred(pPol, *pzPred, *pnArg, pzErr);
+  /* a delete's predicate is checked by pl_store_delete: it may be one the
+  ** policy no longer reads, with facts an older policy stored */
+  rc = bPattern ? SQLITE_OK : pl_store_check_pred(pPol, *pzPred, *pnArg, pzErr);
   for(i=0; rc==SQLITE_OK && i<*pnArg; i++){
     PlTypeSet ts = pl_policy_arg_types(pPol, *pzPred, *pnArg, i);
     char zWhat[32];
     sqlite3_snprintf(sizeof(zWhat), zWhat, "argument %d", i+1);
-    rc = pl_value_from_sql(pPol, argv[i+1], &ts, bPattern, zWhat, &aVal[i], pzErr);
+    rc = pl_value_from_sql(pPol, argv[i+1], &ts, bPattern ? PL_PATTERN_DELETE : 0, zWhat,
+                           &aVal[i], pzErr);
   }
   return rc;
 }
@@ -253,7 +260,7 @@ static const struct {
   const char *zName; int nArg; int flags;
   void (*xFunc)(sqlite3_context*, int, sqlite3_value**);
 } aFunc[] = {
-  /* first: this registration owns the connection state (xDestroy) */
+  /* first: registered last, it owns the connection state (xDestroy) */
   { "polar_policy",  0, PL_READ,  polarPolicyFunc },
   { "polar_load",    1, PL_WRITE, polarLoadFunc },
   { "polar_load",    2, PL_WRITE, polarLoadFunc },
@@ -271,19 +278,32 @@ static const struct {
   { "polar_limit",   2, PL_WRITE, pl_limit_func },
 };
 
-/* Register every scalar function with the user data c. The first
-** registration takes xDestroy, so SQLite frees c when the connection
-** closes, or at once if that registration fails; polar_policy/0 must not be
-** registered again while the connection lives, or the destructor runs. */
-int pl_funcs_register(sqlite3 *db, PlConn *c, void (*xDestroy)(void*), char **pzErrMsg){
+/* Register every scalar function with the user data c; polar_policy/0 last,
+** with xDestroy, so that it owns c. On failure the functions registered
+** before are removed again; *pbGone says whether c went with them (the
+** owning registration was tried: SQLite calls xDestroy when it fails). */
+int pl_funcs_register(sqlite3 *db, PlConn *c, void (*xDestroy)(void*), int *pbGone,
+                      char **pzErrMsg){
+  const size_t nFunc = sizeof(aFunc)/sizeof(aFunc[0]);
+  size_t i, k;
   int rc = SQLITE_OK;
-  size_t i;
-  for(i=0; rc==SQLITE_OK && i<sizeof(aFunc)/sizeof(aFunc[0]); i++){
+  *pbGone = 0;
+  for(k=1; rc==SQLITE_OK && k<=nFunc; k++){
+    i = k % nFunc;                          /* 1, 2, ..., nFunc-1, then 0 */
+    if( i==0 ) *pbGone = 1;
     rc = sqlite3_create_function_v2(db, aFunc[i].zName, aFunc[i].nArg, aFunc[i].flags,
                                     c, aFunc[i].xFunc, 0, 0, i==0 ? xDestroy : 0);
-    if( rc!=SQLITE_OK && pzErrMsg ){
-      *pzErrMsg = sqlite3_mprintf("polarlite: cannot register %s: %s",
-                                  aFunc[i].zName, sqlite3_errmsg(db));
+    if( rc!=SQLITE_OK ){
+      if( pzErrMsg ){
+        *pzErrMsg = sqlite3_mprintf("polarlite: cannot register %s: %s",
+                                    aFunc[i].zName, sqlite3_errmsg(db));
+      }
+      while( --k>=1 ){
+        i = k % nFunc;
+        sqlite3_create_function_v2(db, aFunc[i].zName, aFunc[i].nArg, aFunc[i].flags,
+                                   0, 0, 0, 0, 0);
+      }
+      break;
     }
   }
   return rc;

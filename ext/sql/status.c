@@ -93,9 +93,20 @@ static int stConnect(sqlite3 *db, void *pAux, int argc, const char *const*argv,
 }
 /* sqlite3_close() disconnects eponymous tables before it checks for
 ** unfinalized statements, so this is where the connection's cached
-** statements are finalized (pl_status_register connects it up front). */
+** statements are finalized: the cache connects polar_status before it
+** prepares its first statement (st_arm), and again after a disconnect. */
+static int st_connect(void *pArg){
+  PlConn *c = pArg;
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(c->db, "SELECT 1 FROM polar_status WHERE 0", -1, &pStmt, 0);
+  sqlite3_finalize(pStmt);
+  return rc;
+}
+static void st_arm(PlConn *c){ pl_cache_on_first(c->pCache, st_connect, c); }
 static int stDisconnect(sqlite3_vtab *p){
-  pl_cache_clear(((StVtab*)p)->c->pCache);
+  PlConn *c = ((StVtab*)p)->c;
+  pl_cache_clear(c->pCache);
+  st_arm(c);
   sqlite3_free(p);
   return SQLITE_OK;
 }
@@ -155,25 +166,38 @@ static sqlite3_module stModule = {
   stNext, stEof, stColumn, stRowid, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 };
 
+/* Nothing here reads the database: loading polarlite works on any
+** connection, even one whose file is not a database or cannot be read
+** (then every statement that needs the file fails with SQLite's reason). */
 int pl_status_register(sqlite3 *db, PlConn *c){
-  sqlite3_stmt *pStmt = 0;
   int rc = sqlite3_create_module_v2(db, "polar_status", &stModule, c, 0);
-  int nWait = 0;
-  /* Preparing reads the schema, which another process may hold locked for
-  ** a moment (a sidecar switching a new file to WAL); the extension is
-  ** often loaded before any busy timeout is set, so wait here, briefly. */
-  while( rc==SQLITE_OK || ((rc&0xff)==SQLITE_BUSY && nWait<5000) ){
-    if( rc!=SQLITE_OK ){ sqlite3_sleep(10); nWait += 10; }
-    rc = sqlite3_prepare_v2(db, "SELECT 1 FROM polar_status WHERE 0", -1, &pStmt, 0);
-    sqlite3_finalize(pStmt);
-    pStmt = 0;
-    if( rc==SQLITE_OK ) break;
-  }
+  if( rc==SQLITE_OK ) st_arm(c);
   return rc;
 }
 
+/* Why the sidecar refused the message at partition:offset of the log this
+** file follows (its row in polar_rejected), or NULL (sqlite3_mprintf'd). A
+** file no sidecar fed has no polar_rejected table: nothing was refused. */
+static char *rejected_reason(sqlite3 *db, sqlite3_int64 iPart, sqlite3_int64 iOff){
+  sqlite3_stmt *pStmt = 0;
+  char *zReason = 0;
+  if( sqlite3_prepare_v2(db, "SELECT reason FROM main.polar_rejected WHERE partition=?1 "
+                         "AND offset=?2 AND topic IS (SELECT value FROM main.polar_meta "
+                         "WHERE key='log_topic')", -1, &pStmt, 0)==SQLITE_OK ){
+    sqlite3_bind_int64(pStmt, 1, iPart);
+    sqlite3_bind_int64(pStmt, 2, iOff);
+    if( sqlite3_step(pStmt)==SQLITE_ROW ){
+      zReason = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 0));
+    }
+  }
+  sqlite3_finalize(pStmt);
+  return zReason;
+}
+
 /* polar_wait('<partition>:<offset>', timeout_ms): 1 once the applied log
-** position has reached the token, 0 at timeout. */
+** position has reached the token, 0 at timeout, and an error naming the
+** offset and the reason when the sidecar refused that message (the write
+** it carried is not in the file, and never will be). */
 void pl_wait_func(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   PlConn *c = sqlite3_user_data(ctx);
   const char *zTok = (const char*)sqlite3_value_text(argv[0]);
@@ -191,7 +215,18 @@ void pl_wait_func(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   for(;;){
     sqlite3_int64 ap = meta_int(c->db, "log_partition", -1);
     sqlite3_int64 ao = meta_int(c->db, "log_offset", -1);
-    if( ap==iPart && ao>=iOff ){ sqlite3_result_int(ctx, 1); return; }
+    if( ap==iPart && ao>=iOff ){
+      char *zWhy = rejected_reason(c->db, iPart, iOff);
+      if( zWhy ){
+        char *zErr = sqlite3_mprintf("polar_wait: the message at %lld:%lld was rejected by "
+                                     "the sidecar: %s", p, o, zWhy);
+        pl_result_error(ctx, zErr ? SQLITE_ERROR : SQLITE_NOMEM, zErr);
+        sqlite3_free(zWhy);
+        return;
+      }
+      sqlite3_result_int(ctx, 1);
+      return;
+    }
     if( waited>=iTimeout ){ sqlite3_result_int(ctx, 0); return; }
     sqlite3_sleep(5);
     waited += 5;

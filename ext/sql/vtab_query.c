@@ -357,7 +357,9 @@ static int q_open(QCursor *c, int bRows, int argc, sqlite3_value **argv,
                   sqlite3_value *pCtxArg, PlGoal *g, char **pzErr){
   QVtab *v = (QVtab*)c->base.pVtab;
   PlConn *pc = v->pAux->c;
-  int rc = pl_goal_build(pc, v->pAux->eKind, argc, argv, g, pzErr);
+  /* context facts may hold Strings no rule mentions */
+  int rc = pl_goal_build(pc, v->pAux->eKind, argc, argv,
+                         pCtxArg ? PL_ARG_CONTEXT : PL_ARG_STRICT, g, pzErr);
   if( rc==SQLITE_OK && pCtxArg ){
     rc = pl_context_parse(pc, (const char*)sqlite3_value_text(pCtxArg),
                           sqlite3_value_bytes(pCtxArg), azQName[v->pAux->eKind],

@@ -19,6 +19,8 @@ struct PlStmtCache {
   PlCacheEntry *a;
   int nSlot, nUsed;
   PlWriteGuard guard;
+  int (*xFirst)(void*);       /* pl_cache_on_first: runs until it succeeds */
+  void *pFirstArg;
 };
 
 static unsigned cache_hash(const char *z){
@@ -51,6 +53,11 @@ void pl_cache_clear(PlStmtCache *p){
 }
 
 PlWriteGuard *pl_cache_guard(PlStmtCache *p){ return &p->guard; }
+
+void pl_cache_on_first(PlStmtCache *p, int (*xFirst)(void*), void *pArg){
+  p->xFirst = xFirst;
+  p->pFirstArg = pArg;
+}
 
 void pl_cache_free(PlStmtCache *p){
   if( p==0 ) return;
@@ -105,6 +112,14 @@ int pl_cache_get(PlStmtCache *p, const char *zKey, const char *zSql,
     }
   }
   if( zSql==0 ) return SQLITE_OK;
+  if( p->xFirst ){
+    rc = p->xFirst(p->pFirstArg);
+    if( rc!=SQLITE_OK ){
+      *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(p->db));
+      return rc;
+    }
+    p->xFirst = 0;
+  }
   if( (p->nUsed+1)*2 > p->nSlot && cache_resize(p) ) return SQLITE_NOMEM;
   rc = sqlite3_prepare_v3(p->db, zSql, -1, SQLITE_PREPARE_PERSISTENT, &pStmt, 0);
   if( rc!=SQLITE_OK ){

@@ -240,6 +240,15 @@ int pl_store_check_pred(const PlPolicy *pPol, const char *zPred, int nArg,
                           nDone==nOther ? " or " : ", ", i);
     }
     sqlite3_str_appendf(pMsg, " argument%s)", (mArity==(1<<1)) ? "" : "s");
+  }else{
+    /* a name the policy reads with this many arguments, close to zPred */
+    PlSuggest sg;
+    pl_suggest_init(&sg, zPred, -1);
+    for(i=0; i<pl_policy_nsig(pPol); i++){
+      const PlSig *pSig = pl_policy_sig(pPol, i);
+      if( pSig->nArg==nArg ) pl_suggest_try(&sg, pSig->zPred, -1);
+    }
+    if( sg.zBest ) sqlite3_str_appendf(pMsg, "; did you mean '%.*s'?", sg.nBest, sg.zBest);
   }
   *pzErr = sqlite3_str_finish(pMsg);
   return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
@@ -255,15 +264,6 @@ static int store_sig_accepts(const PlSig *pSig, int nArg, const PlValue *aVal){
     if( !pl_ts_has(&pSig->aArg[k], aVal[k].iType) ) return 0;
   }
   return 1;
-}
-
-static void store_append_typeset(sqlite3_str *p, const PlPolicy *pPol,
-                                 const PlTypeSet *pTs){
-  int t, n = 0;
-  for(t=pl_ts_first(pTs); t>=0; t=pl_ts_next(pTs, t)){
-    sqlite3_str_appendf(p, "%s%s", n++ ? "|" : "", pl_value_type_name(pPol, t));
-  }
-  if( n==0 ) sqlite3_str_appendall(p, "(nothing)");
 }
 
 /* The values must fit one signature of zPred/nArg (known to exist). */
@@ -294,7 +294,15 @@ int pl_store_check_types(const PlPolicy *pPol, const char *zPred,
     sqlite3_str_appendf(pMsg, ": argument %d is %s, where %s/%d takes ",
                         iBad+1, pl_value_type_name(pPol, aVal[iBad].iType),
                         zPred, nArg);
-    store_append_typeset(pMsg, pPol, &ts);
+    pl_value_append_types(pMsg, pPol, &ts);
+    if( pl_ts_count(&ts)==1 && pl_ts_has(&ts, PL_TYPE_STRING) && !aVal[iBad].bWild
+     && aVal[iBad].iType!=PL_TYPE_INTEGER && aVal[iBad].iType>=0 ){
+      /* 'User:bob' in a String position: a typed value, by the one rule */
+      sqlite3_str_appendf(pMsg, " (for the text '%s:%.*s', write 'String:%s:%.*s')",
+                          pl_value_type_name(pPol, aVal[iBad].iType), aVal[iBad].n,
+                          aVal[iBad].z, pl_value_type_name(pPol, aVal[iBad].iType),
+                          aVal[iBad].n, aVal[iBad].z);
+    }
   }
   sqlite3_str_appendall(pMsg, "; accepted: ");
   for(i=0; i<nSig; i++){
@@ -303,7 +311,7 @@ int pl_store_check_types(const PlPolicy *pPol, const char *zPred,
     sqlite3_str_appendf(pMsg, "%s%s(", nMatch++ ? ", " : "", zPred);
     for(k=0; k<nArg; k++){
       if( k ) sqlite3_str_appendall(pMsg, ", ");
-      store_append_typeset(pMsg, pPol, &pSig->aArg[k]);
+      pl_value_append_types(pMsg, pPol, &pSig->aArg[k]);
     }
     sqlite3_str_appendall(pMsg, ")");
   }
@@ -392,11 +400,43 @@ static int store_bind_err(sqlite3 *db, sqlite3_stmt *pStmt, int rc,
   return rc;
 }
 
+/* A fact no rule could read is refused (docs/values.md): a String the
+** policy mentions nowhere (no rule literal, no declared role, permission or
+** relation), where every rule that reads the predicate asks for String
+** literals ('projcet' where the rules read 'parent', 'creator'). Where some
+** rule passes a variable, or the predicate is only declared, any String is
+** read. */
+static int store_check_read(const PlPolicy *pPol, const char *zPred, int nArg,
+                            const PlValue *aVal, char **pzErr){
+  int iPred = pl_policy_find_pred(pPol, zPred, nArg), k, rc;
+  const PlReads *pReads;
+  if( iPred<0 ) return SQLITE_OK;
+  rc = pl_reads(pPol, &pReads);
+  for(k=0; rc==SQLITE_OK && k<nArg; k++){
+    const PlReadPos *pRead = pl_reads_read(pReads, iPred, k);
+    sqlite3_str *pMsg;
+    PlSuggest sg;
+    if( aVal[k].iType!=PL_TYPE_STRING || pRead->bAny
+     || pl_policy_mentions(pPol, aVal[k].z, aVal[k].n) ) continue;
+    pMsg = sqlite3_str_new(0);
+    sqlite3_str_appendf(pMsg, "argument %d: no rule mentions '%.*s' (the rules read %s/%d "
+                        "with ", k+1, aVal[k].n, aVal[k].z, zPred, nArg);
+    pl_read_append(pMsg, pPol, pRead, 8);
+    sqlite3_str_appendall(pMsg, ")");
+    pl_suggest_init(&sg, aVal[k].z, aVal[k].n);
+    pl_read_suggest(pPol, pRead, &sg);
+    if( sg.zBest ) sqlite3_str_appendf(pMsg, "; did you mean '%.*s'?", sg.nBest, sg.zBest);
+    *pzErr = sqlite3_str_finish(pMsg);
+    rc = *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
+  return rc;
+}
+
 /* The checks every stored fact passes after its predicate's: a value in
 ** every position, types that fit one of the predicate's signatures. */
 static int store_check_values(const PlPolicy *pPol, const char *zPred,
                               int nArg, const PlValue *aVal, char **pzErr){
-  int k;
+  int k, rc;
   for(k=0; k<nArg; k++){
     if( aVal[k].bWild ){
       *pzErr = sqlite3_mprintf("argument %d is a wildcard; a stored fact needs "
@@ -404,7 +444,9 @@ static int store_check_values(const PlPolicy *pPol, const char *zPred,
       return SQLITE_ERROR;
     }
   }
-  return pl_store_check_types(pPol, zPred, nArg, aVal, pzErr);
+  rc = pl_store_check_types(pPol, zPred, nArg, aVal, pzErr);
+  if( rc==SQLITE_OK ) rc = store_check_read(pPol, zPred, nArg, aVal, pzErr);
+  return rc;
 }
 
 /* The cached "INSERT OR IGNORE ... VALUES" of nRow rows into zPred/nArg. */
@@ -491,29 +533,91 @@ int pl_store_insert(sqlite3 *db, PlStmtCache *pCache, const PlPolicy *pPol,
   return rc;
 }
 
-/* The predicate check of a delete pattern. A predicate the policy no
-** longer reads may still have facts stored under an older policy: those can
-** be deleted, so its table existing is enough, and then *pbTyped = 0 (no
-** signature to check the pattern against). */
-static int store_check_delete_pred(sqlite3 *db, const PlPolicy *pPol,
-                                   const char *zPred, int nArg, int *pbTyped,
-                                   char **pzErr){
-  int rc = pl_store_check_pred(pPol, zPred, nArg, pzErr);
-  *pbTyped = rc==SQLITE_OK;
-  if( rc!=SQLITE_OK ){
-    char *zTab, *zErr2 = 0;
-    int bExists;
-    if( pPol==0 || nArg<1 || nArg>PL_MAX_ARGS ) return rc;
-    zTab = pl_store_table_name(zPred, nArg);
-    if( zTab==0 ) return SQLITE_NOMEM;
-    bExists = store_table_exists(db, zTab, &zErr2);
-    sqlite3_free(zTab);
-    if( bExists==0 ) return rc;
+/* The checks of a delete pattern. Deletes reach facts an older policy
+** stored and the current one no longer reads (polar_unread lists them), so
+** a pattern is not held to the policy's fact signatures: its predicate must
+** be one the policy reads or one with a fact table, and a type the policy
+** does not know (PL_TYPE_UNKNOWN) must be the type of some stored fact in
+** that position. What matches nothing deletes nothing, and the count says
+** so. */
+static int store_check_delete(sqlite3 *db, const PlPolicy *pPol, const char *zPred,
+                              int nArg, const PlValue *aVal, char **pzErr){
+  static const char *const azWhat[PL_MAX_ARGS] = {
+    "argument 1", "argument 2", "argument 3", "argument 4", "argument 5"
+  };
+  char *zTab, *zErr2 = 0;
+  int rc = pl_store_check_pred(pPol, zPred, nArg, pzErr), bExists, k;
+  if( pPol==0 || nArg<1 || nArg>PL_MAX_ARGS ) return rc;
+  zTab = pl_store_table_name(zPred, nArg);
+  if( zTab==0 ) return SQLITE_NOMEM;
+  bExists = store_table_exists(db, zTab, &zErr2);
+  if( rc!=SQLITE_OK && bExists!=0 ){
     sqlite3_free(*pzErr);
     *pzErr = zErr2;
-    return bExists<0 ? SQLITE_ERROR : SQLITE_OK;
+    zErr2 = 0;
+    rc = bExists<0 ? SQLITE_ERROR : SQLITE_OK;
+  }else if( rc==SQLITE_ERROR && *pzErr && strstr(*pzErr, "did you mean")==0 ){
+    /* neither read nor stored: perhaps a typo of a stored predicate */
+    sqlite3_stmt *pList = 0;
+    char *zSuffix = sqlite3_mprintf("_%d", nArg);
+    PlSuggest sg;
+    pl_suggest_init(&sg, zPred, -1);
+    if( zSuffix && sqlite3_prepare_v2(db, "SELECT substr(name, 9, length(name)-8-length(?1)) "
+                              "FROM main.sqlite_schema WHERE type='table' AND name LIKE "
+                              "'polar\\_f\\_%' ESCAPE '\\' AND substr(name, -length(?1))=?1",
+                              -1, &pList, 0)==SQLITE_OK ){
+      sqlite3_bind_text(pList, 1, zSuffix, -1, SQLITE_STATIC);
+      char *zKept = 0;            /* the best candidate so far, owned */
+      while( sqlite3_step(pList)==SQLITE_ROW && sqlite3_column_text(pList, 0) ){
+        char *zCand = sqlite3_mprintf("%s", sqlite3_column_text(pList, 0));
+        if( zCand ) pl_suggest_try(&sg, zCand, -1);
+        if( zCand && sg.zBest==zCand ){ sqlite3_free(zKept); zKept = zCand; }
+        else sqlite3_free(zCand);
+      }
+      if( zKept ){
+        char *z = sqlite3_mprintf("%s; did you mean '%s'?", *pzErr, zKept);
+        if( z ){ sqlite3_free(*pzErr); *pzErr = z; }
+        sqlite3_free(zKept);
+      }
+    }
+    sqlite3_finalize(pList);
+    sqlite3_free(zSuffix);
   }
-  return SQLITE_OK;
+  for(k=0; rc==SQLITE_OK && k<nArg; k++){
+    const PlValue *v = &aVal[k];
+    sqlite3_stmt *pStmt = 0;
+    char *zSql;
+    int bFound = 0;
+    if( v->iType!=PL_TYPE_UNKNOWN ) continue;
+    zSql = bExists>0 ? sqlite3_mprintf("SELECT 1 FROM main.\"%w\" WHERE a%d>=?1 AND a%d<?2 "
+                                       "LIMIT 1", zTab, k+1, k+1) : 0;
+    if( zSql && sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0)==SQLITE_OK ){
+      sqlite3_bind_text(pStmt, 1, sqlite3_mprintf("%.*s:", v->nType, v->zType), -1,
+                        sqlite3_free);
+      sqlite3_bind_text(pStmt, 2, sqlite3_mprintf("%.*s;", v->nType, v->zType), -1,
+                        sqlite3_free);
+      bFound = sqlite3_step(pStmt)==SQLITE_ROW;
+    }
+    sqlite3_finalize(pStmt);
+    sqlite3_free(zSql);
+    if( !bFound ){
+      PlSuggest sg;
+      int t;
+      pl_suggest_init(&sg, v->zType, v->nType);
+      for(t=PL_TYPE_FIRST_APP; t<pPol->nType; t++){
+        pl_suggest_try(&sg, pPol->aType[t].zName, pPol->aType[t].nName);
+      }
+      *pzErr = sqlite3_mprintf("%s: unknown type '%.*s': the policy has no such type, and "
+                               "no stored %s/%d fact has one there%s%.*s%s", azWhat[k],
+                               v->nType, v->zType, zPred, nArg,
+                               sg.zBest ? "; did you mean '" : "", sg.nBest,
+                               sg.zBest ? sg.zBest : "", sg.zBest ? "'?" : "");
+      rc = *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+    }
+  }
+  sqlite3_free(zErr2);
+  sqlite3_free(zTab);
+  return rc;
 }
 
 /* Delete every stored fact matching the checked pattern aVal. */
@@ -531,7 +635,7 @@ static int store_delete_rows(sqlite3 *db, PlStmtCache *pCache,
   ** the text encoding), i Integer wildcard, _ any value. */
   zShape[0] = ':';
   for(k=0; k<nArg; k++){
-    zShape[k+1] = !aVal[k].bWild ? 'v' : aVal[k].iType<0 ? '_'
+    zShape[k+1] = !aVal[k].bWild ? 'v' : aVal[k].iType==-1 ? '_'
                 : aVal[k].iType==PL_TYPE_INTEGER ? 'i' : 't';
   }
   zShape[nArg+1] = 0;
@@ -574,9 +678,11 @@ static int store_delete_rows(sqlite3 *db, PlStmtCache *pCache,
     if( zShape[k+1]=='v' ){
       rc = store_bind(pPol, pStmt, iParam++, &aVal[k], aEnc[k], PL_VALUE_ENC_MAX);
     }else if( zShape[k+1]=='t' ){
-      const char *zType = pl_value_type_name(pPol, aVal[k].iType);
-      char *zLo = sqlite3_mprintf("%s:", zType);
-      char *zHi = sqlite3_mprintf("%s;", zType);
+      const char *zType = aVal[k].iType==PL_TYPE_UNKNOWN ? aVal[k].zType
+                          : pl_value_type_name(pPol, aVal[k].iType);
+      int nType = aVal[k].iType==PL_TYPE_UNKNOWN ? aVal[k].nType : (int)strlen(zType);
+      char *zLo = sqlite3_mprintf("%.*s:", nType, zType);
+      char *zHi = sqlite3_mprintf("%.*s;", nType, zType);
       if( zLo==0 || zHi==0 ){
         rc = SQLITE_NOMEM;
       }else{
@@ -599,10 +705,8 @@ static int store_delete_rows(sqlite3 *db, PlStmtCache *pCache,
 int pl_store_delete(sqlite3 *db, PlStmtCache *pCache, const PlPolicy *pPol,
                     const char *zPred, int nArg, const PlValue *aVal,
                     int *pnDel, char **pzErr){
-  int bTyped = 0;
-  int rc = store_check_delete_pred(db, pPol, zPred, nArg, &bTyped, pzErr);
+  int rc = store_check_delete(db, pPol, zPred, nArg, aVal, pzErr);
   *pnDel = 0;
-  if( rc==SQLITE_OK && bTyped ) rc = pl_store_check_types(pPol, zPred, nArg, aVal, pzErr);
   if( rc!=SQLITE_OK ) return rc;
   return store_delete_rows(db, pCache, pPol, zPred, nArg, aVal, pnDel, pzErr);
 }
@@ -689,21 +793,16 @@ static int store_check_fact(sqlite3 *db, const PlPolicy *pPol, PlArena *pArena,
     "argument 1", "argument 2", "argument 3", "argument 4", "argument 5"
   };
   const PlJsonFact *pF = &pCh->aFact[j];
-  int rc, k, bTyped = 1;
-  if( pCh->bInsert ){
-    rc = pl_store_check_pred(pPol, pF->zPred, pF->nArg, pzErr);
-  }else{
-    rc = store_check_delete_pred(db, pPol, pF->zPred, pF->nArg, &bTyped, pzErr);
-  }
+  int rc = SQLITE_OK, k;
+  if( pCh->bInsert ) rc = pl_store_check_pred(pPol, pF->zPred, pF->nArg, pzErr);
   for(k=0; rc==SQLITE_OK && k<pF->nArg; k++){
     rc = pl_value_from_wire(pPol, pF->azType[k], pF->anType[k], pF->azId[k],
-                            pF->anId[k], !pCh->bInsert, azWhat[k],
+                            pF->anId[k], pCh->bInsert ? 0 : PL_PATTERN_DELETE, azWhat[k],
                             &pOut->aVal[k], pzErr);
   }
   if( rc!=SQLITE_OK ) return rc;
   if( !pCh->bInsert ){
-    return bTyped ? pl_store_check_types(pPol, pF->zPred, pF->nArg, pOut->aVal, pzErr)
-                  : SQLITE_OK;
+    return store_check_delete(db, pPol, pF->zPred, pF->nArg, pOut->aVal, pzErr);
   }
   rc = store_check_values(pPol, pF->zPred, pF->nArg, pOut->aVal, pzErr);
   for(k=0; rc==SQLITE_OK && k<pF->nArg; k++){

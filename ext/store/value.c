@@ -10,15 +10,26 @@
 **                                                  'Boolean:true', 'User:' (wildcard)
 **
 ** Everything is parsed into a PlValue here and encoded back here, so the
-** rules below exist exactly once:
+** rules below exist exactly once (docs/values.md says them for users):
 **
-**   - A SQL integer is an Integer. Text 'Type:id' is split at the FIRST colon
-**     when Type is an identifier; Type must then be a built-in or declared
-**     type, otherwise the text is refused (never guessed to be a string).
-**     Text with no such prefix is a String.
-**   - Where the position accepts only String, the whole text is the string
-**     (an explicit leading 'String:' is stripped).
-**   - In patterns NULL is any value and 'Type:_' any value of Type.
+**   - A SQL integer is an Integer. Text 'Type:id' whose Type (the text
+**     before the FIRST colon) names a type the policy knows, built-in or
+**     declared, is a value of that type, in every position: 'User:bob' is
+**     a User even where only a String goes (that is an error, with the
+**     hint 'String:User:bob'). 'String:x', 'Integer:5', 'Boolean:true' spell
+**     primitives explicitly. Other text is a String, the whole of it:
+**     'admin', '12:30'; and 'repo:read' where the position takes only
+**     Strings. Elsewhere a Type that is an identifier but no type is an
+**     error ("did you mean ...?"), never guessed to be a string.
+**   - The wire form {"type": T, "id": I} is the same value: T must be a
+**     type the policy knows. So 'User:bob' and {"type":"User","id":"bob"}
+**     are one value on every write path (SQL, polar_batch, publish, the
+**     sidecar, the HTTP API).
+**   - Then the value must be of a type its position accepts: the fact
+**     signatures for writes (store.c), the rules for checks (sql/check.c).
+**   - In patterns NULL is any value and 'Type:_' any value of Type. In
+**     delete patterns a Type the policy no longer knows is kept as written
+**     (PL_TYPE_UNKNOWN), so that facts of a dropped type can be deleted.
 **   - Ids are 1..PL_MAX_ID bytes, any bytes but NUL; lengths come from
 **     sqlite3_value_bytes(), never strlen(), so ids round-trip exactly.
 */
@@ -185,6 +196,27 @@ static int value_wild_refused(const char *zWhat, const char *zShow, int nShow,
   return SQLITE_ERROR;
 }
 
+/* A delete pattern's value of a type the policy does not know: kept as
+** written, to match the storage encoding of facts an older policy stored
+** (id NULL: any value of that type). */
+static int value_unknown_kept(const char *zType, int nType, const char *zId, int nId,
+                              const char *zWhat, PlValue *pOut, char **pzErr){
+  if( nType>PL_MAX_ID || (zId && nId>PL_MAX_ID) ){
+    *pzErr = sqlite3_mprintf("%s is over %d bytes", zWhat, PL_MAX_ID);
+    return SQLITE_ERROR;
+  }
+  pOut->iType = PL_TYPE_UNKNOWN;
+  pOut->zType = zType;
+  pOut->nType = nType;
+  if( zId==0 || (nId==1 && zId[0]=='_') ){
+    pOut->bWild = 1;
+  }else{
+    pOut->z = zId;
+    pOut->n = nId;
+  }
+  return SQLITE_OK;
+}
+
 static int value_typed_wild(const PlPolicy *pPol, int iType, PlValue *pOut,
                             const char *zWhat, char **pzErr){
   if( iType==PL_TYPE_ACTOR || iType==PL_TYPE_RESOURCE ){
@@ -198,10 +230,42 @@ static int value_typed_wild(const PlPolicy *pPol, int iType, PlValue *pOut,
   return SQLITE_OK;
 }
 
+void pl_value_append_types(sqlite3_str *p, const PlPolicy *pPol, const PlTypeSet *pTs){
+  int t, n = 0;
+  for(t=pl_ts_first(pTs); t>=0; t=pl_ts_next(pTs, t)){
+    sqlite3_str_appendf(p, "%s%s", n++ ? "|" : "", pl_value_type_name(pPol, t));
+  }
+  if( n==0 ) sqlite3_str_appendall(p, "(nothing)");
+}
+
+int pl_value_unknown_type(const PlPolicy *pPol, const char *zType, int nType,
+                          const char *z, int n, const char *zWhat, char **pzErr){
+  PlSuggest sg;
+  int i;
+  pl_suggest_init(&sg, zType, nType);
+  for(i=0; i<N_BUILTIN; i++) pl_suggest_try(&sg, azBuiltin[i], -1);
+  for(i=PL_TYPE_FIRST_APP; pPol && i<pPol->nType; i++){
+    pl_suggest_try(&sg, pPol->aType[i].zName, pPol->aType[i].nName);
+  }
+  if( z==0 ){
+    *pzErr = sqlite3_mprintf("%s: unknown type '%.*s'%s%.*s%s", zWhat, nType, zType,
+                             sg.zBest ? "; did you mean '" : "", sg.nBest,
+                             sg.zBest ? sg.zBest : "", sg.zBest ? "'?" : "");
+  }else if( sg.zBest ){
+    *pzErr = sqlite3_mprintf("%s: unknown type '%.*s' in '%.*s%s'; did you mean '%.*s'?",
+                             zWhat, nType, zType, QUOTE(z, n), sg.nBest, sg.zBest);
+  }else{
+    *pzErr = sqlite3_mprintf("%s: unknown type '%.*s' in '%.*s%s' (for the text, write "
+                             "'String:%.*s%s')", zWhat, nType, zType, QUOTE(z, n),
+                             QUOTE(z, n));
+  }
+  return SQLITE_ERROR;
+}
+
 int pl_value_from_sql(const PlPolicy *pPol, sqlite3_value *pVal,
                       const PlTypeSet *allowed, int bPattern,
                       const char *zWhat, PlValue *pOut, char **pzErr){
-  const char *z, *zColon;
+  const char *z;
   int n;
   memset(pOut, 0, sizeof(*pOut));
   switch( sqlite3_value_type(pVal) ){
@@ -233,45 +297,37 @@ int pl_value_from_sql(const PlPolicy *pPol, sqlite3_value *pVal,
   z = (const char*)sqlite3_value_text(pVal);
   n = sqlite3_value_bytes(pVal);
   if( z==0 ) return SQLITE_NOMEM;
+  return pl_value_from_text(pPol, z, n, allowed, bPattern, zWhat, pOut, pzErr);
+}
+
+int pl_value_from_text(const PlPolicy *pPol, const char *z, int n,
+                       const PlTypeSet *allowed, int bPattern,
+                       const char *zWhat, PlValue *pOut, char **pzErr){
+  const char *zColon;
+  int bStringOnly = allowed && pl_ts_count(allowed)==1 && pl_ts_has(allowed, PL_TYPE_STRING);
+  memset(pOut, 0, sizeof(*pOut));
   if( memchr(z, 0, (size_t)n) ){
     *pzErr = sqlite3_mprintf("%s contains a NUL byte; ids cannot hold NUL",
                              zWhat);
     return SQLITE_ERROR;
   }
-
-  /* A String-only position: the whole text is the string. */
-  if( allowed && pl_ts_count(allowed)==1 && pl_ts_has(allowed, PL_TYPE_STRING) ){
-    const char *zId = z;
-    int nId = n;
-    if( n>=7 && memcmp(z, "String:", 7)==0 ){
-      zId += 7;
-      nId -= 7;
-      if( nId==1 && zId[0]=='_' ){
-        if( bPattern ) return value_typed_wild(pPol, PL_TYPE_STRING, pOut,
-                                               zWhat, pzErr);
-        return value_wild_refused(zWhat, z, n, pzErr);
-      }
-    }
-    return value_make(pPol, PL_TYPE_STRING, zId, nId, z, n, zWhat, pOut, pzErr);
-  }
-
   zColon = memchr(z, ':', (size_t)n);
   if( zColon && value_is_ident(z, (int)(zColon - z)) ){
     int nType = (int)(zColon - z);
     int iType = value_find_type(pPol, z, nType);
     const char *zId = zColon + 1;
     int nId = n - nType - 1;
-    if( iType<0 ){
-      *pzErr = sqlite3_mprintf("%s: unknown type '%.*s' in '%.*s%s' "
-                               "(write 'String:%.*s%s' for a string)",
-                               zWhat, nType, z, QUOTE(z, n), QUOTE(z, n));
-      return SQLITE_ERROR;
+    if( iType>=0 ){
+      if( nId==1 && zId[0]=='_' ){
+        if( bPattern ) return value_typed_wild(pPol, iType, pOut, zWhat, pzErr);
+        return value_wild_refused(zWhat, z, n, pzErr);
+      }
+      return value_make(pPol, iType, zId, nId, z, n, zWhat, pOut, pzErr);
     }
-    if( nId==1 && zId[0]=='_' ){
-      if( bPattern ) return value_typed_wild(pPol, iType, pOut, zWhat, pzErr);
-      return value_wild_refused(zWhat, z, n, pzErr);
+    if( bPattern==PL_PATTERN_DELETE ){
+      return value_unknown_kept(z, nType, zId, nId, zWhat, pOut, pzErr);
     }
-    return value_make(pPol, iType, zId, nId, z, n, zWhat, pOut, pzErr);
+    if( !bStringOnly ) return pl_value_unknown_type(pPol, z, nType, z, n, zWhat, pzErr);
   }
   return value_make(pPol, PL_TYPE_STRING, z, n, z, n, zWhat, pOut, pzErr);
 }
@@ -304,10 +360,11 @@ int pl_value_from_wire(const PlPolicy *pPol, const char *zType, int nType,
     return SQLITE_ERROR;
   }
   iType = value_find_type(pPol, zType, nType);
+  if( iType<0 && bPattern==PL_PATTERN_DELETE ){
+    return value_unknown_kept(zType, nType, zId, nId, zWhat, pOut, pzErr);
+  }
   if( iType<0 ){
-    *pzErr = sqlite3_mprintf("%s: unknown type '%.*s%s'", zWhat,
-                             QUOTE(zType, nType));
-    return SQLITE_ERROR;
+    return pl_value_unknown_type(pPol, zType, nType, 0, 0, zWhat, pzErr);
   }
   if( zId==0 ) return value_typed_wild(pPol, iType, pOut, zWhat, pzErr);
   return value_make(pPol, iType, zId, nId, zId, nId, zWhat, pOut, pzErr);
@@ -317,6 +374,14 @@ int pl_value_encode(const PlPolicy *pPol, const PlValue *p, char *aBuf,
                     int nBuf, int *pnOut){
   const char *zType;
   size_t nType;
+  if( p->iType==PL_TYPE_UNKNOWN && !p->bWild ){
+    if( (size_t)p->nType + 1 + (size_t)p->n > (size_t)nBuf ) return SQLITE_TOOBIG;
+    memcpy(aBuf, p->zType, (size_t)p->nType);
+    aBuf[p->nType] = ':';
+    memcpy(aBuf + p->nType + 1, p->z, (size_t)p->n);
+    *pnOut = p->nType + 1 + p->n;
+    return SQLITE_OK;
+  }
   if( p->bWild || p->iType<0 || p->iType==PL_TYPE_INTEGER ) return SQLITE_MISUSE;
   if( p->iType>=PL_TYPE_FIRST_APP && pPol==0 ) return SQLITE_MISUSE;
   if( p->iType==PL_TYPE_BOOLEAN ){        /* from i: z may not be set */

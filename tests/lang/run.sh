@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run the policy corpus (tests/corpus) from other languages: Node's better-sqlite3
 # (tests/lang/run_corpus.js) and Debian's Python (tests/corpus/run_corpus.py via
-# /usr/bin/python3, whose sqlite3 module can load extensions).
+# /usr/bin/python3, whose sqlite3 module can load extensions); and build and run
+# the Go example (examples/go, tests/lang/run_go_example.sh).
 # Prints each runner's output, then "N passed, M failed" over both; exits 1 on any
 # failure. The extension is $POLARLITE_EXT, else ./polarlite.so at the repo root.
 set -uo pipefail
@@ -38,6 +39,7 @@ run() {
 
 run node node tests/lang/run_corpus.js "$@"
 run python3 /usr/bin/python3 tests/corpus/run_corpus.py "$@"
+[ $# -eq 0 ] && run go tests/lang/run_go_example.sh
 
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ] && [ "$total_pass" -gt 0 ]

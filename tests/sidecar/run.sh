@@ -43,8 +43,9 @@ FAILED=0            # assertions failed in the current test
 fail() { echo "    FAIL: $*"; FAILED=$((FAILED + 1)); }
 # expect DESCRIPTION ACTUAL WANTED
 expect() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; }
-# expect_match DESCRIPTION TEXT REGEX
-expect_match() { printf '%s' "$2" | grep -Eq -- "$3" || fail "$1: '$2' does not match /$3/"; }
+# expect_match DESCRIPTION TEXT REGEX (a here-string, not a pipe: grep -q stops at
+# the first match, and under pipefail the writer's SIGPIPE failed the check)
+expect_match() { grep -Eq -- "$3" <<<"$2" || fail "$1: '$2' does not match /$3/"; }
 
 # sql DB SQL...: the sqlite3 shell with the extension loaded
 sql() { local db=$1; shift; sqlite3 -bail -cmd ".timeout 10000" -cmd ".load $ROOT/polarlite" "$db" "$@" 2>&1; }
@@ -137,6 +138,11 @@ test_status() {
   expect_match "status: applied_offset" "$out" 'applied_offset +2'
   expect_match "status: fact_count" "$out" 'fact_count +2'
   expect_match "status: lag_messages" "$out" 'lag_messages +0'
+  # times for people: a UTC date and its age; durations with a unit
+  expect_match "status: applied_at as a date" "$out" \
+    'applied_at +20[0-9]{2}-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9]\.[0-9]{3} UTC \([0-9.]+ (ms|s) ago\)'
+  expect_match "status: lag_ms with a unit" "$out" 'lag_ms +[0-9.]+ (ms|s)$'
+  expect_match "status: no snapshot" "$out" 'snapshot_age_ms +-'
   expect_match "status --json" "$("$POLARLITE" status --db "$db" --json)" '"applied_offset":2'
   "$POLARLITE" status --db "$T/missing.db" >/dev/null 2>"$T/err"
   expect "status of a missing file" "$?" 1
@@ -416,12 +422,16 @@ test_watermark_errors() {
     [ $((i % 2)) = 0 ] && cp "$T/wm$((i - 1)).db" "$db"    # with a position, too
     mock_cmd errors 2 $([ $((i % 3)) = 0 ] && echo 3 || echo 13) $(( (i % 3) + 1 ))
     start_sidecar "$db" wm
-    tok=$(publish wm insert has_role User:u$i member Org:x)
+    # --policy: the injected errors are the sidecar's (publish retries them too)
+    tok=$(publish wm --policy $POLICY insert has_role User:u$i member Org:x)
     expect "attempt $i: applied through ListOffsets errors" "$(wait_token "$db" "$tok" 20000)" 1
     kill -0 "$SC_PID" 2>/dev/null || fail "attempt $i: the sidecar exited: $(grep -o 'reason=.*' "$db.log" | head -1)"
     stop_sidecar
     [ "$SC_RC" = 0 ] || fail "attempt $i: exit status $SC_RC"
   done
+  # publish reads the log's ends to find the policy: it retries such errors
+  mock_cmd errors 2 13 2
+  expect_match "publish through ListOffsets errors" "$(publish wm insert has_role User:v member Org:x)" '^0:[0-9]+$'
   stop_mock
 }
 
@@ -538,6 +548,152 @@ test_publish_args() {
   stop_mock
 }
 
+# publish checks facts against the policy the sidecars will apply them
+# under, and sends nothing the policy refuses: from the last policy message
+# on the topic, --policy FILE or --db FILE; --no-check sends anyway, and
+# polar_wait on that token raises the sidecar's reason.
+test_publish_checks() {
+  start_mock chk || return
+  local db=$T/chk.db tok out
+  publish chk insert has_role User:a member Org:x >/dev/null 2>"$T/err"
+  expect "facts before any policy: refused" "$?" 1
+  expect_match "says to publish a policy first" "$(cat "$T/err")" 'no message yet: publish a policy first'
+  publish chk policy $POLICY >/dev/null
+  publish chk insert has_rol User:a member Org:x >/dev/null 2>"$T/err"
+  expect "a typo in the predicate: refused" "$?" 1
+  expect_match "names the predicate" "$(cat "$T/err")" "'has_rol'"
+  expect_match "says the policy and that nothing was sent" "$(cat "$T/err")" \
+    'refused by the policy published at 0:0; nothing was sent'
+  publish chk insert has_role User:a member Orga:x >/dev/null 2>"$T/err"
+  expect "an unknown type: refused" "$?" 1
+  expect_match "names the type" "$(cat "$T/err")" "Orga"
+  printf '[{"inserts": [{"predicate": "has_role", "args": [{"type": "User", "id": "a"}, {"type": "String", "id": "member"}]}]}]\n' >"$T/chk.json"
+  publish chk batch "$T/chk.json" >/dev/null 2>"$T/err"
+  expect "a batch with a wrong arity: refused" "$?" 1
+  { echo '[{"inserts": [{"predicate": "has_role", "args": [{"type": "User", "id": "l1"}, {"type": "String", "id": "member"}, {"type": "Org", "id": "x"}]}]}]'
+    echo '[{"inserts": [{"predicate": "has_rol", "args": [{"type": "User", "id": "l2"}, {"type": "String", "id": "member"}, {"type": "Org", "id": "x"}]}]}]'
+  } >"$T/chk.jsonl"
+  publish chk lines "$T/chk.jsonl" >/dev/null 2>"$T/err"
+  expect "lines with one bad line: refused" "$?" 1
+  expect_match "names the line" "$(cat "$T/err")" '^polarlite publish: line 2: '
+  tok=$(publish chk insert has_role User:a member Org:x)
+  expect "nothing refused entered the log" "$tok" 0:1
+  # a later policy that renames a type: the log's last policy counts
+  sed 's/Org/Team/g' $POLICY >"$T/team.polar"
+  publish chk policy "$T/team.polar" >/dev/null
+  publish chk insert has_role User:b member Org:x >/dev/null 2>"$T/err"
+  expect "a type the last policy dropped: refused" "$?" 1
+  tok=$(publish chk insert has_role User:b member Team:x)
+  expect "the last policy's type: sent" "$tok" 0:3
+  # --policy FILE and --db FILE
+  publish chk --policy $POLICY insert has_role User:c member Team:x >/dev/null 2>"$T/err"
+  expect "--policy: refused" "$?" 1
+  expect_match "--policy: says which policy" "$(cat "$T/err")" "refused by the policy in $POLICY"
+  tok=$(publish chk --policy $POLICY insert has_role User:c member Org:x)
+  expect "--policy: sent" "$tok" 0:4
+  start_sidecar "$db" chk
+  expect "polar_wait" "$(wait_token "$db" 0:3)" 1
+  # checked against an older policy than the log's: the sidecar refuses it,
+  # and whoever waits on its token is told, not answered 1
+  out=$(wait_token "$db" "$tok")
+  expect_match "polar_wait on a refused message: an error naming it and why" "$out" \
+    "polar_wait: the message at 0:4 was rejected by the sidecar: .*'Org'"
+  publish chk --db "$db" insert has_role User:d member Org:x >/dev/null 2>"$T/err"
+  expect "--db: refused" "$?" 1
+  expect_match "--db: says which policy" "$(cat "$T/err")" "refused by the policy of $db"
+  publish chk --db "$T/none.db" insert has_role User:d member Team:x >/dev/null 2>"$T/err"
+  expect "--db of a file without a policy" "$?" 1
+  publish chk --policy $POLICY --db "$db" insert has_role User:d member Org:x >/dev/null 2>"$T/err"
+  expect "--policy with --db: usage error" "$?" 2
+  # arguments are read as in SQL, by the policy's types: 'Org:x' is an Org
+  # where a role String goes (refused as polar_insert refuses it), 'ops:lead'
+  # (ops is no type) is the String, Org:acme the Org
+  sed 's/roles = \["member", "admin"\]/roles = ["member", "admin", "ops:lead"]/' $POLICY >"$T/ops.polar"
+  publish chk --policy "$T/ops.polar" insert has_role User:f Org:x Org:acme >/dev/null 2>"$T/err"
+  expect "a typed value where a String goes: refused" "$?" 1
+  expect_match "the same message as polar_insert" "$(cat "$T/err")" \
+    "argument 2 is Org, where has_role/3 takes String \(for the text 'Org:x', write 'String:Org:x'\)"
+  expect "the SQL path says the same" \
+    "$(sql :memory: "SELECT polar_load(readfile('$T/ops.polar'))" \
+        "SELECT polar_insert('has_role', 'User:f', 'Org:x', 'Org:acme')" 2>&1 |
+       grep -c "argument 2 is Org, where has_role/3 takes String (for the text 'Org:x', write 'String:Org:x')")" 1
+  tok=$(publish chk --policy "$T/ops.polar" insert has_role User:f ops:lead Org:acme)
+  expect_match "ops:lead is a String" "$(kcat -C -b "$BROKERS" -t chk -p 0 -o "${tok#0:}" -c 1 -e -q)" \
+    '\{"type":"String","id":"ops:lead"\},\{"type":"Org","id":"acme"\}'
+  # --no-check sends it; the sidecar refuses it; polar_wait says so
+  tok=$(publish chk --no-check insert has_rol User:e member Team:x)
+  expect "--no-check: sent" "$tok" 0:6
+  expect_match "polar_wait names the refusal" "$(wait_token "$db" "$tok")" \
+    "polar_wait: the message at 0:6 was rejected by the sidecar: .*has_rol"
+  stop_sidecar
+  stop_mock
+}
+
+# publish to brokers that do not answer fails within seconds, saying why,
+# without librdkafka's raw log lines.
+test_publish_unreachable() {
+  local t0 ms
+  t0=$(date +%s%N)
+  "$POLARLITE" publish --brokers 127.0.0.1:1 --topic x insert has_role User:a member Org:x \
+    >/dev/null 2>"$T/err"
+  expect "exit status" "$?" 1
+  ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  [ "$ms" -lt 3000 ] || fail "took $ms ms to give up on a refused connection"
+  expect_match "says it cannot reach the brokers, and why" "$(cat "$T/err")" \
+    '^polarlite publish: cannot reach the brokers at 127\.0\.0\.1:1: .*Connection refused'
+  expect "no raw librdkafka lines" "$(grep -c '^%[0-9]|' "$T/err")" 0
+  expect "one line" "$(wc -l <"$T/err")" 1
+}
+
+# The command line: --version, help CMD, short usage errors.
+test_cli() {
+  local out n
+  out=$("$POLARLITE" --version)
+  expect_match "--version" "$out" '^polarlite [0-9]+\.[0-9]+\.[0-9]+ \(SQLite 3\.[0-9.]+, librdkafka [0-9.]+\)$'
+  out=$("$POLARLITE" help publish)
+  expect "help publish: status" "$?" 0
+  expect "help publish = publish --help" "$out" "$("$POLARLITE" publish --help)"
+  expect_match "help publish: the options" "$out" '--no-check'
+  "$POLARLITE" help nosuch >/dev/null 2>"$T/err"
+  expect "help of an unknown command" "$?" 2
+  expect_match "names it" "$(cat "$T/err")" "unknown command 'nosuch'"
+  expect_match "help: the commands" "$("$POLARLITE" help)" 'snapshot +publish a consistent'
+  for cmd in "sidecar --db x.db" "publish --brokers h" "snapshot --db x.db" "restore --db x.db" \
+             "status --bogus" "test" "sidecar --bogus"; do
+    # shellcheck disable=SC2086
+    "$POLARLITE" $cmd >/dev/null 2>"$T/err"
+    expect "$cmd: usage error" "$?" 2
+    n=$(wc -l <"$T/err")
+    [ "$n" -le 4 ] || fail "$cmd: a usage error of $n lines: $(head -3 "$T/err")"
+    expect_match "$cmd: the usage line" "$(cat "$T/err")" '^usage: polarlite '
+    expect_match "$cmd: where the rest is" "$(cat "$T/err")" 'polarlite help [a-z]+: the full help'
+  done
+  expect_match "says what is missing" "$("$POLARLITE" snapshot --db x.db 2>&1)" \
+    '^polarlite snapshot: --to is required'
+}
+
+# make install: the command where the sample systemd unit runs it, the
+# extension, the docs and the unit with PREFIX's paths; DESTDIR stages it.
+# make demo installs no npm package.
+test_install() {
+  local root=$T/root unit exe
+  make -s install DESTDIR="$root" PREFIX=/usr/local >/dev/null 2>"$T/err" || fail "make install: $(cat "$T/err")"
+  unit=$root/usr/local/share/doc/polarlite/polarlite-sidecar.service
+  [ -f "$unit" ] || { fail "no sample unit installed"; return; }
+  exe=$(sed -n 's|^ExecStart=\([^ ]*\) .*|\1|p' "$unit")
+  expect "the unit runs" "$exe" /usr/local/bin/polarlite
+  expect_match "the installed command runs" "$("$root$exe" --version)" '^polarlite [0-9]'
+  expect "the installed extension loads" \
+    "$(sqlite3 :memory: ".load $root/usr/local/lib/polarlite" "SELECT polar_now() > 0")" 1
+  [ -f "$root/usr/local/share/doc/polarlite/values.md" ] || fail "docs/values.md not installed"
+  make -s install DESTDIR="$root" PREFIX=/opt/pl >/dev/null 2>&1 || fail "make install PREFIX=/opt/pl"
+  expect "PREFIX reaches the unit" \
+    "$(sed -n 's|^ExecStart=\([^ ]*\) .*|\1|p' "$root/opt/pl/share/doc/polarlite/polarlite-sidecar.service")" \
+    /opt/pl/bin/polarlite
+  [ -x "$root/opt/pl/bin/polarlite" ] || fail "nothing in PREFIX/bin"
+  expect "make demo installs no npm package" "$(make -n demo | grep -c npm)" 0
+}
+
 # polarlite check / test.
 test_tools() {
   local out
@@ -576,8 +732,88 @@ test_dev() {
   expect "exit status" "$SC_RC" 0
 }
 
+# start_dev DB: sidecar --dev on DB; sets SC_PID and BROKERS
+start_dev() {
+  local out=$1.out i
+  : >"$out"
+  "$POLARLITE" sidecar --dev --db "$1" --topic demo >"$out" 2>>"$1.log" 7>&- &
+  SC_PID=$!
+  PIDS+=("$SC_PID")
+  for i in $(seq 100); do grep -q 'dev broker' "$out" && break; sleep 0.05; done
+  BROKERS=$(sed -n 's/^dev broker: \([^ ]*\) .*/\1/p' "$out")
+}
+
+# --dev started again on its database: the old log is gone with its
+# process; the database keeps its facts and policy, the new log starts with
+# that policy (so publish can check against it), and apply goes on. A
+# database fed from a real log is refused, not silently cut loose.
+test_dev_restart() {
+  local db=$T/devr.db tok
+  start_dev "$db"
+  publish demo policy $POLICY >/dev/null
+  publish demo insert has_role User:ann admin Org:acme >/dev/null
+  tok=$(publish demo insert has_role User:bob member Org:acme)
+  expect "polar_wait" "$(wait_token "$db" "$tok")" 1
+  stop_sidecar
+  start_dev "$db"
+  tok=$(publish demo insert has_role User:cat admin Org:acme)
+  expect "publish after the restart" "$tok" 0:1
+  expect "polar_wait after the restart" "$(wait_token "$db" "$tok" 5000)" 1
+  expect "the old facts are kept" "$(sql "$db" "SELECT authorize('User:ann', 'write', 'Org:acme'), authorize('User:bob', 'read', 'Org:acme')")" "1|1"
+  expect "the new fact applied" "$(sql "$db" "SELECT authorize('User:cat', 'write', 'Org:acme')")" 1
+  stop_sidecar
+  expect "exit status" "$SC_RC" 0
+  expect_match "the restart is logged" "$(cat "$db.log")" 'event=dev_restart'
+  # a database a real log fed
+  start_mock real || return
+  publish real policy $POLICY >/dev/null
+  tok=$(publish real insert has_role User:a member Org:x)
+  start_sidecar "$T/real.db" real
+  expect "polar_wait" "$(wait_token "$T/real.db" "$tok")" 1
+  stop_sidecar
+  stop_mock
+  "$POLARLITE" sidecar --dev --db "$T/real.db" >/dev/null 2>"$T/err"
+  expect "--dev on a database of a real log: refused" "$?" 1
+  expect_match "says why" "$(cat "$T/err")" 'fed from a Kafka log .*give --dev a database of its own'
+  expect "its position is kept" "$(meta "$T/real.db" log_offset)" 1
+}
+
+# /metrics values are plain numbers: integers, or at most three decimals
+# (a snapshot age of 1.59 s once read 1.5900000000000001).
+test_metrics_numbers() {
+  start_mock mnum || return
+  local db=$T/mnum.db src=$T/mnum-src.db port out
+  sql "$src" "SELECT polar_load(readfile('$POLICY'))" >/dev/null
+  mkdir -p "$T/mnum-snaps"
+  "$POLARLITE" snapshot --db "$src" --to "file://$T/mnum-snaps" >/dev/null || fail "snapshot"
+  sleep 0.3
+  "$POLARLITE" sidecar --db "$db" --brokers "$BROKERS" --topic mnum --metrics 127.0.0.1:0 \
+    --snapshots "file://$T/mnum-snaps" --log-file "$T/mnum.log" 7>&- &
+  SC_PID=$!
+  PIDS+=("$SC_PID")
+  for _ in $(seq 100); do grep -q 'event=metrics_listening' "$T/mnum.log" 2>/dev/null && break; sleep 0.05; done
+  port=$(sed -n 's/.*event=metrics_listening .*port=\([0-9]*\).*/\1/p' "$T/mnum.log")
+  for _ in $(seq 100); do
+    out=$(curl -s "http://127.0.0.1:$port/metrics")
+    printf '%s' "$out" | grep -q snapshot_age && break
+    sleep 0.1
+  done
+  expect_match "a snapshot age" "$out" 'polarlite_snapshot_age_seconds [0-9]'
+  # the age changes every millisecond: many samples meet many values
+  for _ in $(seq 20); do
+    curl -s "http://127.0.0.1:$port/metrics" | grep -v '^#' >>"$T/mnum.samples"
+    sleep 0.05
+  done
+  expect "every sample is an integer or has at most 3 decimals" \
+    "$(grep -Ev '^[a-z_]+ -?[0-9]+(\.[0-9]{1,3})?$' "$T/mnum.samples" | head -3)" ""
+  stop_sidecar
+  stop_mock
+}
+
 ALL="publish_apply_authorize status rejected halt_on_reject policy_message crash_exactly_once
-     wal_bounded sigterm broker_faults stop_during_outage watermark_errors position_lost operations publish_args tools dev"
+     wal_bounded sigterm broker_faults stop_during_outage watermark_errors position_lost operations
+     publish_args publish_checks publish_unreachable cli install tools dev dev_restart
+     metrics_numbers"
 pass=0
 failn=0
 for t in ${@:-$ALL}; do

@@ -87,13 +87,14 @@ def world(i):
 
 
 def produce(mock, topic, lines):
-    """Publish one message per line with `polarlite publish lines`; returns
-    the token of the last."""
+    """Publish one message per line with `polarlite publish lines`, checked
+    against H.POLICY (retention may have dropped the log's policy message);
+    returns the token of the last."""
     f = path('%s-%d.jsonl' % (topic, time.monotonic_ns()))
     with open(f, 'w') as out:
         out.write('\n'.join(lines) + '\n')
-    return H.run_polarlite(['publish', '--brokers', mock.brokers, '--topic', topic, 'lines', f],
-                           ENV).stdout.strip()
+    return H.run_polarlite(['publish', '--brokers', mock.brokers, '--topic', topic,
+                            '--policy', H.POLICY, 'lines', f], ENV).stdout.strip()
 
 
 def publish_policy(mock, topic):

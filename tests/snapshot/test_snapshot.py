@@ -80,6 +80,101 @@ def test_file_roundtrip():
     assert_eq(leftovers(dst), [], 'temporary files left beside the database')
 
 
+def test_file_creates_dir():
+    """snapshot --to file:///DIR creates DIR (and its parents); a restore from
+    a directory that does not exist says there is no snapshot there."""
+    src, dst = path('fd_src.db'), path('fd_dst.db')
+    store = path('fd_new/deeper/store')
+    H.make_db(src, 200, offset=5, extra=A_FACTS)
+    snapshot(src, 'file://' + store)
+    assert os.path.isfile(os.path.join(store, 'latest')), 'no latest under the new directory'
+    restore(dst, 'file://' + store)
+    assert_eq(H.answers(dst), H.answers(src), 'answers after the round trip')
+    p = restore(path('fd_none.db'), 'file://' + path('fd_missing'), check=False)
+    assert_eq(p.returncode, 1, 'restore from a missing directory: exit status')
+    assert_in('no snapshot under', p.stderr, 'restore from a missing directory')
+    assert not os.path.exists(path('fd_missing')), 'a restore created the directory'
+
+
+def test_file_url_hint():
+    """file://tmp/x (two slashes: "tmp" is a host name) is refused with the
+    URL meant."""
+    src = path('fh_src.db')
+    H.make_db(src, 10, offset=1)
+    p = H.run_polarlite(['snapshot', '--db', src, '--to', 'file://tmp/polarlite-x'], ENV,
+                        check=False)
+    assert_eq(p.returncode, 1, 'exit status')
+    assert_in('did you mean file:///tmp/polarlite-x', p.stderr, 'the hint')
+
+
+BIND_POLICY = ('actor User {} resource Repository { roles = ["reader"]; permissions = ["read"]; '
+               '"read" if "reader"; } resource Issue { permissions = ["read"]; relations = '
+               '{ repository: Repository }; "read" if "read" on "repository"; }')
+BIND_SIG = 'has_relation(Issue:_, String:repository, Repository:_)'
+
+
+def make_bound_db(p, select_sql, functions=()):
+    """A database whose has_relation facts come from its own table issues
+    (through a view), plus a table no binding reads."""
+    db = H.connect(p)
+    for name, fn in functions:
+        db.create_function(name, 1, fn)
+    db.executescript(
+        'CREATE TABLE issues(id INTEGER PRIMARY KEY AUTOINCREMENT, repo_id TEXT);'
+        'CREATE INDEX issues_repo ON issues(repo_id);'
+        "INSERT INTO issues(repo_id) VALUES ('anvil'), ('forge'), ('anvil');"
+        'DELETE FROM issues WHERE id=3;'
+        'CREATE VIEW open_issues AS SELECT id, repo_id FROM issues;'
+        "CREATE TABLE app_secrets(s); INSERT INTO app_secrets VALUES ('pw');")
+    db.execute('SELECT polar_load(?)', (BIND_POLICY,))
+    db.execute("SELECT polar_insert('has_role', 'User:alice', 'reader', 'Repository:anvil')")
+    db.execute('SELECT polar_bind(?, ?)', (BIND_SIG, select_sql))
+    assert_eq(db.execute("SELECT authorize('User:alice', 'read', 'Issue:1')").fetchone()[0], 1,
+              'authorize through the binding before the snapshot')
+    db.close()
+
+
+def test_bindings_copied():
+    """polar_bind reads application tables: the snapshot carries them (and
+    the view between), so checks answer in the restored file, and says so;
+    tables no binding reads stay out; a restored file can be restored into
+    again (the carried tables are not the application's own)."""
+    src, dst, store = path('bind_src.db'), path('bind_dst.db'), path('bind_store')
+    make_bound_db(src, 'SELECT id, repo_id FROM open_issues')
+    os.mkdir(store)
+    p = snapshot(src, 'file://' + store)
+    assert_in('carries the application table(s) issues, open_issues', p.stderr, 'snapshot note')
+    p = restore(dst, 'file://' + store)
+    assert_in('restored the application table(s) issues, open_issues', p.stderr, 'restore note')
+    db = H.connect(dst)
+    got = db.execute("SELECT authorize('User:alice', 'read', 'Issue:1'), "
+                     "authorize('User:alice', 'read', 'Issue:2')").fetchone()
+    assert_eq(got, (1, 0), 'checks through the binding in the restored file')
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_schema WHERE type IN ('table','view')")}
+    assert 'app_secrets' not in tables, 'a table no binding reads was published'
+    assert_eq(db.execute("SELECT seq FROM sqlite_sequence WHERE name='issues'").fetchall(), [(3,)],
+              'the AUTOINCREMENT counter')
+    db.close()
+    restore(dst, 'file://' + store)            # no --force needed
+
+
+def test_bindings_unresolved():
+    """a binding whose SELECT calls a function only the application's
+    process defines cannot resolve in a restored file: snapshot and restore
+    say which binding and why."""
+    src, dst, store = path('unres_src.db'), path('unres_dst.db'), path('unres_store')
+    make_bound_db(src, 'SELECT id, app_norm(repo_id) FROM issues',
+                  functions=[('app_norm', lambda s: s)])
+    os.mkdir(store)
+    p = snapshot(src, 'file://' + store)
+    assert_in('warning: these polar_bind bindings do not resolve', p.stderr, 'snapshot warning')
+    assert_in(BIND_SIG + ': no such function: app_norm', p.stderr, 'names the binding and why')
+    p = restore(dst, 'file://' + store)
+    assert_in('do not resolve in ' + dst, p.stderr, 'restore warning')
+    assert_in('app_norm', json.loads(open(os.path.join(store, 'latest')).read())
+              .get('unresolved_bindings', ''), 'the manifest')
+
+
 def test_s3_roundtrip():
     """snapshot → s3rver → restore into a second file: identical answers;
     the manifest describes the object exactly."""

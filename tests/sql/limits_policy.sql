@@ -62,7 +62,7 @@ allow(u: User, action, r: R) if action in [' ||
   (SELECT group_concat('"a' || value || '"', ',') FROM generate_series(1, 10000)) ||
   '] and has(u, r);', 'list10k.polar');
 SELECT polar_insert('has', 'User:u', 'R:r');
-SELECT authorize('User:u', 'a9999', 'R:r'), authorize('User:u', 'b', 'R:r');
+SELECT authorize('User:u', 'a9999', 'R:r'), authorize('User:v', 'a1', 'R:r');
 SELECT polar_load('actor User {} resource R {}
 allow(u: User, action, r: R) if action in [' ||
   (SELECT group_concat('"a' || value || '"', ',') FROM generate_series(1, 10001)) ||

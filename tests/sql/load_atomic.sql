@@ -11,6 +11,8 @@ resource Repo {
 SELECT polar_insert('has_role', 'User:alice', 'reader', 'Repo:anvil');
 SELECT authorize('User:alice', 'read', 'Repo:anvil');
 SELECT policy_version, fact_count FROM polar_status;
+-- a file readfile() cannot read: NULL, and a message that says what to do
+SELECT polar_load(readfile('tests/sql/no_such_file.polar'), 'no_such_file.polar');
 -- syntax error
 SELECT polar_load('actor User {} resource Repo { roles = ["reader"] }', 'v2.polar');
 -- a policy that parses but fails validation

@@ -18,7 +18,13 @@ SELECT polar_insert('stars', 'Repo:anvil', 11);
 SELECT polar_insert('stars', 'Repo:hammer', 'Integer:9');
 SELECT polar_insert('stars', 'Repo:big', 9223372036854775807);
 SELECT polar_insert('stars', 'Repo:neg', -9223372036854775808);
+-- one rule on every path: 'Repo:fake' is a Repo (Repo is a type), also
+-- where only a String goes, so it is refused there with the spelling of the
+-- text; 'repo:read' (repo is no type) is the text
 SELECT polar_insert('has_tag', 'Repo:anvil', 'Repo:fake');
+SELECT polar_batch('[{"inserts": [{"predicate": "has_tag", "args": [{"type": "Repo", "id": "anvil"}, {"type": "Repo", "id": "fake"}]}]}]');
+SELECT polar_insert('has_tag', 'Repo:anvil', 'String:Repo:fake');
+SELECT polar_insert('has_tag', 'Repo:other', 'repo:read');
 SELECT polar_insert('has_tag', 'Repo:hammer', 'plain tag');
 SELECT polar_insert('has_role', 'User:a:b', 'reader', 'Repo:x');
 .mode quote

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pl_int.h"
+#include "fault_alloc.h"
 
 static PlArena *g_arena;
 
@@ -434,20 +435,6 @@ END_TEST
 
 /*--------------------------------------------------- allocation faults ---*/
 
-static sqlite3_mem_methods g_defaultMem;
-static int g_nFailAfter = -1;     /* -1: never fail */
-
-static void *fault_malloc(int n){
-  if( g_nFailAfter==0 ) return 0;
-  if( g_nFailAfter>0 ) g_nFailAfter--;
-  return g_defaultMem.xMalloc(n);
-}
-static void *fault_realloc(void *p, int n){
-  if( g_nFailAfter==0 ) return 0;
-  if( g_nFailAfter>0 ) g_nFailAfter--;
-  return g_defaultMem.xRealloc(p, n);
-}
-
 START_TEST(test_out_of_memory){
   char *zPolicy = read_policy("shorthand_forms.polar");
   char *zSrc;
@@ -469,12 +456,12 @@ START_TEST(test_out_of_memory){
     PlProgram *p = 0;
     char *zErr = 0;
     int rc;
-    g_nFailAfter = n;
+    fault_fail_after(n);
     a = pl_arena_new();
-    if( a==0 ){ g_nFailAfter = -1; continue; }
+    if( a==0 ){ fault_fail_after(-1); continue; }
     rc = pl_parse(a, zSrc, -1, 0, 0, &p, &zErr);
     if( rc==SQLITE_OK ) rc = pl_desugar(a, p, &zErr);
-    g_nFailAfter = -1;
+    fault_fail_after(-1);
     ck_assert_msg(rc==SQLITE_OK || rc==SQLITE_NOMEM, "rc=%d (%s) after %d "
                   "allocations", rc, zErr ? zErr : "", n);
     if( rc==SQLITE_OK ) nOk++;
@@ -559,14 +546,8 @@ static Suite *desugar_suite(void){
 
 int main(void){
   SRunner *sr;
-  sqlite3_mem_methods m;
   int nFailed;
-  /* wrap SQLite's allocator so test_out_of_memory can make it fail */
-  sqlite3_config(SQLITE_CONFIG_GETMALLOC, &g_defaultMem);
-  m = g_defaultMem;
-  m.xMalloc = fault_malloc;
-  m.xRealloc = fault_realloc;
-  sqlite3_config(SQLITE_CONFIG_MALLOC, &m);
+  fault_install();     /* so test_out_of_memory can make allocations fail */
   sr = srunner_create(desugar_suite());
   srunner_run_all(sr, CK_NORMAL);
   nFailed = srunner_ntests_failed(sr);
