@@ -9,8 +9,8 @@ BUILD   ?= build
 LIB     ?= libpolarlite.a
 BIN     ?= polarlite
 
-EXT_SRC  := $(sort $(wildcard ext/*.c))
-EXT_HDR  := $(wildcard ext/*.h)
+EXT_SRC  := $(sort $(wildcard ext/*.c ext/*/*.c))
+EXT_HDR  := $(wildcard ext/*.h ext/*/*.h)
 SO_OBJ   := $(EXT_SRC:ext/%.c=$(BUILD)/so/%.o)
 CORE_OBJ := $(EXT_SRC:ext/%.c=$(BUILD)/core/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -32,9 +32,11 @@ $(LIB): $(CORE_OBJ)
 	rm -f $@ && ar rcs $@ $(CORE_OBJ)
 
 $(BUILD)/so/%.o: ext/%.c $(EXT_HDR) | $(BUILD)/so
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fPIC -c -o $@ $<
 
 $(BUILD)/core/%.o: ext/%.c $(EXT_HDR) | $(BUILD)/core
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DSQLITE_CORE -c -o $@ $<
 
 $(BUILD)/unit/%: tests/unit/%.c $(LIB) $(EXT_HDR) | $(BUILD)/unit

@@ -27,6 +27,18 @@
 **                   repeated ids; past it the scan goes on with SQLite's
 **                   temporary storage (vtab_query.c). Not an error: the
 **                   one limit that changes how, not whether, a call ends
+**   eval_memory     bytes the independent evaluator (ext/eval: polar_explain,
+**                   polar_eval) may use for one call: its tables of answers
+**   eval_depth      subgoals the evaluator may nest inside each other (it
+**                   recurses in C: a folder 500 deep under its ancestors is
+**                   500 levels; the hard maximum 100000 needs a large stack)
+**   explain_depth   levels of the tree polar_explain shows; deeper branches
+**                   are cut and a last row says so
+**   explain_rows    rows of one polar_explain tree; past it the tree stops
+**                   with a last row that says so
+** The evaluator also counts its work against steps: every literal it tries,
+** answer it keeps and fact row it reads is one step, plus the VM steps of
+** its lookups.
 **
 ** The policy limits are checked whenever this connection builds a policy,
 ** including one stored by another connection: a reader opening a database
@@ -68,6 +80,10 @@ static const struct {
   { "compile_memory", "bytes",  100000000,  PL_NO_LIMIT },
   { "steps",          "steps",  1000000000, PL_NO_LIMIT },
   { "list_memory",    "bytes",  67108864,   PL_NO_LIMIT },
+  { "eval_memory",    "bytes",  100000000,  PL_NO_LIMIT },
+  { "eval_depth",     "levels", 500,        100000 },
+  { "explain_depth",  "levels", 40,         PL_COUNT_MAX },
+  { "explain_rows",   "rows",   1000,       PL_COUNT_MAX },
 };
 
 void pl_limits_init(PlLimits *p){

@@ -80,6 +80,9 @@ int pl_query_sql(PlConn*, const char *zKind, int argc, sqlite3_value **argv,
 int pl_context_set(PlConn*, const char *zJson, int nJson, char **pzErr);
 void pl_context_clear(PlConn*);
 
+/* vtab_explain.c: polar_explain and polar_eval (the evaluator, ext/eval) */
+int pl_explain_register(sqlite3*, PlConn*);
+
 /* status.c: polar_status, polar_wait */
 int pl_status_register(sqlite3*, PlConn*);
 void pl_wait_func(sqlite3_context*, int, sqlite3_value**);

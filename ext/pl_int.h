@@ -73,6 +73,10 @@ enum {
   PL_LIMIT_COMPILE_MEMORY,  /* bytes the compiler may use for one check */
   PL_LIMIT_STEPS,           /* SQLite VM steps of one check or listing */
   PL_LIMIT_LIST_MEMORY,     /* bytes a list's in-memory duplicate set may use */
+  PL_LIMIT_EVAL_MEMORY,     /* bytes the evaluator (ext/eval) may use for one call */
+  PL_LIMIT_EVAL_DEPTH,      /* subgoals the evaluator may nest (recursion depth) */
+  PL_LIMIT_EXPLAIN_DEPTH,   /* levels of a polar_explain tree */
+  PL_LIMIT_EXPLAIN_ROWS,    /* rows of a polar_explain tree */
   PL_LIMIT_N
 };
 typedef struct PlLimits { sqlite3_int64 a[PL_LIMIT_N]; } PlLimits;

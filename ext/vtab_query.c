@@ -816,6 +816,7 @@ int pl_modules_register(sqlite3 *db, PlConn *c, char **pzErrMsg){
   if( rc==SQLITE_OK ) rc = pl_facts_register(db, c);
   if( rc==SQLITE_OK ) rc = pl_status_register(db, c);
   if( rc==SQLITE_OK ) rc = pl_tests_register(db, c);
+  if( rc==SQLITE_OK ) rc = pl_explain_register(db, c);
   if( rc!=SQLITE_OK && pzErrMsg && *pzErrMsg==0 ){
     *pzErrMsg = sqlite3_mprintf("polarlite: cannot register modules: %s", sqlite3_errmsg(db));
   }

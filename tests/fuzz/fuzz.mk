@@ -11,8 +11,8 @@ FLIBS   := -lsqlite3 -lm
 
 FUZZ_TARGETS := policy value json message manifest compile
 
-EXT_SRC  := $(sort $(wildcard ext/*.c))
-EXT_OBJ  := $(EXT_SRC:ext/%.c=$(FBUILD)/obj/ext_%.o)
+EXT_SRC  := $(sort $(wildcard ext/*.c ext/*/*.c))
+EXT_OBJ  := $(patsubst ext/%.c,$(FBUILD)/obj/ext_%.o,$(subst /,_,$(EXT_SRC:ext/%=ext/%)))
 # sidecar pieces some targets link (the rest needs Kafka/S3)
 SC_OBJ_message  := $(FBUILD)/obj/sc_apply.o $(FBUILD)/obj/sc_engine.o $(FBUILD)/obj/sc_log.o
 SC_OBJ_manifest := $(FBUILD)/obj/sc_manifest.o
