@@ -8,6 +8,7 @@
 **   polarlite status   --db FILE
 **   polarlite test     POLICY
 **   polarlite check    POLICY
+**   polarlite explain  --db FILE ACTOR ACTION RESOURCE [--context JSON] [--json]
 */
 #include "cmd.h"
 #include <stdio.h>
@@ -21,6 +22,7 @@ static const struct { const char *zName; int (*xCmd)(int, char**); const char *z
   { "status",   cmd_status,   "print a database's policy version, log position and lag" },
   { "test",     cmd_test,     "run a policy file's test blocks" },
   { "check",    cmd_check,    "validate a policy file" },
+  { "explain",  cmd_explain,  "why a check is allowed or denied: the proof, or the rules tried" },
 };
 
 static void usage(FILE *f){
