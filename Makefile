@@ -22,7 +22,7 @@ SIDECAR_HDR := $(wildcard sidecar/*.h)
 SIDECAR_LIBS := -lsqlite3 -lrdkafka -lcurl -lmicrohttpd -lcrypto -lpthread -lm
 
 .PHONY: all check test unit sqltest corpus lang sidecartest snapshottest sanitize demo demo-sidecar clean deps bench
-.PHONY: fuzz fuzz-smoke valgrind securitytest mockbroker soak
+.PHONY: fuzz fuzz-smoke valgrind securitytest mockbroker soak difftest diffquick pending
 all: polarlite.so $(LIB) $(BIN)
 
 polarlite.so: $(SO_OBJ)
@@ -83,6 +83,33 @@ mockbroker: $(MOCKBROKER)
 $(MOCKBROKER): tests/sidecar/mockbroker.c
 	mkdir -p $(dir $@)
 	cc -O2 -g $(WARN) -std=c11 -D_GNU_SOURCE -o $@ $< -lrdkafka
+
+# The differential test (tests/diff/): random policies and facts asked of the
+# compiler (authorize, polar_list, ...) and of the independent evaluator
+# (polar_eval). `make difftest DIFF_SECONDS=1800 DIFF_SEED=7 DIFF_FAMILY=klevel`
+# runs it that long; `make diffquick` is the seeded quick run in `make check`.
+# New disagreements are cut down and written to $(DIFF_OUT).
+DIFF_SRC    := tests/diff/difftest.c tests/diff/diff.c tests/diff/gen.c
+DIFF_BIN    := $(BUILD)/difftest
+DIFF_SECONDS ?= 60
+DIFF_SEED   ?= 1
+DIFF_FAMILY ?= mixed
+DIFF_OUT    ?= $(BUILD)/diff-found
+$(DIFF_BIN): $(DIFF_SRC) tests/diff/diff.h tests/diff/gen.h $(LIB)
+	$(CC) $(CFLAGS) -DSQLITE_CORE -o $@ $(DIFF_SRC) $(LIB) -lsqlite3 -lm $(LDFLAGS)
+difftest: $(DIFF_BIN)
+	mkdir -p $(DIFF_OUT)
+	$(DIFF_BIN) --seconds $(DIFF_SECONDS) --seed $(DIFF_SEED) --family $(DIFF_FAMILY) \
+	  --known tests/diff/known.txt --out $(DIFF_OUT)
+diffquick: $(DIFF_BIN)
+	$(DIFF_BIN) --policies 60 --seed 1 --family general --known tests/diff/known.txt
+	$(DIFF_BIN) --policies 40 --seed 1 --family klevel --known tests/diff/known.txt
+
+# Corpus cases whose expectations the current compiler does not meet yet
+# (found by the differential test; tests/corpus/pending/).
+pending: polarlite.so
+	@set -- tests/corpus/pending/*.polar; if [ -e "$$1" ]; then \
+	  /usr/bin/python3 tests/corpus/run_corpus.py "$$@"; else echo "no pending cases"; fi
 
 # libFuzzer targets (tests/fuzz/, clang with ASan+UBSan, built in $(BUILD)/fuzz):
 # `make fuzz FUZZ_SECONDS=N` fuzzes each N seconds; fuzz-smoke replays the
