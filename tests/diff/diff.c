@@ -205,8 +205,8 @@ static Ans run_sql(sqlite3 *db, const char *zSql, const GenCheck *k, int bSet){
       if( !(bSet && i>0 && strcmp(az[i], az[i-1])==0) ){
         nOut += (size_t)sprintf(a.z+nOut, "%s%s", nOut ? "\n" : "", az[i]);
       }
-      free(az[i]);
     }
+    for(i=0; i<j; i++) free(az[i]);
     free(az);
   }
   for(i=0; i<n; i++) for(j=0; j<aRow[i].n; j++) free(aRow[i].az[j]);

@@ -6,21 +6,31 @@ FCC     ?= clang
 FBUILD  ?= build/fuzz
 FSAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FCFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(FSAN) -DSQLITE_CORE \
-           -Iext -Isidecar -Itests/fuzz
+           -Iext -Isidecar -Itests/fuzz -Itests/diff
 FLIBS   := -lsqlite3 -lm
 
-FUZZ_TARGETS := policy value json message manifest compile
+FUZZ_TARGETS := policy value json message manifest compile diff
 
 EXT_SRC  := $(sort $(wildcard ext/*.c ext/*/*.c))
-EXT_OBJ  := $(patsubst ext/%.c,$(FBUILD)/obj/ext_%.o,$(subst /,_,$(EXT_SRC:ext/%=ext/%)))
+# ext/x.c -> obj/ext_x.o, ext/eval/x.c -> obj/ext_eval_x.o
+EXT_OBJ  := $(foreach f,$(EXT_SRC),$(FBUILD)/obj/ext_$(subst /,_,$(f:ext/%.c=%)).o)
 # sidecar pieces some targets link (the rest needs Kafka/S3)
 SC_OBJ_message  := $(FBUILD)/obj/sc_apply.o $(FBUILD)/obj/sc_engine.o $(FBUILD)/obj/sc_log.o
 SC_OBJ_manifest := $(FBUILD)/obj/sc_manifest.o
-HDRS := $(wildcard ext/*.h sidecar/*.h tests/fuzz/*.h)
+# the differential test's generator and runner (tests/diff/)
+DIFF_OBJ := $(FBUILD)/obj/diff_gen.o $(FBUILD)/obj/diff_diff.o
+HDRS := $(wildcard ext/*.h ext/*/*.h sidecar/*.h tests/fuzz/*.h tests/diff/*.h)
 
 all: $(FUZZ_TARGETS:%=$(FBUILD)/fuzz_%)
 
 $(FBUILD)/obj/ext_%.o: ext/%.c $(HDRS) | $(FBUILD)/obj
+	$(FCC) $(FCFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+# ext/eval/eval.c -> obj/ext_eval_eval.o
+$(FBUILD)/obj/ext_eval_%.o: ext/eval/%.c $(HDRS) | $(FBUILD)/obj
+	$(FCC) $(FCFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FBUILD)/obj/diff_%.o: tests/diff/%.c $(HDRS) | $(FBUILD)/obj
 	$(FCC) $(FCFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FBUILD)/obj/sc_%.o: sidecar/%.c $(HDRS) | $(FBUILD)/obj
@@ -34,6 +44,9 @@ $(FBUILD)/fuzz_manifest: $(FBUILD)/obj/fuzz_manifest.o $(SC_OBJ_manifest)
 	$(FCC) $(FSAN) -fsanitize=fuzzer -o $@ $^ $(FLIBS)
 
 $(FBUILD)/fuzz_message: $(FBUILD)/obj/fuzz_message.o $(SC_OBJ_message) $(EXT_OBJ)
+	$(FCC) $(FSAN) -fsanitize=fuzzer -o $@ $^ $(FLIBS)
+
+$(FBUILD)/fuzz_diff: $(FBUILD)/obj/fuzz_diff.o $(DIFF_OBJ) $(EXT_OBJ)
 	$(FCC) $(FSAN) -fsanitize=fuzzer -o $@ $^ $(FLIBS)
 
 $(FBUILD)/fuzz_%: $(FBUILD)/obj/fuzz_%.o $(EXT_OBJ)
