@@ -338,12 +338,9 @@ static int xBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *p){
     p->aConstraintUsage[aIdx[i]].argvIndex = ++n;
     p->aConstraintUsage[aIdx[i]].omit = 1;
   }
-  if( (mask & 7)!=7 ){
-    sqlite3_free(pVtab->zErrMsg);
-    pVtab->zErrMsg = sqlite3_mprintf("polar_explain(actor, action, resource [, context]) "
-                                     "needs at least 3 arguments");
-    return SQLITE_CONSTRAINT;
-  }
+  /* missing arguments: a plan all the same, so that xFilter can say so
+  ** (SQLITE_CONSTRAINT here would read "no query solution") */
+  (void)pVtab;
   p->idxNum = mask;
   p->estimatedCost = 1000;
   p->estimatedRows = 100;
@@ -380,6 +377,12 @@ static int xFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   (void)idxStr;
   pl_explain_clear(&xc->ex);
   xc->iRow = 0;
+  if( (idxNum & 7)!=7 ){
+    sqlite3_free(v->base.zErrMsg);
+    v->base.zErrMsg = sqlite3_mprintf("polar_explain(actor, action, resource [, context]) "
+                                      "needs at least 3 arguments");
+    return SQLITE_ERROR;
+  }
   if( argc>3 && (idxNum & 8) && sqlite3_value_type(argv[3])!=SQLITE_NULL ){
     zCtx = (const char*)sqlite3_value_text(argv[3]);
     nCtx = sqlite3_value_bytes(argv[3]);

@@ -447,18 +447,24 @@ int pl_eval_lit(PlEval *x, const PlClause *c, ECell *aEnv, int iLit, int bForce,
       const PlPred *pr = &x->env.pPol->aPred[l->iPred];
       PlEvalArg aPat[PL_MAX_ARGS];
       ETable *pT;
-      int rc;
+      int rc, bUnbound = 0;
       pl_eval_pattern(x, c, aEnv, l, aPat);
       for(k=0; k<l->nArg; k++){
         const PlITerm *t = &l->aArg[k];
-        if( aPat[k].bOpen && strcmp(c->aVar[t->iVar].zName, "_")!=0 ){
-          if( !bForce ){ *peRes = EV_DEFER; return SQLITE_OK; }
-          return unbound_error(x, l, "`not`");
-        }
+        if( aPat[k].bOpen && strcmp(c->aVar[t->iVar].zName, "_")!=0 ) bUnbound = 1;
       }
+      if( bUnbound && !bForce ){ *peRes = EV_DEFER; return SQLITE_OK; }
       if( !pr->bStored ){ *peRes = EV_TRUE; return SQLITE_OK; }
       rc = pl_eval_table(x, l->iPred, aPat, &pT);
       if( rc ) return rc;
+      /* A variable still unbound here stands for any value (a wildcard
+      ** answer): `not` holds for all of them only if no fact matches any */
+      if( pT->nAns && bUnbound ){
+        char *zWhat = sqlite3_mprintf("`not %s(...)`", pr->zName);
+        rc = zWhat ? unbound_error(x, l, zWhat) : eval_fail(x, SQLITE_NOMEM, 0);
+        sqlite3_free(zWhat);
+        return rc;
+      }
       *peRes = pT->nAns ? EV_FALSE : EV_TRUE;
       return SQLITE_OK;
     }
