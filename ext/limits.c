@@ -29,9 +29,10 @@
 **                   one limit that changes how, not whether, a call ends
 **   eval_memory     bytes the independent evaluator (ext/eval: polar_explain,
 **                   polar_eval) may use for one call: its tables of answers
-**   eval_depth      subgoals the evaluator may nest inside each other (it
-**                   recurses in C: a folder 500 deep under its ancestors is
-**                   500 levels; the hard maximum 100000 needs a large stack)
+**   eval_depth      subgoals the evaluator may nest inside each other (a
+**                   folder 200 below its top is 200 levels). It recurses in
+**                   C, about 1.5 KB of stack a level: the default takes
+**                   ~300 KB, the hard maximum (4000) ~6 MB
 **   explain_depth   levels of the tree polar_explain shows; deeper branches
 **                   are cut and a last row says so
 **   explain_rows    rows of one polar_explain tree; past it the tree stops
@@ -81,7 +82,7 @@ static const struct {
   { "steps",          "steps",  1000000000, PL_NO_LIMIT },
   { "list_memory",    "bytes",  67108864,   PL_NO_LIMIT },
   { "eval_memory",    "bytes",  100000000,  PL_NO_LIMIT },
-  { "eval_depth",     "levels", 500,        100000 },
+  { "eval_depth",     "levels", 200,        4000 },
   { "explain_depth",  "levels", 40,         PL_COUNT_MAX },
   { "explain_rows",   "rows",   1000,       PL_COUNT_MAX },
 };
