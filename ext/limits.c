@@ -30,9 +30,9 @@
 **   eval_memory     bytes the independent evaluator (ext/eval: polar_explain,
 **                   polar_eval) may use for one call: its tables of answers
 **   eval_depth      subgoals the evaluator may nest inside each other (a
-**                   folder 200 below its top is 200 levels). It recurses in
-**                   C, about 1.5 KB of stack a level: the default takes
-**                   ~300 KB, the hard maximum (4000) ~6 MB
+**                   folder 1000 below its top is about 1000 levels). It
+**                   recurses in C, about 0.75 KB of stack a level: the
+**                   default takes ~750 KB, the hard maximum (8000) ~6 MB
 **   explain_depth   levels of the tree polar_explain shows; deeper branches
 **                   are cut and a last row says so
 **   explain_rows    rows of one polar_explain tree; past it the tree stops
@@ -82,7 +82,7 @@ static const struct {
   { "steps",          "steps",  1000000000, PL_NO_LIMIT },
   { "list_memory",    "bytes",  67108864,   PL_NO_LIMIT },
   { "eval_memory",    "bytes",  100000000,  PL_NO_LIMIT },
-  { "eval_depth",     "levels", 200,        4000 },
+  { "eval_depth",     "levels", 1000,       8000 },
   { "explain_depth",  "levels", 40,         PL_COUNT_MAX },
   { "explain_rows",   "rows",   1000,       PL_COUNT_MAX },
 };

@@ -783,12 +783,16 @@ static int in_branch(Run *r, ECell *aEnv, unsigned char *aDone, int j){
 static int call_branch(Run *r, ECell *aEnv, unsigned char *aDone, int j){
   PlEval *x = r->x;
   const PlLit *l = &r->c->aLit[j];
-  PlEvalArg aPat[PL_MAX_ARGS];
+  /* on the heap: this frame stays on the stack while the callee is
+  ** evaluated, and stack is what bounds how deep recursion can go */
+  PlEvalArg *aPat = sqlite3_malloc64(sizeof(PlEvalArg)*PL_MAX_ARGS);
   ETable *pT;
   EAns *a;
   int rc;
+  if( aPat==0 ) return eval_fail(x, SQLITE_NOMEM, 0);
   pl_eval_pattern(x, r->c, aEnv, l, aPat);
   rc = table_get(x, r->pT, l->iPred, aPat, &pT);
+  sqlite3_free(aPat);
   for(a=pT ? pT->pFirst : 0; rc==SQLITE_OK && a; a=a->pNext){
     unsigned char *aDone2;
     ECell *aEnv2;

@@ -81,7 +81,7 @@ SELECT depth, holds, kind, text FROM polar_explain('User:ann', 'read', 'Folder:a
 SELECT polar_limit('steps', 1000000000);
 SELECT polar_limit('eval_depth', 1);
 SELECT depth, holds, kind, text FROM polar_explain('User:ann', 'read', 'Folder:a');
-SELECT polar_limit('eval_depth', 200);
+SELECT polar_limit('eval_depth', 1000);
 
 -- bad calls
 SELECT * FROM polar_explain('User:ann', 'read');
