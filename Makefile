@@ -102,8 +102,9 @@ difftest: $(DIFF_BIN)
 	$(DIFF_BIN) --seconds $(DIFF_SECONDS) --seed $(DIFF_SEED) --family $(DIFF_FAMILY) \
 	  --known tests/diff/known.txt --out $(DIFF_OUT)
 diffquick: $(DIFF_BIN)
-	$(DIFF_BIN) --policies 60 --seed 1 --family general --known tests/diff/known.txt
-	$(DIFF_BIN) --policies 40 --seed 1 --family klevel --known tests/diff/known.txt
+	$(DIFF_BIN) --policies 150 --seed 1 --family general --known tests/diff/known.txt
+	$(DIFF_BIN) --policies 50 --seed 1 --family concrete --known tests/diff/known.txt
+	$(DIFF_BIN) --policies 60 --seed 1 --family klevel --known tests/diff/known.txt
 
 # Corpus cases whose expectations the current compiler does not meet yet
 # (found by the differential test; tests/corpus/pending/).
@@ -145,7 +146,7 @@ soak: all
 # sanitizer report, memcheck error or leak fails it.
 check: deps
 	$(MAKE) all
-	$(MAKE) unit sqltest corpus lang sidecartest snapshottest fuzz-smoke securitytest
+	$(MAKE) unit sqltest corpus lang sidecartest snapshottest fuzz-smoke securitytest diffquick
 
 test: check
 	$(MAKE) sanitize
@@ -153,7 +154,7 @@ test: check
 	$(MAKE) all
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
-# First in place: the unit tests, and the SQL, corpus and security suites
+# First in place: the unit tests and the quick differential test, and the SQL, corpus and security suites
 # with the instrumented extension in Debian's sqlite3 and python3 (libasan
 # preloaded; leaks are left to `make valgrind`). Then the sidecar and
 # snapshot suites run the instrumented polarlite command, built apart in
@@ -166,7 +167,7 @@ SANMAKE  := $(MAKE) SAN="$(SANFLAGS)" OPT="-O1 -g"
 SANBUILD := build/san
 sanitize: deps
 	$(MAKE) clean
-	$(SANMAKE) all unit
+	$(SANMAKE) all unit diffquick
 	LD_PRELOAD=$$($(CC) -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0 \
 	  $(SANMAKE) sqltest corpus securitytest
 	$(MAKE) clean
