@@ -9,8 +9,9 @@ BUILD   ?= build
 LIB     ?= libpolarlite.a
 BIN     ?= polarlite
 
+# ext/ is one folder per stage (ext/pl_int.h lists them) plus ext/ext.c
 EXT_SRC  := $(sort $(wildcard ext/*.c ext/*/*.c))
-EXT_HDR  := $(wildcard ext/*.h ext/*/*.h)
+EXT_HDR  := $(wildcard ext/*.h)
 SO_OBJ   := $(EXT_SRC:ext/%.c=$(BUILD)/so/%.o)
 CORE_OBJ := $(EXT_SRC:ext/%.c=$(BUILD)/core/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -31,13 +32,13 @@ polarlite.so: $(SO_OBJ)
 $(LIB): $(CORE_OBJ)
 	rm -f $@ && ar rcs $@ $(CORE_OBJ)
 
-$(BUILD)/so/%.o: ext/%.c $(EXT_HDR) | $(BUILD)/so
+$(BUILD)/so/%.o: ext/%.c $(EXT_HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -fPIC -c -o $@ $<
+	$(CC) $(CFLAGS) -Iext -fPIC -c -o $@ $<
 
-$(BUILD)/core/%.o: ext/%.c $(EXT_HDR) | $(BUILD)/core
+$(BUILD)/core/%.o: ext/%.c $(EXT_HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -DSQLITE_CORE -c -o $@ $<
+	$(CC) $(CFLAGS) -Iext -DSQLITE_CORE -c -o $@ $<
 
 $(BUILD)/unit/%: tests/unit/%.c $(LIB) $(EXT_HDR) | $(BUILD)/unit
 	$(CC) $(CFLAGS) -DSQLITE_CORE -Iext -o $@ $< $(LIB) -lsqlite3 $$(pkg-config --libs check) $(LDFLAGS)
@@ -49,7 +50,7 @@ $(BIN): $(SIDECAR_OBJ) $(LIB)
 $(BUILD)/sidecar/%.o: sidecar/%.c $(SIDECAR_HDR) $(EXT_HDR) | $(BUILD)/sidecar
 	$(CC) $(CFLAGS) -DSQLITE_CORE -Iext -c -o $@ $<
 
-$(BUILD)/so $(BUILD)/core $(BUILD)/unit $(BUILD)/sidecar:
+$(BUILD)/unit $(BUILD)/sidecar:
 	mkdir -p $@
 
 deps:

@@ -1,6 +1,25 @@
 /*
 ** pl_int.h — internal interfaces of the polarlite engine.
 **
+** The engine is a pipeline of stages, each a folder of ext/, and this header
+** has one section per .c file, in stage order. A file uses only the
+** sections above its own (and never a stage above its own):
+**
+**   base/      arena.c limits.c       memory arenas, error text, limit values
+**   lang/      lexer.c parser.c       Polar source -> PlProgram (syntax tree)
+**              desugar.c dump.c       resource blocks -> longhand rules; printer
+**   analysis/  policy.c               types, fact signatures, the checked IR
+**   store/     value.c json.c         values in SQL and wire spelling, Oso JSON
+**              stmtcache.c store.c    per-connection statements, fact tables
+**   compile/   compile.c              a goal against the IR -> one SQL statement
+**   eval/      eval.c explain.c       the independent evaluator: a goal against
+**                                     the IR and the facts -> answers, proofs
+**   sql/       conn.c budget.c        the SQL surface: connection state, step
+**              check.c funcs.c        budget, compiled checks, scalar functions,
+**              vtab_*.c status.c      table-valued functions and tables,
+**              bind.c tests.c         polar_bind, the policy's test blocks
+**   ext.c                             the entry point: registers the surface
+**
 ** One section per .c file. Every function that can fail returns an SQLite
 ** result code (SQLITE_OK on success) and, on failure, stores a message in
 ** *pzErr allocated with sqlite3_mprintf() that the caller frees with
@@ -39,7 +58,7 @@ SQLITE_EXTENSION_INIT3
 # define PL_PRINTF(f,a)
 #endif
 
-/*============================================================ arena.c ===*/
+/*====================================================== base/arena.c ===*/
 typedef struct PlArena PlArena;
 
 PlArena *pl_arena_new(void);                     /* NULL on OOM */
@@ -59,11 +78,11 @@ void *pl_arena_grow(PlArena*, void *aOld, int nOld, int nNew, size_t szElem);
 char *pl_errf(const char *zFile, int line, int col, const char *zFmt, ...)
   PL_PRINTF(4,5);
 
-/*============================================================ limits.c ===
+/*====================================================== base/limits.c ===
 ** Resource limits, per connection, in the manner of sqlite3_limit(): each
 ** bounds one way a pathological policy or query could exhaust memory or
 ** run without end. The SQL function polar_limit() reads and sets them
-** (pl_ext.h); the parser, the policy builder and the compiler take a
+** (sql/budget.c); the parser, the policy builder and the compiler take a
 ** const PlLimits* (NULL: the defaults). */
 enum {
   PL_LIMIT_POLICY_LENGTH,   /* bytes of policy source */
@@ -86,6 +105,7 @@ void pl_limits_init(PlLimits*);                  /* the defaults */
 sqlite3_int64 pl_limit(const PlLimits *pLim, int id);
 int pl_limit_find(const char *zName);            /* -1 if unknown */
 const char *pl_limit_name(int id);
+sqlite3_int64 pl_limit_max(int id);              /* the hard maximum */
 /* Set limit id to v as polar_limit(name, v) does (v<0: unchanged; 0 or
 ** more than the hard maximum: the hard maximum). Returns the old value. */
 sqlite3_int64 pl_limit_set(PlLimits*, int id, sqlite3_int64 v);
@@ -93,11 +113,62 @@ sqlite3_int64 pl_limit_set(PlLimits*, int id, sqlite3_int64 v);
 ** SELECT polar_limit('<name>', N)", sqlite3_mprintf'd (NULL on OOM). */
 char *pl_limit_error(const PlLimits*, int id, const char *zWhat);
 
-/*============================================================= lexer.c ==
-** (private to the parser; no public interface besides pl_parse) */
+/*======================================================= lang/lexer.c ===
+** Tokens of Polar source, for the parser only. pl_lex() turns a whole
+** source text into an array of tokens. Lexing stops at the first lexical
+** error: the array then ends with one PL_TK_ERROR token whose zErr says what
+** went wrong (the parser reports it when it reaches that token, so errors
+** come out in source order). Otherwise the array ends with PL_TK_EOF. */
+typedef struct PlPos { int line, col; } PlPos;   /* 1-based */
 
-/*============================================================ parser.c ===*/
-typedef struct PlPos { int line, col; } PlPos;
+enum {
+  PL_TK_EOF = 1,
+  PL_TK_ERROR,     /* lexical error; zErr = message (no position prefix) */
+  PL_TK_IDENT,     /* [A-Za-z_][A-Za-z0-9_]* ( "::" ident )*; z = copy */
+  PL_TK_STRING,    /* z,n = unescaped bytes (arena copy, NUL-terminated) */
+  PL_TK_INT,       /* z,n = the digits (no sign), in the source */
+  PL_TK_FLOAT,     /* digits "." digits: only so it can be rejected */
+  PL_TK_CONST,     /* @name; z = name without '@' (arena copy) */
+  PL_TK_LP, PL_TK_RP,          /* ( ) */
+  PL_TK_LB, PL_TK_RB,          /* { } */
+  PL_TK_LSQ, PL_TK_RSQ,        /* [ ] */
+  PL_TK_COMMA, PL_TK_SEMI, PL_TK_COLON,
+  PL_TK_EQ,                    /* =  */
+  PL_TK_EQEQ, PL_TK_NE, PL_TK_LT, PL_TK_LE, PL_TK_GT, PL_TK_GE,
+  /* OSS-only operators: lexed so the parser can say they are unsupported */
+  PL_TK_DOT,                   /* .  */
+  PL_TK_ASSIGN,                /* := */
+  PL_TK_QUERY,                 /* ?= */
+  PL_TK_STAR, PL_TK_PLUS, PL_TK_MINUS, PL_TK_SLASH
+};
+
+typedef struct PlToken {
+  int eType;
+  PlPos pos;
+  const char *zSrc; int nSrc;  /* the token's bytes in the source text */
+  const char *z; int n;        /* IDENT/STRING/CONST: arena copy; INT/FLOAT:
+                               ** same as zSrc; else NULL */
+  const char *zErr;            /* ERROR: message, arena */
+} PlToken;
+
+/* Tokenize zSrc[0..nSrc). *paTok is allocated with sqlite3_malloc64 and
+** must be freed by the caller with sqlite3_free (also on error). Strings
+** live in pArena. Returns SQLITE_OK (lexical errors become a final
+** PL_TK_ERROR token) or SQLITE_NOMEM. */
+int pl_lex(PlArena *pArena, const char *zSrc, int nSrc,
+           PlToken **paTok, int *pnTok);
+
+/* A short, printable rendering of a token for error messages, e.g.
+** "'resource'", "string \"read\"", "end of input". Allocated in pArena
+** (NULL on OOM). */
+const char *pl_tok_describe(PlArena *pArena, const PlToken *pTok);
+
+/* Bytes z[0..n) made safe to quote in a message: control bytes and invalid
+** UTF-8 become \xNN, and '"' and '\\' are escaped; at most nMax bytes of
+** input are shown (then "..."). Allocated in pArena. */
+const char *pl_printable(PlArena *pArena, const char *z, int n, int nMax);
+
+/*==================================================== lang/parser.c ===*/
 
 typedef struct PlTerm PlTerm;
 typedef struct PlExpr PlExpr;
@@ -243,7 +314,7 @@ typedef struct PlProgram {
 int pl_parse(PlArena*, const char *zSrc, int nSrc, const char *zFile,
              const PlLimits*, PlProgram **ppProg, char **pzErr);
 
-/*=========================================================== desugar.c ===
+/*===================================================== lang/desugar.c ===
 ** Validates resource blocks (section 9 / 4.2 / 4.3 of polar-reference.md)
 ** and appends the longhand rules of every shorthand rule to p->aRule with
 ** bGenerated = 1. Adds the default
@@ -253,7 +324,18 @@ int pl_parse(PlArena*, const char *zSrc, int nSrc, const char *zFile,
 ** resource variables are named "actor" and "resource". */
 int pl_desugar(PlArena*, PlProgram *p, char **pzErr);
 
-/*=========================================================== typeset ====*/
+/*======================================================== lang/dump.c ===
+** Polar text of parsed or generated rules. Every function returns a string
+** allocated with sqlite3_mprintf that the caller frees with sqlite3_free
+** (NULL on OOM). */
+/* "pred(p1, p2) if body;" or "pred(p1, p2);" */
+char *pl_program_dump_rule(const PlRule*);
+/* a rule body, including shorthand atoms ("y" on "rel", global "g") */
+char *pl_program_dump_expr(const PlExpr*);
+/* one term; variables and wildcards print their specializer ("x: T") */
+char *pl_program_dump_term(const PlTerm*);
+
+/*============================================== analysis: type sets ===*/
 typedef struct PlTypeSet { uint64_t w[PL_MAX_TYPES/64]; } PlTypeSet;
 
 static inline int pl_ts_has(const PlTypeSet *s, int t){
@@ -273,7 +355,7 @@ int pl_ts_count(const PlTypeSet*);
 int pl_ts_first(const PlTypeSet*);      /* lowest member or -1 */
 int pl_ts_next(const PlTypeSet*, int t);/* next member after t or -1 */
 
-/*============================================================ policy.c ===
+/*================================================== analysis/policy.c ===
 ** A validated, type-checked policy ready to compile. Type ids: */
 #define PL_TYPE_STRING   0
 #define PL_TYPE_INTEGER  1
@@ -282,7 +364,7 @@ int pl_ts_next(const PlTypeSet*, int t);/* next member after t or -1 */
 #define PL_TYPE_RESOURCE 4   /* abstract: every actor and resource type */
 #define PL_TYPE_FIRST_APP 5  /* declared actor/resource types start here */
 
-typedef struct PlPolicy PlPolicy;   /* defined in policy.c / pl_policy.h */
+typedef struct PlPolicy PlPolicy;   /* the checked IR: defined below */
 
 typedef struct PlSig {              /* one accepted fact signature */
   const char *zPred; int nArg;
@@ -311,7 +393,94 @@ int pl_policy_pred_known(const PlPolicy*, const char *zPred, int nArg);
 /* union over signatures of zPred/nArg of the types accepted at iArg */
 PlTypeSet pl_policy_arg_types(const PlPolicy*, const char *zPred, int nArg, int iArg);
 
-/*============================================================= value.c ===*/
+/* The checked IR (built by policy.c; read by the compiler and the stages
+** above it). A rule body is put in disjunctive normal form: each PlClause
+** is one alternative "head if lit and lit and ...". Variables are numbered
+** per clause; `_` becomes a fresh variable. Every variable carries the set
+** of concrete types it may take (inferred, see policy.c). */
+enum { PL_TK_PRIM = 1, PL_TK_ABSTRACT, PL_TK_ACTOR, PL_TK_RESOURCE };
+
+typedef struct PlTypeInfo {
+  const char *zName;
+  int nName;            /* strlen(zName): lookups compare it first */
+  int eKind;
+  PlTypeSet sub;        /* concrete types a parameter of this type accepts */
+  const PlBlock *pBlock;/* declaring block, or NULL */
+} PlTypeInfo;
+
+typedef struct PlConst {   /* a literal value of known type */
+  int iType;
+  const char *z; int n;    /* id text for non-Integer (Boolean: "true"/"false") */
+  sqlite3_int64 i;         /* Integer value */
+} PlConst;
+
+enum { PL_IT_VAR = 1, PL_IT_CONST, PL_IT_NOW };
+typedef struct PlITerm {
+  int eKind;
+  int iVar;                /* PL_IT_VAR */
+  PlConst c;               /* PL_IT_CONST */
+} PlITerm;
+
+enum { PL_LIT_CALL = 1, PL_LIT_NOTCALL, PL_LIT_UNIFY, PL_LIT_CMP, PL_LIT_IN };
+typedef struct PlLit {
+  int eKind;
+  PlPos pos;
+  int iPred;               /* CALL/NOTCALL: index into PlPolicy.aPred */
+  PlITerm *aArg; int nArg; /* CALL args; UNIFY/CMP: aArg[0], aArg[1]; IN: aArg[0] in aArg[1..] */
+  int eCmp;                /* CMP */
+} PlLit;
+
+typedef struct PlVarInfo {
+  const char *zName;       /* "_" for anonymous */
+  PlPos pos;
+  PlTypeSet ts;            /* inferred concrete types */
+} PlVarInfo;
+
+typedef struct PlClause {
+  const PlRule *pRule;
+  int iPred;
+  PlITerm *aHead;          /* nArg of the predicate */
+  PlLit *aLit; int nLit;
+  PlVarInfo *aVar; int nVar;
+} PlClause;
+
+typedef struct PlPred {
+  const char *zName; int nArg;
+  int *aClause; int nClause;   /* indexes into PlPolicy.aClause */
+  int bStored;                 /* has a fact table (called or declared) */
+  PlTypeSet aHeadTs[PL_MAX_ARGS]; /* union of clause head types */
+  PlTypeSet aStoreTs[PL_MAX_ARGS];/* union of signature types */
+} PlPred;
+
+/* A fact signature served from the application's own tables (polar_bind):
+** the rows of zArm (a SELECT with columns a1..aN in storage encoding) are
+** facts of aPred[iPred] alongside the stored ones. */
+typedef struct PlBinding {
+  int iPred;
+  const char *zSig;            /* canonical signature, e.g. has_relation(Issue:_, String:parent, Repository:_) */
+  const char *zArm;            /* SELECT ... AS a1, ... FROM (the application's SELECT) */
+} PlBinding;
+
+struct PlPolicy {
+  PlArena *pArena;
+  PlBinding *aBinding; int nBinding;  /* attached by bind.c */
+  PlProgram *pProg;
+  const char *zSrc; int nSrc;
+  const char *zFile;
+  PlTypeInfo aType[PL_MAX_TYPES]; int nType;
+  PlTypeSet all;               /* every concrete type */
+  PlPred *aPred; int nPred;
+  PlClause *aClause; int nClause;
+  PlSig *aSig; int nSig;
+  /* distinct String constants used anywhere in the policy (for
+  ** specialising checks on a known action) */
+  const char **azStr; int *anStr; int nStr;
+};
+
+int pl_policy_find_pred(const PlPolicy*, const char *zPred, int nArg);
+int pl_policy_find_str(const PlPolicy*, const char *z, int n); /* -1 if none */
+
+/*==================================================== store/value.c ===*/
 typedef struct PlValue {
   int iType;          /* type id; -1 with bWild = any value of any type */
   int bWild;          /* pattern: any value of iType (or of any type) */
@@ -337,16 +506,16 @@ int pl_value_from_wire(const PlPolicy*, const char *zType, int nType,
 int pl_value_bind(sqlite3_stmt*, int iParam, const PlValue*);
 /* Storage encoding -> user spelling as the result of a function/column */
 void pl_value_result(sqlite3_context*, sqlite3_value *pEncoded);
-/* (appended by value.c) pl_value_bind for values of any type: a PlValue
+/* pl_value_bind for values of any type: a PlValue
 ** carries a type id, and the storage encoding of a declared type needs the
 ** type's name, which only the policy knows. pl_value_bind (no policy)
 ** binds Integer, String and Boolean values and returns SQLITE_MISUSE for
 ** declared types and wildcards. */
 int pl_value_bind_pol(const PlPolicy*, sqlite3_stmt*, int iParam,
                       const PlValue*);
-/* (appended) name of a type id; built-ins work with pPol NULL. Never NULL. */
+/* The name of a type id; built-ins work with pPol NULL. Never NULL. */
 const char *pl_value_type_name(const PlPolicy*, int iType);
-/* (appended) Write the storage encoding "Type:id" of a non-Integer value
+/* Write the storage encoding "Type:id" of a non-Integer value
 ** into aBuf (not NUL-terminated), *pnOut bytes. SQLITE_MISUSE for Integers
 ** (bind them as integers), wildcards, and declared types without pPol;
 ** SQLITE_TOOBIG if nBuf is short. PL_VALUE_ENC_MAX bytes always suffice for
@@ -357,7 +526,7 @@ const char *pl_value_type_name(const PlPolicy*, int iType);
 int pl_value_encode(const PlPolicy*, const PlValue*, char *aBuf, int nBuf,
                     int *pnOut);
 
-/*======================================================== stmtcache.c ===
+/*================================================== store/stmtcache.c ===
 ** Per-connection prepared statements keyed by a string. Statements are
 ** prepared with SQLITE_PREPARE_PERSISTENT, reset before they are handed out.
 */
@@ -383,7 +552,31 @@ typedef struct PlWriteGuard {
 } PlWriteGuard;
 PlWriteGuard *pl_cache_guard(PlStmtCache*);
 
-/*============================================================= store.c ===
+/*======================================================= store/json.c ===
+** Oso fact JSON: a one-pass decoder for the common shape of a batch, and
+** a general one (grammar check, then jsmn) that names every error. */
+typedef struct PlJsonFact {
+  const char *zPred; int nPred;
+  int nArg;
+  const char *azType[PL_MAX_ARGS]; int anType[PL_MAX_ARGS]; /* NULL = null */
+  const char *azId[PL_MAX_ARGS];   int anId[PL_MAX_ARGS];   /* NULL = null */
+} PlJsonFact;
+typedef struct PlJsonChange { int bInsert; PlJsonFact *aFact; int nFact; } PlJsonChange;
+/* Decode a batch body. Strings that need no unescaping point into zJson
+** (keep it while the result is used); the others, and the predicates
+** (NUL-terminated), are copied into pArena. */
+int pl_json_batch(PlArena*, const char *zJson, int nJson,
+                  PlJsonChange **paChange, int *pnChange, char **pzErr);
+/* The same through the general decoder only (pl_json_batch tries a faster
+** one first, for the common shape): for tests that compare the two. */
+int pl_json_batch_general(PlArena*, const char *zJson, int nJson,
+                          PlJsonChange **paChange, int *pnChange, char **pzErr);
+/* Decode a JSON array of facts (context facts). */
+int pl_json_facts(PlArena*, const char *zJson, int nJson,
+                  PlJsonFact **paFact, int *pnFact, char **pzErr);
+
+
+/*====================================================== store/store.c ===
 ** Schema (created by pl_store_init / pl_store_ensure_tables):
 **   polar_meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID
 **       'policy_version' -> INTEGER (0: no policy yet)
@@ -417,67 +610,432 @@ int pl_store_delete(sqlite3*, PlStmtCache*, const PlPolicy*,
 ** does. *pnChanged = facts inserted + deleted. */
 int pl_store_batch(sqlite3*, PlStmtCache*, const PlPolicy*,
                    const char *zJson, int nJson, int *pnChanged, char **pzErr);
-/* (appended by store.c) SQLITE_OK if the policy reads zPred with nArg
-** arguments, else an error: no policy, arity outside 1..5, or "unknown
-** predicate 'foo' with 2 arguments: no rule in the policy reads it (the
-** policy reads 'foo' with 3 arguments)". pl_store_insert/delete call it
-** first; callers that parse SQL values call it before parsing them so the
-** predicate is reported before any argument. */
 /* Is there a fact signature of zPred/nArg accepting these values? Wildcards
 ** with a type must fit that type; the error names the first bad argument. */
 int pl_store_check_types(const PlPolicy*, const char *zPred, int nArg,
                          const PlValue *aVal, char **pzErr);
+/* SQLITE_OK if the policy reads zPred with nArg arguments, else an error:
+** no policy, arity outside 1..5, or "unknown predicate 'foo' with 2
+** arguments: no rule in the policy reads it (the policy reads 'foo' with 3
+** arguments)". pl_store_insert/delete call it first; callers that parse SQL
+** values call it before parsing them so the predicate is reported before
+** any argument. */
 int pl_store_check_pred(const PlPolicy*, const char *zPred, int nArg,
                         char **pzErr);
-/* (appended by store.c) The identity of one stored fact as a blob: the
+/* The identity of one stored fact as a blob: the
 ** predicate and the arguments apEnc[0..nArg) in storage encoding, as read
 ** from a fact table. *ppKey is sqlite3_malloc'd. Used as the primary key of
 ** polar_facts, so a DELETE can find the row again. */
 int pl_store_fact_key(const char *zPred, int nArg, sqlite3_value **apEnc,
                       void **ppKey, int *pnKey);
-/* (appended) delete the one stored fact named by such a key; *pnDel = 0|1 */
+/* Delete the one stored fact named by such a key; *pnDel = 0|1 */
 int pl_store_delete_key(sqlite3*, PlStmtCache*, const void *pKey, int nKey,
                         int *pnDel, char **pzErr);
 
-/*============================================================== json.c ===
-** Oso fact JSON: a one-pass decoder for the common shape of a batch, and
-** a general one (grammar check, then jsmn) that names every error. */
-typedef struct PlJsonFact {
-  const char *zPred; int nPred;
-  int nArg;
-  const char *azType[PL_MAX_ARGS]; int anType[PL_MAX_ARGS]; /* NULL = null */
-  const char *azId[PL_MAX_ARGS];   int anId[PL_MAX_ARGS];   /* NULL = null */
-} PlJsonFact;
-typedef struct PlJsonChange { int bInsert; PlJsonFact *aFact; int nFact; } PlJsonChange;
-/* Decode a batch body. Strings that need no unescaping point into zJson
-** (keep it while the result is used); the others, and the predicates
-** (NUL-terminated), are copied into pArena. */
-int pl_json_batch(PlArena*, const char *zJson, int nJson,
-                  PlJsonChange **paChange, int *pnChange, char **pzErr);
-/* The same through the general decoder only (pl_json_batch tries a faster
-** one first, for the common shape): for tests that compare the two. */
-int pl_json_batch_general(PlArena*, const char *zJson, int nJson,
-                          PlJsonChange **paChange, int *pnChange, char **pzErr);
-/* Decode a JSON array of facts (context facts). */
-int pl_json_facts(PlArena*, const char *zJson, int nJson,
-                  PlJsonFact **paFact, int *pnFact, char **pzErr);
+/*====================================================== store/binding.c ===
+** polar_bind's bindings: fact signatures served live from the
+** application's own tables (local authorization), kept in
+** main.polar_binding. */
+/* Read main.polar_binding into pPol->aBinding; an error names a binding
+** that no longer fits the policy. */
+int pl_bind_attach(sqlite3*, PlPolicy*, char **pzErr);
+/* Add or replace (zSql) or remove (zSql NULL) the binding of signature zSig,
+** and store a new policy version (the source of version iVersion again),
+** so that every connection compiles its checks again. */
+int pl_binding_set(sqlite3*, const PlPolicy*, int iVersion, const char *zSig,
+                   const char *zSql, char **pzErr);
 
+/*================================================== compile/compile.c ===
+** Compiling a goal against a checked policy to SQL. */
+enum { PL_GA_PARAM = 1, PL_GA_OPEN };
 
-/*=============================================================== ext.c ===
+typedef struct PlGoalArg {
+  int eKind;
+  int iType;                /* PARAM: concrete type of the bound value */
+  int iParam;               /* PARAM: SQL parameter number (?N) */
+  const char *zKnown;       /* PARAM: value known at compile time (a policy */
+  int nKnown;               /*   String constant), used only for pruning */
+  PlTypeSet ts;             /* OPEN: the types wanted in the answer */
+} PlGoalArg;
+
+/* Compile zPred/nArg for the given argument shapes.
+** bRows=0: *pzSql is an SQL boolean expression (1 if the goal holds).
+** bRows=1: *pzSql is a SELECT with columns c1..ck, one per OPEN argument in
+**          order, in storage encoding (wildcards as 'T:'); set semantics.
+** bRows=2: the same, but the alternatives are joined with UNION ALL, so a
+**          row reached by several rules comes back once per rule: for a
+**          caller that drops repeats itself (polar_list's cursor).
+** bContext: fact tables also read the per-call polar_context table.
+** *pzSql is sqlite3_malloc'd. A predicate with no rules and no facts
+** compiles to a statement that yields nothing. The compiler's memory is
+** capped by the compile_memory limit of pLim (NULL: the default). */
+int pl_compile(const PlPolicy*, const PlLimits *pLim, const char *zPred, int nArg,
+               const PlGoalArg *aArg, int bRows, int bContext,
+               char **pzSql, char **pzErr);
+
+/*========================================================= eval/eval.c ===
+** The independent evaluator: a checked policy, a goal and the facts in,
+** answers out (a proof: explain.c). It shares only the parser, desugarer
+** and type checker with the compiler: it reads the checked IR and answers
+** a goal top-down, with a table of answers per (predicate, call pattern),
+** so that recursion over cyclic data ends. Facts come from plain indexed
+** lookups on the fact tables, the rows of polar_bind bindings and the
+** call's context facts. It serves explanations (polar_explain) and tests
+** (polar_eval, tests/diff), not the hot path. Limits: steps (every literal
+** tried, answer kept and fact row read is a step, plus the VM steps of the
+** lookups), eval_memory, eval_depth. */
+typedef struct PlEvalFact {
+  const char *zPred; int nArg;
+  PlValue aVal[PL_MAX_ARGS];
+} PlEvalFact;
+
+/* What an evaluation reads. pCache may be NULL (statements are then
+** prepared for each lookup). */
+typedef struct PlEvalEnv {
+  sqlite3 *db;
+  PlStmtCache *pCache;
+  const PlPolicy *pPol;
+  const PlLimits *pLim;          /* NULL: the defaults */
+  sqlite3_int64 iNow;            /* @current_unix_time */
+  const PlEvalFact *aCtx; int nCtx;
+  const char *zWho;              /* names the caller in limit errors */
+} PlEvalEnv;
+
+/* One argument of a goal: a value, or open (any value of a type in ts). */
+typedef struct PlEvalArg {
+  int bOpen;
+  PlTypeSet ts;                  /* bOpen */
+  PlValue v;                     /* !bOpen: a concrete value */
+} PlEvalArg;
+
+typedef struct PlEval PlEval;
+
+/* A new evaluation (its tables live until pl_eval_free). bJust: keep, for
+** every answer, how it was first derived (explain.c needs it). */
+int pl_eval_new(const PlEvalEnv*, int bJust, PlEval **ppEval);
+void pl_eval_free(PlEval*);
+
+/* The distinct answer rows of zPred/nArg for the goal aArg, each passed to
+** xRow (which returns non-zero to stop). An open position answered by a
+** wildcard comes as a PlValue with bWild set and iType one concrete type:
+** one row per type the wildcard may take within the goal's types. Bound
+** positions come back as given. Errors: unknown predicate, a literal that
+** cannot be evaluated (a variable unbound), a limit. */
+int pl_eval_rows(PlEval*, const char *zPred, int nArg, const PlEvalArg *aArg,
+                 int (*xRow)(void*, int nArg, const PlValue*), void *pArg,
+                 char **pzErr);
+
+/* The evaluator's inside, shared with explain.c and nothing else.
+**
+** Variables. A clause is solved in an environment: one ECell per clause
+** variable, then PL_MAX_ARGS scratch cells that stand for the wildcard
+** groups of the answer being unified. A cell is unbound (with the types it
+** may still take), bound to a value, or a reference to another cell.
+** References always point to a lower index, so clause variables never
+** point into the scratch cells, which are reused by every call.
+**
+** Answers. A table holds the answers of one (predicate, call pattern): a
+** tuple per answer, each position a value or a wildcard ("any value of
+** these types"); positions of one wildcard group are one variable (a rule
+** head that repeats an unbound variable). */
+enum { EC_VAR = 0, EC_VAL, EC_REF };
+typedef struct ECell {
+  int eKind;
+  int iRef;           /* EC_REF: the cell this one is (always lower) */
+  PlTypeSet ts;       /* EC_VAR: the types it may take */
+  PlValue v;          /* EC_VAL */
+} ECell;
+
+enum { EA_VAL = 0, EA_WILD };
+typedef struct ACell {
+  int eKind;
+  int iGroup;         /* EA_WILD: cells of one group are one variable */
+  PlTypeSet ts;       /* EA_WILD */
+  PlValue v;          /* EA_VAL */
+} ACell;
+
+/* How an answer was first derived (kept when the evaluation asked). */
+enum { EJ_FACT = 1, EJ_CONTEXT, EJ_BINDING, EJ_CLAUSE };
+typedef struct EAns EAns;
+typedef struct EJust {
+  int eKind;
+  int iClause;        /* EJ_CLAUSE: index into PlPolicy.aClause */
+  ECell *aEnv;        /* EJ_CLAUSE: its variables then (nVar cells) */
+  EAns **aUsed;       /* EJ_CLAUSE: per literal, the answer a call used */
+  int iBinding;       /* EJ_BINDING: index into PlPolicy.aBinding */
+} EJust;
+
+struct EAns {
+  EAns *pNext;        /* the table's answers in the order found */
+  sqlite3_int64 iSeq; /* order of discovery over the whole evaluation */
+  EJust *pJust;
+  ACell a[PL_MAX_ARGS];
+};
+
+typedef struct ETable ETable;
+struct ETable {
+  int iPred, nArg;
+  PlEvalArg aPat[PL_MAX_ARGS];
+  EAns *pFirst, *pLast;
+  int nAns;
+  /* scheduling (eval.c) */
+  int eState, iC, iLow, bOnStack, bStale, bFacts;
+  void *pAnsMap;
+};
+
+/* Result of evaluating a literal that is not a call. */
+enum { EV_TRUE = 1, EV_FALSE, EV_DEFER, EV_BRANCH };
+
+/* Cells in the environment of clause c (its variables + scratch). */
+#define EVAL_NCELL(c) ((c)->nVar + PL_MAX_ARGS)
+
+/* The policy of an evaluation. */
+const PlPolicy *pl_eval_policy(const PlEval*);
+
+/* A fresh environment for clause c (unbound variables of their inferred
+** types) with the head unified with the pattern aPat; 0 if the clause
+** cannot answer it. aEnv has EVAL_NCELL(c) cells. */
+int pl_eval_enter(PlEval*, const PlClause *c, const PlEvalArg *aPat, ECell *aEnv);
+/* The same with the head unified with an answer (the values a caller
+** passed, wildcards staying unbound). */
+int pl_eval_enter_ans(PlEval*, const PlClause *c, const ACell *aCell, ECell *aEnv);
+
+/* Literal iLit of c, not a call: *peRes is EV_TRUE (aEnv may now bind a
+** variable), EV_FALSE, EV_DEFER (a variable it needs is unbound) or
+** EV_BRANCH (`x in [...]` with x unbound: pl_eval_in_item binds each item).
+** bForce: nothing else is left to bind the variables, so `a = b` between
+** two unbound variables makes them one, `in` branches, and anything else
+** unbound is an error (returned). */
+int pl_eval_lit(PlEval*, const PlClause *c, ECell *aEnv, int iLit, int bForce,
+                int *peRes);
+/* Bind the left side of `in` literal iLit to item k (1-based like aArg);
+** 0 if its type cannot match. */
+int pl_eval_in_item(PlEval*, const PlClause *c, ECell *aEnv, int iLit, int k);
+
+/* The call pattern of call literal l in aEnv. */
+void pl_eval_pattern(PlEval*, const PlClause *c, const ECell *aEnv,
+                     const PlLit *l, PlEvalArg *aPat);
+/* The table answering aPat of iPred, evaluated to completion. */
+int pl_eval_table(PlEval*, int iPred, const PlEvalArg *aPat, ETable **ppT);
+/* Unify terms aTerm[0..n) of clause c with answer cells (each wildcard
+** group a scratch cell); 0 if they differ. */
+int pl_eval_unify_terms(const PlEval*, const PlClause *c, ECell *aEnv,
+                        const PlITerm *aTerm, int n, const ACell *aCell);
+/* Unify the arguments of call literal l with answer a; 0 if they differ. */
+int pl_eval_unify_ans(PlEval*, const PlClause *c, ECell *aEnv, const PlLit *l,
+                      const EAns *a);
+
+/* The value of term t in aEnv: 1 and *pv if bound, else 0 and *piCell is
+** the unbound cell (its types in aEnv[*piCell].ts). */
+int pl_eval_term(const PlEval*, const ECell *aEnv, const PlITerm *t,
+                 PlValue *pv, int *piCell);
+
+/* Count n units of work against the steps limit (an error once spent). */
+int pl_eval_work(PlEval*, sqlite3_int64 n);
+/* Memory of the evaluation (capped by eval_memory); NULL sets the error. */
+void *pl_eval_alloc(PlEval*, size_t n);
+/* The evaluation's error, if any: rc and message (owned by the PlEval). */
+int pl_eval_error(const PlEval*, const char **pzErr);
+/* After an error: the limit that stopped the evaluation (PL_LIMIT_...), or
+** -1 when it was something else. */
+int pl_eval_limit_hit(const PlEval*);
+/* Forget an error that was not a limit (explain.c shows a literal that
+** could not be evaluated as a row and goes on). */
+void pl_eval_clear_error(PlEval*);
+
+/*====================================================== eval/explain.c ===
+** Why a goal holds or not, as rows (polar_explain). */
+/* polar_explain's tree, one row per goal, rule, fact or condition. For a goal that holds: the proof found first. For one that
+** does not: every rule that could have proved it, each with the conditions
+** that held and the first that failed, that one explained in turn, down to
+** the facts that would have made it hold. */
+typedef struct PlExplainRow {
+  int iDepth;
+  int eHolds;               /* 1, 0, or -1 (not known: a limit row) */
+  const char *zKind;        /* goal, rule, policy fact, fact, context, bound,
+                            ** condition, tried, missing, none, seen, error,
+                            ** limit (static strings) */
+  char *zText;              /* Polar syntax (sqlite3_malloc'd) */
+  char *zAt;                /* file:line:col in the policy, or NULL */
+  char *zRule;              /* the rule's source text, or NULL */
+} PlExplainRow;
+
+typedef struct PlExplain {
+  PlExplainRow *aRow; int nRow, nAlloc;
+  int bHolds;               /* the goal holds */
+} PlExplain;
+
+/* Explain zPred(aGoal...) (every argument a value). Limits: explain_depth
+** and explain_rows cut the tree and the last row (kind "limit") says so;
+** steps and eval_memory stop it the same way. Other errors fail. */
+int pl_explain(const PlEvalEnv*, const char *zPred, int nArg, const PlValue *aGoal,
+               PlExplain *pOut, char **pzErr);
+void pl_explain_clear(PlExplain*);
+
+/*=========================================================== sql/conn.c ===
 ** Per-connection state, shared by every function and module registered on
-** one connection (their pAux / user data). */
+** one connection (their pAux / user data): the limits, the statement
+** cache, the current policy (reloaded when another connection commits a
+** new one), the pinned clock and the context facts of the running check. */
+
+/* The step budget of one call of a check or table-valued function
+** (budget.c). Zero it before the call's first pl_budget_step. */
+typedef struct PlBudget {
+  sqlite3_int64 nSteps;      /* VM steps of the finished sqlite3_step calls */
+  unsigned iVmStart;         /* the statement's step counter when this step began */
+  int nCalls;                /* progress callbacks during this step */
+  int bOver;                 /* the budget ran out */
+} PlBudget;
+
 typedef struct PlConn PlConn;
+/* Makes db an engine connection: ext.c's pl_conn_open. A policy's test
+** blocks run on connections of their own (tests.c); the entry point hands
+** its opener down in PlConn.xOpen, so that nothing calls up into it. */
+typedef int (*PlConnOpener)(sqlite3 *db, PlConn **ppConn, char **pzErrMsg);
+
+struct PlConn {
+  sqlite3 *db;
+  PlConnOpener xOpen;        /* how this connection was opened (ext.c) */
+  PlLimits lim;              /* polar_limit() */
+  PlBudget *pBudget;         /* budget of the check stepping now, or NULL */
+  int nGrain;                /* steps between progress callbacks */
+  PlStmtCache *pCache;
+  PlPolicy *pPol;            /* current policy, or NULL */
+  int iVersion;              /* its version (0: none) */
+  int bChecked;              /* dataVersion is meaningful */
+  sqlite3_uint64 dataVersion;/* SQLITE_FCNTL_DATA_VERSION at the last check */
+  int bPinned;               /* @current_unix_time pinned (polar_now(N)) */
+  sqlite3_int64 iNow;
+  PlTypeSet actionTs;        /* types the action of allow/3 accepts */
+  char aScratch[3][PL_MAX_ID + 80]; /* bound values of the running check */
+  /* context facts of the running check: storage-encoded values */
+  PlArena *pCtxArena;
+  struct PlCtxFact { const char *zPred; int nArg; PlValue aVal[PL_MAX_ARGS]; } *aCtx;
+  int nCtx;
+};
+
+/* A new connection state for db (NULL on OOM); pl_conn_free frees it (the
+** signature of a destructor SQLite calls when the connection closes). */
+PlConn *pl_conn_new(sqlite3 *db, PlConnOpener xOpen);
+void pl_conn_free(void *pConn);
 sqlite3 *pl_conn_db(PlConn*);
 PlStmtCache *pl_conn_cache(PlConn*);
 /* The connection's current policy, reloaded first if another connection
 ** committed a new one. *ppPol is NULL (and SQLITE_OK returned) when the
 ** database holds no policy yet. The pointer stays valid until the next call. */
 int pl_conn_policy(PlConn*, const PlPolicy **ppPol, char **pzErr);
+/* The same, but no policy is an error ("no policy loaded: ..."). */
+int pl_conn_require_policy(PlConn*, const PlPolicy **ppPol, char **pzErr);
+/* Reload the policy if the stored version changed (bForce: look even if the
+** file's data version says nothing changed). */
+int pl_conn_refresh(PlConn*, int bForce, char **pzErr);
+/* A check run on a new policy before it is stored; SQLITE_OK lets it
+** through (tests.c's pl_tests_check runs the policy's test blocks). */
+typedef int (*PlPolicyCheck)(PlConn*, const PlPolicy*, char **pzErr);
+/* Validate, check (xCheck, may be NULL) and store a policy; make it the
+** connection's current one. Nothing changes on error. */
+int pl_conn_load(PlConn*, const char *zSrc, int nSrc, const char *zFile,
+                 PlPolicyCheck xCheck, int *piVersion, char **pzErr);
+/* Report rc/zErr as the function's error and free zErr. */
+void pl_result_error(sqlite3_context*, int rc, char *zErr);
+/* 1 (error set) if a writer is called while a writing statement runs */
+int pl_refuse_unsafe_call(sqlite3_context*, const char *zFunc);
+/* Bind v's storage encoding from scratch buffer iBuf (0..2), no copy. */
+int pl_conn_bind(PlConn*, sqlite3_stmt*, int iParam, int iBuf, const PlValue*);
+/* A value in user spelling that must be one concrete value of pAllowed
+** (NULL: any type of the policy). */
+int pl_conn_value(PlConn*, sqlite3_value*, const PlTypeSet *pAllowed,
+                  const char *zWhat, PlValue *pOut, char **pzErr);
+/* @current_unix_time: the clock, or the time polar_now(N) pinned. */
+sqlite3_int64 pl_conn_now(PlConn*);
+/* The context facts (an Oso JSON array of facts) of the check about to
+** run, type-checked against the policy like stored facts; read by the
+** polar_context table (vtab_context.c). pl_context_clear forgets them. */
+int pl_context_set(PlConn*, const char *zJson, int nJson, char **pzErr);
+void pl_context_clear(PlConn*);
 
-/*======================================================= vtab_facts.c ===
-** The polar_facts eponymous virtual table: (predicate, a1..a5).
-** SELECT pushes down predicate and aN equality; INSERT and DELETE go through
-** pl_store_insert / pl_store_delete. */
+/*========================================================= sql/budget.c ===
+** The step budget of checks (the steps limit), enforced with the
+** connection's progress handler, and polar_limit(). */
+void pl_budget_install(PlConn*);   /* (re)install the progress handler */
+/* sqlite3_step(pStmt) counted against b. Returns what sqlite3_step
+** returned or, once the steps limit is spent, SQLITE_ERROR with *pzErr
+** "<zWho>: exceeded the limit of N steps; raise it with ...". */
+int pl_budget_step(PlConn*, PlBudget *b, sqlite3_stmt*, const char *zWho,
+                   char **pzErr);
+/* polar_limit(name [, value]) */
+void pl_limit_func(sqlite3_context*, int, sqlite3_value**);
+
+/*========================================================== sql/check.c ===
+** Compiled checks: a call's arguments become a goal (bound values are SQL
+** parameters, open positions are wanted in the answer); its statement is
+** compiled once per goal shape and cached, guarded by the policy version. */
+enum { PL_Q_LIST = 1, PL_Q_ACTIONS, PL_Q_QUERY };
+typedef struct PlGoal {
+  const char *zPred; int nArg;
+  PlGoalArg aGoal[PL_MAX_ARGS];
+  PlValue aVal[PL_MAX_ARGS];       /* the bound values (PARAM positions) */
+  int nParam;
+} PlGoal;
+void pl_goal_param(PlConn*, PlGoalArg*, const PlValue*, int iParam);
+/* Append the goal shape to a cache key in z[*pi..nz). 0 if it does not fit. */
+int pl_goal_key(char *z, int nz, int *pi, const PlConn*, const PlGoalArg*);
+/* The goal of polar_list (eKind PL_Q_LIST: actor, action, type),
+** polar_actions (actor, resource) or polar_query (predicate, a1...). */
+int pl_goal_build(PlConn*, int eKind, int argc, sqlite3_value **argv,
+                  PlGoal*, char **pzErr);
+/* Prepare (or find) the compiled statement for this goal shape, wrapped in
+** the policy-version guard (-1 / no rows when the policy changed). */
+int pl_check_stmt(PlConn*, const char *zPred, int nArg, PlGoalArg *aGoal,
+                  int bRows, int bContext, const char *zKey,
+                  sqlite3_stmt **ppStmt, char **pzErr);
+/* authorize(actor, action, resource [, context]) over argv[0..2]: *pbAllowed
+** 1 or 0; with pzSql, the compiled SQL instead of an answer. */
+int pl_authorize(PlConn*, sqlite3_value **argv, const char *zCtx, int nCtx,
+                 int *pbAllowed, char **pzSql, char **pzErr);
+/* polar_sql('list'|'actions'|'query', ...): the compiled SQL */
+int pl_query_sql(PlConn*, const char *zKind, int argc, sqlite3_value **argv,
+                 char **pzSql, char **pzErr);
+
+/*================================================ sql/vtab_*.c, status.c ===
+** The table-valued functions and tables. Each registers its modules on a
+** connection; ext.c calls them in turn. */
+/* polar_list, polar_actions, polar_query (vtab_query.c) */
+int pl_query_register(sqlite3*, PlConn*);
+/* polar_context: the running check's context facts (vtab_context.c) */
+int pl_context_register(sqlite3*, PlConn*);
+/* polar_facts: (predicate, a1..a5); SELECT pushes down predicate and aN
+** equality; INSERT and DELETE go through pl_store_insert / pl_store_delete
+** (vtab_facts.c) */
 int pl_facts_register(sqlite3*, PlConn*);
+/* polar_unread: stored facts the policy cannot read (vtab_unread.c) */
+int pl_unread_register(sqlite3*, PlConn*);
+/* polar_explain and polar_eval: the evaluator's SQL face (vtab_explain.c) */
+int pl_explain_register(sqlite3*, PlConn*);
+/* polar_status; polar_wait(token, timeout_ms) (status.c) */
+int pl_status_register(sqlite3*, PlConn*);
+void pl_wait_func(sqlite3_context*, int, sqlite3_value**);
+
+/*========================================================== sql/tests.c ===
+** A policy's test blocks. pl_tests_check runs them (each test on a fresh
+** in-memory connection opened with pCaller->xOpen, under pCaller's limits)
+** and fails with a message naming the first failing test and assertion:
+** the PlPolicyCheck of polar_load. pl_tests_register adds polar_test(). */
+int pl_tests_check(PlConn *pCaller, const PlPolicy*, char **pzErr);
+int pl_tests_register(sqlite3*, PlConn*);
+
+/*========================================================== sql/funcs.c ===
+** The scalar SQL functions (polar_load, polar_policy, authorize,
+** polar_insert, polar_delete, polar_batch, polar_bind, polar_sql,
+** polar_now, polar_wait, polar_limit) with their flags. The registration
+** of polar_policy() owns c: xDestroy (pl_conn_free) runs when the
+** connection closes, or at once if that registration fails. */
+int pl_funcs_register(sqlite3*, PlConn *c, void (*xDestroy)(void*), char **pzErrMsg);
+
+/*================================================================ ext.c ===
+** The entry point, sqlite3_polarlite_init. pl_conn_open does its work:
+** registers every function and module on db; *ppConn is owned by db. The
+** engine core (libpolarlite.a) calls it directly. */
+int pl_conn_open(sqlite3 *db, PlConn **ppConn, char **pzErrMsg);
 
 #endif /* PL_INT_H */

@@ -2,7 +2,7 @@
 ** engine.c — open the engine core in-process (see engine.h).
 */
 #include "engine.h"
-#include "pl_ext.h"
+#include "pl_int.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +46,8 @@ int engine_check_policy(const char *zSrc, size_t nSrc, const char *zFile,
   }
   if( engine_open(":memory:", SQLITE_OPEN_READWRITE|SQLITE_OPEN_CREATE, &db, &c,
                   zErr, nErr) ) return 1;
-  rc = pl_conn_load(c, zSrc, (int)nSrc, zFile, bRunTests, &iVersion, &zMsg);
+  rc = pl_conn_load(c, zSrc, (int)nSrc, zFile, bRunTests ? pl_tests_check : 0,
+                    &iVersion, &zMsg);
   if( rc!=SQLITE_OK ){
     snprintf(zErr, nErr, "%s", zMsg ? zMsg : sqlite3_errstr(rc));
   }

@@ -12,7 +12,7 @@
 */
 #include "cmd.h"
 #include "engine.h"
-#include "pl_ext.h"
+#include "pl_int.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -33,7 +33,7 @@
 ** tables live in an arena capped by eval_memory; eval_depth bounds how
 ** deep tables nest (the evaluation recurses in C).
 */
-#include "eval_int.h"
+#include "pl_int.h"
 #include <string.h>
 
 enum { ET_NEW = 0, ET_OPEN, ET_COMPLETE };

@@ -24,7 +24,7 @@
 ** and the evaluation's limits (steps, eval_memory, eval_depth) stop it the
 ** same way; the last row then says which limit did.
 */
-#include "eval_int.h"
+#include "pl_int.h"
 #include <string.h>
 
 #define EX_SEARCH_MAX 5000    /* branches tried per rule when a goal fails */

@@ -12,31 +12,27 @@ FLIBS   := -lsqlite3 -lm
 FUZZ_TARGETS := policy value json message manifest compile diff
 
 EXT_SRC  := $(sort $(wildcard ext/*.c ext/*/*.c))
-# ext/x.c -> obj/ext_x.o, ext/eval/x.c -> obj/ext_eval_x.o
-EXT_OBJ  := $(foreach f,$(EXT_SRC),$(FBUILD)/obj/ext_$(subst /,_,$(f:ext/%.c=%)).o)
+EXT_OBJ  := $(EXT_SRC:ext/%.c=$(FBUILD)/obj/ext/%.o)
 # sidecar pieces some targets link (the rest needs Kafka/S3)
 SC_OBJ_message  := $(FBUILD)/obj/sc_apply.o $(FBUILD)/obj/sc_engine.o $(FBUILD)/obj/sc_log.o
 SC_OBJ_manifest := $(FBUILD)/obj/sc_manifest.o
 # the differential test's generator and runner (tests/diff/)
 DIFF_OBJ := $(FBUILD)/obj/diff_gen.o $(FBUILD)/obj/diff_diff.o
-HDRS := $(wildcard ext/*.h ext/*/*.h sidecar/*.h tests/fuzz/*.h tests/diff/*.h)
+HDRS := $(wildcard ext/*.h sidecar/*.h tests/fuzz/*.h tests/diff/*.h)
 
 all: $(FUZZ_TARGETS:%=$(FBUILD)/fuzz_%)
 
-$(FBUILD)/obj/ext_%.o: ext/%.c $(HDRS) | $(FBUILD)/obj
-	$(FCC) $(FCFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
-
-# ext/eval/eval.c -> obj/ext_eval_eval.o
-$(FBUILD)/obj/ext_eval_%.o: ext/eval/%.c $(HDRS) | $(FBUILD)/obj
-	$(FCC) $(FCFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
-
-$(FBUILD)/obj/diff_%.o: tests/diff/%.c $(HDRS) | $(FBUILD)/obj
+$(FBUILD)/obj/ext/%.o: ext/%.c $(HDRS)
+	@mkdir -p $(dir $@)
 	$(FCC) $(FCFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FBUILD)/obj/sc_%.o: sidecar/%.c $(HDRS) | $(FBUILD)/obj
 	$(FCC) $(FCFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FBUILD)/obj/fuzz_%.o: tests/fuzz/fuzz_%.c $(HDRS) | $(FBUILD)/obj
+	$(FCC) $(FCFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FBUILD)/obj/diff_%.o: tests/diff/%.c $(HDRS) | $(FBUILD)/obj
 	$(FCC) $(FCFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 # manifest.c stands alone; every other target links the engine

@@ -20,7 +20,7 @@
 ** runs them. A progress handler bounds each statement; hitting it is a
 ** finding (a compiled query that does not terminate on empty tables).
 */
-#include "pl_ext.h"
+#include "pl_int.h"
 #include "fuzz_common.h"
 #include <string.h>
 
@@ -191,7 +191,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *aData, size_t nData){
     predicate_goals(&x);
     allow_goals(&x);
     /* the policy's own tests, as polar_load runs them */
-    rc = pl_tests_check(pPol, 0, &zErr);
+    rc = pl_tests_check(pConn, pPol, &zErr);
     if( rc!=SQLITE_OK && rc!=SQLITE_NOMEM && zErr==0 ) FUZZ_FAIL("tests failed without a message");
     sqlite3_free(zErr);
     sqlite3_close(x.db);

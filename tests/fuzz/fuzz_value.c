@@ -12,7 +12,7 @@
 ** concrete value round-trips: stored (pl_value_bind_pol), returned in the
 ** user spelling (pl_value_result) and read again gives the same value.
 */
-#include "pl_policy.h"
+#include "pl_int.h"
 #include "fuzz_common.h"
 #include <string.h>
 

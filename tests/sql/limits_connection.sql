@@ -1,4 +1,4 @@
--- Limits are per connection (ext/limits.c). A connection builds a policy
+-- Limits are per connection (ext/base/limits.c). A connection builds a policy
 -- another one stored under its own limits (so a reader of a file somebody
 -- else wrote is bounded too); compile_memory bounds compiling one check;
 -- a policy's test blocks run under the limits of the connection loading it.

@@ -1,4 +1,4 @@
--- Policy limits (polar_limit, ext/limits.c): a policy over policy_length,
+-- Policy limits (polar_limit, ext/base/limits.c): a policy over policy_length,
 -- rules, in_list or nesting is refused at polar_load with an error naming
 -- the limit, file:line:col and how to raise it, and nothing changes; the
 -- defaults let large policies through.

@@ -1,5 +1,5 @@
--- The steps limit (ext/limits.c): one call of authorize, or one scan of
--- polar_list / polar_actions / polar_query, runs at most N SQLite
+-- The steps limit (ext/sql/budget.c): one call of authorize, or one scan
+-- of polar_list / polar_actions / polar_query, runs at most N SQLite
 -- virtual-machine steps, then fails with an error naming the limit; the
 -- caller's transaction is untouched. The budget is per call, so many cheap
 -- checks in one statement pass. The default lets large listings through.

@@ -1,5 +1,5 @@
 -- The flags of every function polarlite registers, pinned (the reasons are
--- above the registration table in ext/ext.c): what writes policy or facts,
+-- above the registration table in ext/sql/funcs.c): what writes policy or facts,
 -- changes the connection or waits is DIRECTONLY (no view, trigger or CHECK
 -- constraint can call it); the checks and pure readers are INNOCUOUS
 -- (views may call them even with trusted_schema=OFF); nothing is

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pl_int.h"
-#include "pl_compile.h"
 
 static sqlite3 *db;
 static PlPolicy *pPol;

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pl_int.h"
-#include "pl_compile.h"
 
 START_TEST(values_as_polar_limit_sets_them){
   PlLimits lim;

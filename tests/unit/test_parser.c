@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pl_int.h"
-#include "pl_dump.h"
 
 static PlArena *g_arena;
 

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "pl_ext.h"
+#include "pl_int.h"
 
 /* Line 1..12; tests appended by the cases start on line 13. */
 static const char *zBase =
@@ -36,13 +36,18 @@ static const char *zSetup =
 /* Run pl_tests_check on base + one test; returns rc, *pzErr the message. */
 static int check_src(const char *zTests, char **pzErr){
   PlPolicy *pPol = 0;
+  sqlite3 *db = 0;
+  PlConn *c = 0;
   char *zSrc = sqlite3_mprintf("%s%s", zBase, zTests);
   int rc;
   *pzErr = 0;
   ck_assert_ptr_nonnull(zSrc);
   rc = pl_policy_new(zSrc, -1, 0, 0, &pPol, pzErr);
   ck_assert_msg(rc==SQLITE_OK, "policy failed: %s\n%s", *pzErr, zSrc);
-  rc = pl_tests_check(pPol, 0, pzErr);
+  ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
+  ck_assert_int_eq(pl_conn_open(db, &c, pzErr), SQLITE_OK);
+  rc = pl_tests_check(c, pPol, pzErr);
+  sqlite3_close(db);
   pl_policy_free(pPol);
   sqlite3_free(zSrc);
   return rc;
@@ -325,7 +330,7 @@ START_TEST(test_oom){
     int nRow = 0;
     g_bFailed = 0;
     g_nUntilFail = n;
-    rc = pl_tests_check(pPol, 0, &zErr);
+    rc = pl_tests_check(c, pPol, &zErr);
     if( rc!=SQLITE_OK ) ck_assert_msg(g_bFailed, "n=%d rc=%d %s", n, rc, zErr);
     sqlite3_free(zErr);
     zErr = 0;
@@ -362,7 +367,7 @@ static Suite *tests_suite(void){
   tcase_add_test(tc, test_polar_load);
   tcase_add_test(tc, test_polar_test_rows);
   /* Off by default until two OOM paths outside tests.c are fixed (a failed
-  ** prepare in ext.c stored_version() reads as "no policy", and qFilter in
+  ** prepare in sql/conn.c stored_version() reads as "no policy", and qFilter in
   ** vtab_query.c then resets a statement the policy reload finalized).
   ** PL_TEST_OOM=1 runs it. */
   if( getenv("PL_TEST_OOM") ) tcase_add_test(tc, test_oom);

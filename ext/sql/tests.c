@@ -33,8 +33,7 @@
 ** The evaluation of one test (tests_run_one) is shared: pl_tests_check stops
 ** at the first failure, polar_test keeps one row per assertion.
 */
-#include "pl_ext.h"
-#include "pl_dump.h"
+#include "pl_int.h"
 #include <string.h>
 
 /* Called once per assertion with its text and outcome, or once with
@@ -49,7 +48,7 @@ typedef int (*TestReport)(void *pArg, const PlTest*, const char *zAssert,
 /* The state of one running test. */
 typedef struct TestRun {
   const PlPolicy *pPol;
-  const PlLimits *pLim;  /* the limits of the connection that asked */
+  PlConn *pCaller;       /* the connection that asked: its limits, its opener */
   const PlTest *pTest;
   const char *zFile;     /* policy file name for messages (NULL: default) */
   char *zName;           /* the test name as a Polar string: "name" */
@@ -234,9 +233,9 @@ static int test_open(TestRun *r, char **pzErr){
                              r->zName, r->db ? sqlite3_errmsg(r->db) : sqlite3_errstr(rc));
     return rc;
   }
-  rc = pl_conn_open(r->db, &c, pzErr);
+  rc = r->pCaller->xOpen(r->db, &c, pzErr);
   if( rc==SQLITE_OK ){
-    if( r->pLim ) c->lim = *r->pLim;
+    c->lim = r->pCaller->lim;
     pl_budget_install(c);
     zSrc = pl_policy_src(r->pPol, &nSrc);
     rc = pl_conn_load(c, zSrc, nSrc, pl_policy_file(r->pPol), 0, &iVersion, pzErr);
@@ -539,7 +538,7 @@ assert_done:
 /* Run one test and report each assertion. Returns SQLITE_OK, a hard error
 ** (with *pzErr set unless it is SQLITE_NOMEM), or the first non-OK code
 ** xReport returned. */
-static int tests_run_one(const PlPolicy *pPol, const PlLimits *pLim,
+static int tests_run_one(PlConn *pCaller, const PlPolicy *pPol,
                          const PlTest *pTest, TestReport xReport, void *pArg,
                          char **pzErr){
   TestRun r;
@@ -548,7 +547,7 @@ static int tests_run_one(const PlPolicy *pPol, const PlLimits *pLim,
 
   memset(&r, 0, sizeof(r));
   r.pPol = pPol;
-  r.pLim = pLim;
+  r.pCaller = pCaller;
   r.pTest = pTest;
   r.zFile = pl_policy_file(pPol);
   r.zName = text_string(pTest->zName);
@@ -580,12 +579,12 @@ run_done:
 }
 
 /* Run every test of pPol, stopping when xReport returns non-OK. */
-static int tests_run_all(const PlPolicy *pPol, const PlLimits *pLim,
+static int tests_run_all(PlConn *pCaller, const PlPolicy *pPol,
                          TestReport xReport, void *pArg, char **pzErr){
   const PlProgram *pProg = pPol->pProg;
   int i, rc = SQLITE_OK;
   for(i=0; rc==SQLITE_OK && pProg && i<pProg->nTest; i++){
-    rc = tests_run_one(pPol, pLim, &pProg->aTest[i], xReport, pArg, pzErr);
+    rc = tests_run_one(pCaller, pPol, &pProg->aTest[i], xReport, pArg, pzErr);
   }
   return rc;
 }
@@ -605,9 +604,9 @@ static int check_report(void *pArg, const PlTest *pTest, const char *zAssert,
   return SQLITE_ERROR;
 }
 
-int pl_tests_check(const PlPolicy *pPol, const PlLimits *pLim, char **pzErr){
+int pl_tests_check(PlConn *pCaller, const PlPolicy *pPol, char **pzErr){
   char *zFirst = 0;
-  int rc = tests_run_all(pPol, pLim, check_report, &zFirst, pzErr);
+  int rc = tests_run_all(pCaller, pPol, check_report, &zFirst, pzErr);
   if( zFirst ){
     if( *pzErr==0 ) *pzErr = zFirst; else sqlite3_free(zFirst);
   }
@@ -773,7 +772,7 @@ static int testvtFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr
   (void)idxNum; (void)idxStr; (void)argc; (void)argv;
   cursor_clear(pCur);
   rc = pl_conn_require_policy(pTab->c, &pPol, &zErr);
-  if( rc==SQLITE_OK ) rc = tests_run_all(pPol, &pTab->c->lim, cursor_report, pCur, &zErr);
+  if( rc==SQLITE_OK ) rc = tests_run_all(pTab->c, pPol, cursor_report, pCur, &zErr);
   if( rc!=SQLITE_OK ){
     cursor_clear(pCur);
     sqlite3_free(pTab->base.zErrMsg);

@@ -41,7 +41,7 @@
 **    one already emitted (a role granted along two paths) is dropped.
 **  - Policy literals are spliced with %Q; every user value is a parameter.
 */
-#include "pl_compile.h"
+#include "pl_int.h"
 #include <string.h>
 #include <stdarg.h>
 

@@ -8,7 +8,7 @@
 **
 ** Positions are 1-based; columns count bytes.
 */
-#include "pl_lex.h"
+#include "pl_int.h"
 #include <string.h>
 
 typedef struct PlLexer {

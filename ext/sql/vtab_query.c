@@ -1,6 +1,5 @@
 /*
-** vtab_query.c — the table-valued functions that return answer sets, and
-** the per-call context-facts table.
+** vtab_query.c — the table-valued functions that return answer sets.
 **
 **   SELECT id FROM polar_list('User:alice', 'read', 'Repository');
 **   SELECT action FROM polar_actions('User:alice', 'Repository:anvil');
@@ -9,8 +8,9 @@
 ** How it works. The arguments are hidden columns. xBestIndex insists that
 ** the required ones are bound by equality (a table-valued function call
 ** does that) and records which were given; xFilter turns them into a goal
-** (bound values become parameters, NULL and 'Type:_' open positions),
-** fetches or compiles the statement for that goal shape and steps it.
+** (check.c: bound values become parameters, NULL and 'Type:_' open
+** positions), fetches or compiles the statement for that goal shape and
+** steps it.
 ** polar_list answers only the exact type asked for (not its subtypes), and
 ** a wildcard answer — every value of the type — is the single row '*'.
 ** polar_actions drops wildcard actions (decision 15.2).
@@ -28,10 +28,8 @@
 ** past a 4 MB bound), so the default bound (64 MB, about 900k ids) keeps
 ** every list of the benchmark in memory.
 */
-#include "pl_ext.h"
+#include "pl_int.h"
 #include <string.h>
-
-enum { Q_LIST = 1, Q_ACTIONS, Q_QUERY };
 
 typedef struct QAux { PlConn *c; int eKind; } QAux;
 
@@ -160,8 +158,8 @@ static sqlite3_int64 q_seen_bytes_next(const QSeen *p){
 
 static const char *q_schema(int eKind){
   switch( eKind ){
-    case Q_LIST:    return "CREATE TABLE x(id, actor HIDDEN, action HIDDEN, resource_type HIDDEN)";
-    case Q_ACTIONS: return "CREATE TABLE x(action, actor HIDDEN, resource HIDDEN)";
+    case PL_Q_LIST:    return "CREATE TABLE x(id, actor HIDDEN, action HIDDEN, resource_type HIDDEN)";
+    case PL_Q_ACTIONS: return "CREATE TABLE x(action, actor HIDDEN, resource HIDDEN)";
     default:        return "CREATE TABLE x(a1, a2, a3, a4, a5, predicate HIDDEN, "
                            "q1 HIDDEN, q2 HIDDEN, q3 HIDDEN, q4 HIDDEN, q5 HIDDEN)";
   }
@@ -178,8 +176,8 @@ static int qConnect(sqlite3 *db, void *pAux, int argc, const char *const*argv,
   if( v==0 ) return SQLITE_NOMEM;
   memset(v, 0, sizeof(*v));
   v->pAux = a;
-  v->nOut = a->eKind==Q_QUERY ? 5 : 1;
-  v->nHidden = a->eKind==Q_LIST ? 3 : a->eKind==Q_ACTIONS ? 2 : 6;
+  v->nOut = a->eKind==PL_Q_QUERY ? 5 : 1;
+  v->nHidden = a->eKind==PL_Q_LIST ? 3 : a->eKind==PL_Q_ACTIONS ? 2 : 6;
   /* answers depend on stored facts only; nothing is written */
   sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
   *ppVtab = &v->base;
@@ -208,13 +206,13 @@ static int qBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *p){
     p->aConstraintUsage[aIdx[i]].argvIndex = ++n;
     p->aConstraintUsage[aIdx[i]].omit = 1;
   }
-  nReq = v->pAux->eKind==Q_QUERY ? 1 : v->nHidden;
+  nReq = v->pAux->eKind==PL_Q_QUERY ? 1 : v->nHidden;
   for(i=0; i<nReq; i++){
     if( (mask & (1<<i))==0 ){
       sqlite3_free(pVtab->zErrMsg);
       pVtab->zErrMsg = sqlite3_mprintf("%s needs %d arguments",
-          v->pAux->eKind==Q_LIST ? "polar_list(actor, action, resource_type)" :
-          v->pAux->eKind==Q_ACTIONS ? "polar_actions(actor, resource)" :
+          v->pAux->eKind==PL_Q_LIST ? "polar_list(actor, action, resource_type)" :
+          v->pAux->eKind==PL_Q_ACTIONS ? "polar_actions(actor, resource)" :
           "polar_query(predicate, a1 ... a5)", nReq);
       return SQLITE_CONSTRAINT;
     }
@@ -263,117 +261,14 @@ static int qClose(sqlite3_vtab_cursor *cur){
   return SQLITE_OK;
 }
 
-/* The goal for a call: bound values -> parameters (bound into *pStmt by
-** the caller from aVal), open positions with their types. */
-typedef struct QGoal {
-  const char *zPred; int nArg;
-  PlGoalArg aGoal[PL_MAX_ARGS];
-  PlValue aVal[PL_MAX_ARGS];
-  int nParam;
-} QGoal;
-
-static int q_open_type(PlConn *c, sqlite3_value *pV, const char *zWhat,
-                       PlTypeSet *pTs, char **pzErr){
-  const char *z = (const char*)sqlite3_value_text(pV);
-  int t = z ? pl_policy_find_type(c->pPol, z, -1) : -1;
-  if( t<0 ){
-    *pzErr = sqlite3_mprintf("%s: unknown type '%s'", zWhat, z ? z : "NULL");
-    return SQLITE_ERROR;
-  }
-  memset(pTs, 0, sizeof(*pTs));
-  pl_ts_add(pTs, t);          /* exact type: subtypes are not listed */
-  return SQLITE_OK;
-}
-
-static int q_param(PlConn *c, QGoal *g, int i, sqlite3_value *pV,
-                   const PlTypeSet *pAllowed, const char *zWhat, char **pzErr){
-  int rc = pl_conn_value(c, pV, pAllowed, zWhat, &g->aVal[i], pzErr);
-  if( rc==SQLITE_OK ) pl_goal_param(c, &g->aGoal[i], &g->aVal[i], ++g->nParam);
-  return rc;
-}
-
-static int q_goal(PlConn *c, int eKind, int argc, sqlite3_value **argv, QGoal *g,
-                  char **pzErr){
-  int rc, i;
-  const PlPolicy *pPol;
-  memset(g, 0, sizeof(*g));
-  rc = pl_conn_require_policy(c, &pPol, pzErr);
-  if( rc!=SQLITE_OK ) return rc;
-  if( eKind==Q_LIST ){
-    if( argc!=3 ){ *pzErr = sqlite3_mprintf("polar_list(actor, action, resource_type) takes 3 arguments"); return SQLITE_ERROR; }
-    g->zPred = "allow"; g->nArg = 3;
-    rc = q_param(c, g, 0, argv[0], 0, "actor", pzErr);
-    if( rc==SQLITE_OK ) rc = q_param(c, g, 1, argv[1], &c->actionTs, "action", pzErr);
-    if( rc==SQLITE_OK ){
-      g->aGoal[2].eKind = PL_GA_OPEN;
-      rc = q_open_type(c, argv[2], "resource_type", &g->aGoal[2].ts, pzErr);
-    }
-    return rc;
-  }
-  if( eKind==Q_ACTIONS ){
-    if( argc!=2 ){ *pzErr = sqlite3_mprintf("polar_actions(actor, resource) takes 2 arguments"); return SQLITE_ERROR; }
-    g->zPred = "allow"; g->nArg = 3;
-    rc = q_param(c, g, 0, argv[0], 0, "actor", pzErr);
-    g->aGoal[1].eKind = PL_GA_OPEN;
-    memset(&g->aGoal[1].ts, 0, sizeof(PlTypeSet));
-    pl_ts_add(&g->aGoal[1].ts, PL_TYPE_STRING);
-    if( rc==SQLITE_OK ) rc = q_param(c, g, 2, argv[1], 0, "resource", pzErr);
-    return rc;
-  }
-  /* query */
-  g->zPred = argc>0 ? (const char*)sqlite3_value_text(argv[0]) : 0;
-  g->nArg = argc-1;
-  if( g->zPred==0 ){ *pzErr = sqlite3_mprintf("polar_query: the predicate is NULL"); return SQLITE_ERROR; }
-  if( g->nArg<1 || g->nArg>PL_MAX_ARGS ){
-    *pzErr = sqlite3_mprintf("polar_query('%s', ...): give 1 to %d arguments; their number "
-                             "is the arity", g->zPred, PL_MAX_ARGS);
-    return SQLITE_ERROR;
-  }
-  {
-    int iPred = pl_policy_find_pred(pPol, g->zPred, g->nArg);
-    if( iPred<0 ){
-      *pzErr = sqlite3_mprintf("polar_query: unknown predicate '%s' with %d argument%s",
-                               g->zPred, g->nArg, g->nArg==1 ? "" : "s");
-      return SQLITE_ERROR;
-    }
-    for(i=0; i<g->nArg; i++){
-      sqlite3_value *pV = argv[i+1];
-      const char *z = (const char*)sqlite3_value_text(pV);
-      int n = sqlite3_value_bytes(pV);
-      PlTypeSet allowed = pPol->aPred[iPred].aHeadTs[i];
-      char zWhat[32];
-      pl_ts_or(&allowed, &pPol->aPred[iPred].aStoreTs[i]);
-      sqlite3_snprintf(sizeof(zWhat), zWhat, "argument %d", i+1);
-      if( sqlite3_value_type(pV)==SQLITE_NULL ){
-        g->aGoal[i].eKind = PL_GA_OPEN;
-        g->aGoal[i].ts = pPol->all;
-      }else if( sqlite3_value_type(pV)==SQLITE_TEXT && n>2 && z[n-2]==':' && z[n-1]=='_' ){
-        char *zT = sqlite3_mprintf("%.*s", n-2, z);
-        int t = zT ? pl_policy_find_type(pPol, zT, -1) : -1;
-        sqlite3_free(zT);
-        if( t<0 ){
-          *pzErr = sqlite3_mprintf("polar_query: %s: unknown type in '%s'", zWhat, z);
-          return SQLITE_ERROR;
-        }
-        g->aGoal[i].eKind = PL_GA_OPEN;
-        memset(&g->aGoal[i].ts, 0, sizeof(PlTypeSet));
-        pl_ts_add(&g->aGoal[i].ts, t);
-      }else{
-        rc = q_param(c, g, i, pV, &allowed, zWhat, pzErr);
-        if( rc!=SQLITE_OK ) return rc;
-      }
-    }
-  }
-  return SQLITE_OK;
-}
 
 static const char *q_kind_name(int eKind){
-  return eKind==Q_LIST ? "L" : eKind==Q_ACTIONS ? "T" : "Q";
+  return eKind==PL_Q_LIST ? "L" : eKind==PL_Q_ACTIONS ? "T" : "Q";
 }
 
 /* Prepare (from the cache when possible) the statement for goal g; bRows as
 ** for pl_compile (a list's UNION ALL form is 2, its UNION form 1). */
-static int q_stmt(PlConn *c, int eKind, int bRows, QGoal *g, sqlite3_stmt **ppStmt,
+static int q_stmt(PlConn *c, int eKind, int bRows, PlGoal *g, sqlite3_stmt **ppStmt,
                   int *pbOwn, char **pzErr){
   size_t nz = strlen(g->zPred) + 40 + PL_MAX_ARGS*(8+PL_MAX_TYPES/64*18);
   char *zKey = sqlite3_malloc64(nz);
@@ -405,7 +300,7 @@ static int q_stmt(PlConn *c, int eKind, int bRows, QGoal *g, sqlite3_stmt **ppSt
   return SQLITE_OK;
 }
 
-static int q_bind(PlConn *c, sqlite3_stmt *pStmt, QGoal *g){
+static int q_bind(PlConn *c, sqlite3_stmt *pStmt, PlGoal *g){
   int i, rc = SQLITE_OK;
   for(i=0; rc==SQLITE_OK && i<g->nArg; i++){
     if( g->aGoal[i].eKind!=PL_GA_PARAM ) continue;
@@ -442,11 +337,11 @@ static void q_error(QVtab *v, int rc, char *zErr){
 /* The statement for the call's arguments (bRows as for q_stmt), bound,
 ** into c->pStmt; the parsed goal in *g. On error c->pStmt may be set:
 ** q_release or q_reset lets go of it. */
-static int q_open(QCursor *c, int bRows, int argc, sqlite3_value **argv, QGoal *g,
+static int q_open(QCursor *c, int bRows, int argc, sqlite3_value **argv, PlGoal *g,
                   char **pzErr){
   QVtab *v = (QVtab*)c->base.pVtab;
   PlConn *pc = v->pAux->c;
-  int rc = q_goal(pc, v->pAux->eKind, argc, argv, g, pzErr);
+  int rc = pl_goal_build(pc, v->pAux->eKind, argc, argv, g, pzErr);
   if( rc==SQLITE_OK ) rc = q_stmt(pc, v->pAux->eKind, bRows, g, &c->pStmt, &c->bOwn, pzErr);
   if( rc==SQLITE_OK ) rc = q_bind(pc, c->pStmt, g);
   return rc;
@@ -472,7 +367,7 @@ static int q_step(QCursor *c){
 static int q_list_to_union(QCursor *c){
   QVtab *v = (QVtab*)c->base.pVtab;
   char *zErr = 0;
-  QGoal g;
+  PlGoal g;
   int rc;
   q_release(c);
   rc = q_open(c, 1, 3, c->apArg, &g, &zErr);
@@ -489,7 +384,7 @@ static int qNext(sqlite3_vtab_cursor *cur){
   QVtab *v = (QVtab*)cur->pVtab;
   int rc;
   if( c->bStar ){ c->bEof = 1; return SQLITE_OK; }
-  if( v->pAux->eKind==Q_LIST && !c->bUnion
+  if( v->pAux->eKind==PL_Q_LIST && !c->bUnion
    && q_seen_bytes_next(&c->seen) > pl_limit(&v->pAux->c->lim, PL_LIMIT_LIST_MEMORY) ){
     rc = q_list_to_union(c);
     if( rc!=SQLITE_OK ) return rc;
@@ -499,8 +394,8 @@ static int qNext(sqlite3_vtab_cursor *cur){
     if( rc==SQLITE_DONE ){ c->bEof = 1; return SQLITE_OK; }
     if( rc!=SQLITE_ROW ) return rc;
     c->iRow++;
-    if( v->pAux->eKind==Q_ACTIONS && q_is_wild(c->pStmt, 0) ) continue;
-    if( v->pAux->eKind!=Q_QUERY ){
+    if( v->pAux->eKind==PL_Q_ACTIONS && q_is_wild(c->pStmt, 0) ) continue;
+    if( v->pAux->eKind!=PL_Q_QUERY ){
       /* UNION ALL form: drop repeats; UNION form: rows are distinct, drop
       ** the ones returned before the switch. Actions: a statement of one
       ** SELECT repeats an action granted along two paths (found by
@@ -535,7 +430,7 @@ static int qFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   QCursor *c = (QCursor*)cur;
   QVtab *v = (QVtab*)cur->pVtab;
   PlConn *pc = v->pAux->c;
-  QGoal g;
+  PlGoal g;
   char *zErr = 0;
   int rc, i, nTry, iVersion;
   (void)idxStr;
@@ -543,7 +438,7 @@ static int qFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   c->bEof = 0;
   c->iRow = 0;
   memset(&c->budget, 0, sizeof(c->budget));
-  if( v->pAux->eKind==Q_QUERY ){
+  if( v->pAux->eKind==PL_Q_QUERY ){
     /* arguments must be q1..qn without gaps */
     int n = 0;
     for(i=1; i<6 && (idxNum & (1<<i)); i++) n++;
@@ -554,13 +449,13 @@ static int qFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
   }
   for(nTry=0; nTry<2; nTry++){
     /* a list drops repeated ids itself (QSeen): its UNION ALL form */
-    rc = q_open(c, v->pAux->eKind==Q_LIST ? 2 : 1, argc, argv, &g, &zErr);
-    for(i=0; rc==SQLITE_OK && v->pAux->eKind==Q_LIST && i<3; i++){
+    rc = q_open(c, v->pAux->eKind==PL_Q_LIST ? 2 : 1, argc, argv, &g, &zErr);
+    for(i=0; rc==SQLITE_OK && v->pAux->eKind==PL_Q_LIST && i<3; i++){
       /* kept to open the UNION form if the list passes list_memory */
       if( c->apArg[i]==0 && (c->apArg[i] = sqlite3_value_dup(argv[i]))==0 ) rc = SQLITE_NOMEM;
     }
     if( rc!=SQLITE_OK ) break;
-    if( v->pAux->eKind==Q_QUERY ){
+    if( v->pAux->eKind==PL_Q_QUERY ){
       int iCol = 0;
       c->nArg = g.nArg;
       for(i=0; i<g.nArg; i++){
@@ -590,7 +485,7 @@ static int qFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
     }
     iVersion = pc->iVersion;
     c->bStar = 0;
-    if( v->pAux->eKind==Q_LIST && strstr(sqlite3_sql(c->pStmt), ":' AS c1") ){
+    if( v->pAux->eKind==PL_Q_LIST && strstr(sqlite3_sql(c->pStmt), ":' AS c1") ){
       /* every value of the type qualifies: the answer is the one row '*'.
       ** compile.c writes a wildcard answer only as the literal 'T:' AS c1,
       ** so without one no scan is needed (a policy string ending in ':'
@@ -626,9 +521,9 @@ static int qColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
   QCursor *c = (QCursor*)cur;
   QVtab *v = (QVtab*)cur->pVtab;
   if( i>=v->nOut ) return SQLITE_OK;     /* hidden arguments read back as NULL */
-  if( v->pAux->eKind==Q_LIST && c->bStar ){
+  if( v->pAux->eKind==PL_Q_LIST && c->bStar ){
     sqlite3_result_text(ctx, "*", 1, SQLITE_STATIC);
-  }else if( v->pAux->eKind==Q_LIST ){
+  }else if( v->pAux->eKind==PL_Q_LIST ){
     const char *z = (const char*)sqlite3_column_text(c->pStmt, 0);
     int n = sqlite3_column_bytes(c->pStmt, 0);
     const char *zColon = z ? memchr(z, ':', (size_t)n) : 0;
@@ -647,7 +542,7 @@ static int qColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i){
       sqlite3_result_text(ctx, zColon+1, memchr(zColon+1, 0, (size_t)nId) ? nId : -1,
                           SQLITE_TRANSIENT);
     }
-  }else if( v->pAux->eKind==Q_ACTIONS ){
+  }else if( v->pAux->eKind==PL_Q_ACTIONS ){
     pl_value_result(ctx, sqlite3_column_value(c->pStmt, 0));
   }else{
     if( i>=c->nArg ) return SQLITE_OK;
@@ -672,135 +567,11 @@ static sqlite3_module qModule = {
   qEof, qColumn, qRowid, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 };
 
-/* polar_sql('list'|'actions'|'query', ...) */
-int pl_query_sql(PlConn *c, const char *zKind, int argc, sqlite3_value **argv,
-                 char **pzSql, char **pzErr){
-  int eKind = strcmp(zKind, "list")==0 ? Q_LIST : strcmp(zKind, "actions")==0 ? Q_ACTIONS : Q_QUERY;
-  QGoal g;
-  int rc = q_goal(c, eKind, argc, argv, &g, pzErr);
-  if( rc!=SQLITE_OK ) return rc;
-  return pl_compile(c->pPol, &c->lim, g.zPred, g.nArg, g.aGoal, 1, 0, pzSql, pzErr);
-}
-
-/*------------------------------------------------------- polar_context --*/
-
-void pl_context_clear(PlConn *c){
-  pl_arena_free(c->pCtxArena);
-  c->pCtxArena = 0;
-  c->aCtx = 0;
-  c->nCtx = 0;
-}
-
-int pl_context_set(PlConn *c, const char *zJson, int nJson, char **pzErr){
-  PlJsonFact *aFact = 0;
-  int nFact = 0, rc, i, k;
-  pl_context_clear(c);
-  c->pCtxArena = pl_arena_new();
-  if( c->pCtxArena==0 ) return SQLITE_NOMEM;
-  rc = pl_json_facts(c->pCtxArena, zJson, nJson, &aFact, &nFact, pzErr);
-  if( rc==SQLITE_OK && nFact>0 ){
-    c->aCtx = pl_arena_alloc(c->pCtxArena, sizeof(*c->aCtx)*(size_t)nFact);
-    if( c->aCtx==0 ) rc = SQLITE_NOMEM;
-  }
-  for(i=0; rc==SQLITE_OK && i<nFact; i++){
-    struct PlCtxFact *f = &c->aCtx[i];
-    f->zPred = pl_arena_strndup(c->pCtxArena, aFact[i].zPred, aFact[i].nPred);
-    f->nArg = aFact[i].nArg;
-    /* a context fact must fit the policy's fact types like a stored one */
-    rc = f->zPred ? pl_store_check_pred(c->pPol, f->zPred, f->nArg, pzErr) : SQLITE_NOMEM;
-    for(k=0; rc==SQLITE_OK && k<aFact[i].nArg; k++){
-      char zWhat[48];
-      sqlite3_snprintf(sizeof(zWhat), zWhat, "context fact %d argument %d", i, k+1);
-      rc = pl_value_from_wire(c->pPol, aFact[i].azType[k], aFact[i].anType[k],
-                              aFact[i].azId[k], aFact[i].anId[k], 0, zWhat, &f->aVal[k], pzErr);
-    }
-    c->nCtx++;
-  }
-  if( rc!=SQLITE_OK ){
-    if( *pzErr ){
-      char *z = sqlite3_mprintf("authorize context: %s", *pzErr);
-      sqlite3_free(*pzErr);
-      *pzErr = z;
-    }
-    pl_context_clear(c);
-  }
-  return rc;
-}
-
-typedef struct CtxCursor { sqlite3_vtab_cursor base; int i; } CtxCursor;
-typedef struct CtxVtab { sqlite3_vtab base; PlConn *c; } CtxVtab;
-
-static int ctxConnect(sqlite3 *db, void *pAux, int argc, const char *const*argv,
-                      sqlite3_vtab **ppVtab, char **pzErr){
-  CtxVtab *v;
-  int rc = sqlite3_declare_vtab(db,
-      "CREATE TABLE x(predicate, arity, a1, a2, a3, a4, a5)");
-  (void)argc; (void)argv; (void)pzErr;
-  if( rc!=SQLITE_OK ) return rc;
-  v = sqlite3_malloc64(sizeof(*v));
-  if( v==0 ) return SQLITE_NOMEM;
-  memset(v, 0, sizeof(*v));
-  v->c = pAux;
-  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
-  *ppVtab = &v->base;
-  return SQLITE_OK;
-}
-static int ctxBestIndex(sqlite3_vtab *p, sqlite3_index_info *pInfo){
-  (void)p;
-  pInfo->estimatedCost = 10;
-  pInfo->estimatedRows = 10;
-  return SQLITE_OK;
-}
-static int ctxOpen(sqlite3_vtab *p, sqlite3_vtab_cursor **pp){
-  CtxCursor *c = sqlite3_malloc64(sizeof(*c));
-  (void)p;
-  if( c==0 ) return SQLITE_NOMEM;
-  memset(c, 0, sizeof(*c));
-  *pp = &c->base;
-  return SQLITE_OK;
-}
-static int ctxClose(sqlite3_vtab_cursor *c){ sqlite3_free(c); return SQLITE_OK; }
-static int ctxFilter(sqlite3_vtab_cursor *cur, int i, const char *z, int n, sqlite3_value **a){
-  (void)i; (void)z; (void)n; (void)a;
-  ((CtxCursor*)cur)->i = 0;
-  return SQLITE_OK;
-}
-static int ctxNext(sqlite3_vtab_cursor *cur){ ((CtxCursor*)cur)->i++; return SQLITE_OK; }
-static int ctxEof(sqlite3_vtab_cursor *cur){
-  return ((CtxCursor*)cur)->i >= ((CtxVtab*)cur->pVtab)->c->nCtx;
-}
-static int ctxColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int iCol){
-  PlConn *c = ((CtxVtab*)cur->pVtab)->c;
-  const struct PlCtxFact *f = &c->aCtx[((CtxCursor*)cur)->i];
-  if( iCol==0 ){
-    sqlite3_result_text(ctx, f->zPred, -1, SQLITE_TRANSIENT);
-  }else if( iCol==1 ){
-    sqlite3_result_int(ctx, f->nArg);
-  }else if( iCol-2 < f->nArg ){
-    const PlValue *v = &f->aVal[iCol-2];
-    if( v->iType==PL_TYPE_INTEGER ){
-      sqlite3_result_int64(ctx, v->i);
-    }else{
-      sqlite3_result_text(ctx, sqlite3_mprintf("%s:%.*s",
-          pl_policy_type_name(c->pPol, v->iType), v->n, v->z), -1, sqlite3_free);
-    }
-  }
-  return SQLITE_OK;
-}
-static int ctxRowid(sqlite3_vtab_cursor *cur, sqlite_int64 *p){
-  *p = ((CtxCursor*)cur)->i;
-  return SQLITE_OK;
-}
-static sqlite3_module ctxModule = {
-  0, 0, ctxConnect, ctxBestIndex, qDisconnect, 0, ctxOpen, ctxClose, ctxFilter,
-  ctxNext, ctxEof, ctxColumn, ctxRowid, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
-};
-
 /*-------------------------------------------------------- registration --*/
 
-int pl_modules_register(sqlite3 *db, PlConn *c, char **pzErrMsg){
+int pl_query_register(sqlite3 *db, PlConn *c){
   static const struct { const char *zName; int eKind; } aMod[] = {
-    { "polar_list", Q_LIST }, { "polar_actions", Q_ACTIONS }, { "polar_query", Q_QUERY },
+    { "polar_list", PL_Q_LIST }, { "polar_actions", PL_Q_ACTIONS }, { "polar_query", PL_Q_QUERY },
   };
   size_t i;
   int rc = SQLITE_OK;
@@ -810,17 +581,6 @@ int pl_modules_register(sqlite3 *db, PlConn *c, char **pzErrMsg){
     a->c = c;
     a->eKind = aMod[i].eKind;
     rc = sqlite3_create_module_v2(db, aMod[i].zName, &qModule, a, sqlite3_free);
-    if( rc!=SQLITE_OK && pzErrMsg ){
-      *pzErrMsg = sqlite3_mprintf("polarlite: cannot register %s", aMod[i].zName);
-    }
-  }
-  if( rc==SQLITE_OK ) rc = sqlite3_create_module_v2(db, "polar_context", &ctxModule, c, 0);
-  if( rc==SQLITE_OK ) rc = pl_facts_register(db, c);
-  if( rc==SQLITE_OK ) rc = pl_status_register(db, c);
-  if( rc==SQLITE_OK ) rc = pl_tests_register(db, c);
-  if( rc==SQLITE_OK ) rc = pl_explain_register(db, c);
-  if( rc!=SQLITE_OK && pzErrMsg && *pzErrMsg==0 ){
-    *pzErrMsg = sqlite3_mprintf("polarlite: cannot register modules: %s", sqlite3_errmsg(db));
   }
   return rc;
 }

@@ -17,7 +17,7 @@
 ** OSS-only syntax (attribute lookup, `new`, `cut`, arithmetic, ...) is
 ** recognised where it would appear and rejected with a message naming it.
 */
-#include "pl_lex.h"
+#include "pl_int.h"
 #include <stdarg.h>
 #include <string.h>
 

@@ -22,7 +22,7 @@
 ** how stale a fallback node is). Columns about the log are NULL until a
 ** sidecar has applied one; the snapshot columns until a restore.
 */
-#include "pl_ext.h"
+#include "pl_int.h"
 #include <string.h>
 #include <stdio.h>
 #include <time.h>

@@ -10,7 +10,7 @@
 ** that orphans data is visible instead of silent. Delete them with
 ** polar_delete, or load a policy that reads them again.
 */
-#include "pl_ext.h"
+#include "pl_int.h"
 #include <string.h>
 #include <stdlib.h>
 

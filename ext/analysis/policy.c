@@ -16,7 +16,7 @@
 ** that appears only in a body and is still "any type" at the end is an
 ** error that names it.
 */
-#include "pl_policy.h"
+#include "pl_int.h"
 #include <string.h>
 
 typedef struct Build {

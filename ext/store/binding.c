@@ -1,5 +1,5 @@
 /*
-** bind.c — polar_bind: serve a fact signature from the application's own
+** binding.c — polar_bind's bindings: serve a fact signature from the application's own
 ** tables (local authorization).
 **
 **   SELECT polar_bind('has_relation(Issue:_, String:parent, Repository:_)',
@@ -24,7 +24,7 @@
 ** id is compared in its "Type:id" form), so bind tables of modest size or
 ** add the facts with polar_insert.
 */
-#include "pl_ext.h"
+#include "pl_int.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -310,28 +310,17 @@ int pl_bind_attach(sqlite3 *db, PlPolicy *pPol, char **pzErr){
   return rc;
 }
 
-/* polar_bind(signature, select_sql | NULL): returns the new policy version. */
-void pl_bind_func(sqlite3_context *ctx, int argc, sqlite3_value **argv){
-  PlConn *c = sqlite3_user_data(ctx);
-  const PlPolicy *pPol;
-  const char *zSig = (const char*)sqlite3_value_text(argv[0]);
-  const char *zSql = (const char*)sqlite3_value_text(argv[1]);
-  char *zErr = 0, *zCanon = 0;
+/* Store (or, zSql NULL, remove) one binding and a new policy version. */
+int pl_binding_set(sqlite3 *db, const PlPolicy *pPol, int iVersion, const char *zSig,
+                   const char *zSql, char **pzErr){
+  char *zCanon = 0;
   BindSpec spec;
-  int rc, iVersion = 0;
-  (void)argc;
-  if( pl_refuse_unsafe_call(ctx, "polar_bind") ) return;
-  if( zSig==0 ){
-    sqlite3_result_error(ctx, "polar_bind: the signature is NULL", -1);
-    return;
-  }
-  rc = pl_conn_require_policy(c, &pPol, &zErr);
-  if( rc==SQLITE_OK ) rc = bind_prepare(c->db, pPol, zSig, zSql, &spec, &zErr);
+  int rc = bind_prepare(db, pPol, zSig, zSql, &spec, pzErr);
   if( rc==SQLITE_OK ){
     zCanon = bind_canonical(pPol, &spec);
     if( zCanon==0 ) rc = SQLITE_NOMEM;
   }
-  if( rc==SQLITE_OK ) rc = sqlite3_exec(c->db, "SAVEPOINT polar_bind", 0, 0, 0);
+  if( rc==SQLITE_OK ) rc = sqlite3_exec(db, "SAVEPOINT polar_bind", 0, 0, 0);
   if( rc==SQLITE_OK ){
     char *zDo = zSql
       ? sqlite3_mprintf("INSERT OR REPLACE INTO main.polar_binding(signature, select_sql, "
@@ -342,29 +331,26 @@ void pl_bind_func(sqlite3_context *ctx, int argc, sqlite3_value **argv){
         "SELECT (SELECT max(version) FROM main.polar_policy)+1, src, filename, unixepoch() "
         "FROM main.polar_policy WHERE version=%d;"
         "UPDATE main.polar_meta SET value=(SELECT max(version) FROM main.polar_policy) "
-        "WHERE key='policy_version';", c->iVersion);
+        "WHERE key='policy_version';", iVersion);
     rc = (zDo && zNew) ? SQLITE_OK : SQLITE_NOMEM;
-    if( rc==SQLITE_OK ) rc = sqlite3_exec(c->db,
+    if( rc==SQLITE_OK ) rc = sqlite3_exec(db,
         "CREATE TABLE IF NOT EXISTS main.polar_binding(signature TEXT PRIMARY KEY, "
         "select_sql TEXT NOT NULL, bound_at INTEGER)", 0, 0, 0);
-    if( rc==SQLITE_OK ) rc = sqlite3_exec(c->db, zDo, 0, 0, 0);
-    if( rc==SQLITE_OK && !zSql && sqlite3_changes(c->db)==0 ){
-      zErr = sqlite3_mprintf("polar_bind: no binding for %s to remove", zCanon);
+    if( rc==SQLITE_OK ) rc = sqlite3_exec(db, zDo, 0, 0, 0);
+    if( rc==SQLITE_OK && !zSql && sqlite3_changes(db)==0 ){
+      *pzErr = sqlite3_mprintf("polar_bind: no binding for %s to remove", zCanon);
       rc = SQLITE_ERROR;
     }
-    if( rc==SQLITE_OK ) rc = sqlite3_exec(c->db, zNew, 0, 0, 0);
-    if( rc!=SQLITE_OK && zErr==0 ) zErr = sqlite3_mprintf("polar_bind: %s", sqlite3_errmsg(c->db));
+    if( rc==SQLITE_OK ) rc = sqlite3_exec(db, zNew, 0, 0, 0);
+    if( rc!=SQLITE_OK && *pzErr==0 ) *pzErr = sqlite3_mprintf("polar_bind: %s", sqlite3_errmsg(db));
     sqlite3_free(zDo);
     sqlite3_free(zNew);
     if( rc==SQLITE_OK ){
-      rc = sqlite3_exec(c->db, "RELEASE polar_bind", 0, 0, 0);
+      rc = sqlite3_exec(db, "RELEASE polar_bind", 0, 0, 0);
     }else{
-      sqlite3_exec(c->db, "ROLLBACK TO polar_bind; RELEASE polar_bind", 0, 0, 0);
+      sqlite3_exec(db, "ROLLBACK TO polar_bind; RELEASE polar_bind", 0, 0, 0);
     }
   }
   sqlite3_free(zCanon);
-  if( rc==SQLITE_OK ) rc = pl_conn_refresh(c, 1, &zErr);
-  if( rc!=SQLITE_OK ){ pl_result_error(ctx, rc, zErr); return; }
-  iVersion = c->iVersion;
-  sqlite3_result_int(ctx, iVersion);
+  return rc;
 }

@@ -20,8 +20,7 @@
 ** eval_depth, explain_depth, explain_rows): SQLITE_INNOCUOUS, like the
 ** checks (see ext.c).
 */
-#include "pl_ext.h"
-#include "eval/pl_eval.h"
+#include "pl_int.h"
 #include <string.h>
 
 /*------------------------------------------------------------ goals ----*/
@@ -75,38 +74,25 @@ static int goal_check(PlConn *c, sqlite3_value **argv, PlEvalArg *a, char **pzEr
   return rc;
 }
 
-/* polar_query's arguments: NULL any value, 'Type:_' any value of Type. */
-static int goal_query(PlConn *c, const char *zPred, int nArg, sqlite3_value **argv,
-                      PlEvalArg *a, char **pzErr){
-  const PlPolicy *p = c->pPol;
-  int iPred = pl_policy_find_pred(p, zPred, nArg), i;
-  memset(a, 0, sizeof(PlEvalArg)*(size_t)nArg);
-  if( iPred<0 ){
-    *pzErr = sqlite3_mprintf("polar_eval: unknown predicate '%s' with %d argument%s",
-                             zPred, nArg, nArg==1 ? "" : "s");
-    return SQLITE_ERROR;
-  }
-  for(i=0; i<nArg; i++){
-    PlTypeSet allowed = p->aPred[iPred].aHeadTs[i];
-    PlValue v;
-    char zWhat[32];
-    int rc;
-    pl_ts_or(&allowed, &p->aPred[iPred].aStoreTs[i]);
-    sqlite3_snprintf(sizeof(zWhat), zWhat, "argument %d", i+1);
-    rc = pl_value_from_sql(p, argv[i], &allowed, 1, zWhat, &v, pzErr);
-    if( rc!=SQLITE_OK ) return rc;
-    if( v.bWild && (v.iType==PL_TYPE_ACTOR || v.iType==PL_TYPE_RESOURCE) ){
-      *pzErr = sqlite3_mprintf("polar_eval: %s: '%s:_' is abstract", zWhat,
-                               pl_policy_type_name(p, v.iType));
-      return SQLITE_ERROR;
-    }
-    if( v.bWild ){
+/* The goal of polar_list, polar_actions or polar_query (eKind PL_Q_...),
+** parsed as the compiled checks parse it (check.c), as evaluator goal
+** arguments; *pzPred and *pnArg are the goal's predicate and arity. */
+static int goal_query(PlConn *c, int eKind, int argc, sqlite3_value **argv,
+                      PlEvalArg *a, const char **pzPred, int *pnArg, char **pzErr){
+  PlGoal g;
+  int i, rc = pl_goal_build(c, eKind, argc, argv, &g, pzErr);
+  memset(a, 0, sizeof(PlEvalArg)*PL_MAX_ARGS);
+  if( rc!=SQLITE_OK ) return rc;
+  for(i=0; i<g.nArg; i++){
+    if( g.aGoal[i].eKind==PL_GA_OPEN ){
       a[i].bOpen = 1;
-      if( v.iType<0 ) a[i].ts = p->all; else pl_ts_add(&a[i].ts, v.iType);
+      a[i].ts = g.aGoal[i].ts;
     }else{
-      a[i].v = v;
+      a[i].v = g.aVal[i];
     }
   }
+  *pzPred = g.zPred;
+  *pnArg = g.nArg;
   return SQLITE_OK;
 }
 
@@ -223,37 +209,11 @@ static void polarEvalFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   rc = env_open(c, "polar_eval", zCtx, nCtx, &env, &aCtx, &zErr);
   if( rc==SQLITE_OK ){
     o.p = env.pPol;
-    switch( o.eKind ){
-      case 'A':
-        rc = goal_check(c, &argv[1], aArg, &zErr);
-        break;
-      case 'L': {
-        const char *zType = (const char*)sqlite3_value_text(argv[3]);
-        int t = zType ? pl_policy_find_type(env.pPol, zType, -1) : -1;
-        memset(aArg, 0, sizeof(aArg));
-        rc = pl_conn_value(c, argv[1], 0, "actor", &aArg[0].v, &zErr);
-        if( rc==SQLITE_OK ) rc = pl_conn_value(c, argv[2], &c->actionTs, "action", &aArg[1].v, &zErr);
-        if( rc==SQLITE_OK && t<0 ){
-          zErr = sqlite3_mprintf("resource_type: unknown type '%s'", zType ? zType : "NULL");
-          rc = SQLITE_ERROR;
-        }
-        aArg[2].bOpen = 1;
-        if( t>=0 ) pl_ts_add(&aArg[2].ts, t);     /* exact type: subtypes are not listed */
-        break;
-      }
-      case 'T':
-        memset(aArg, 0, sizeof(aArg));
-        rc = pl_conn_value(c, argv[1], 0, "actor", &aArg[0].v, &zErr);
-        if( rc==SQLITE_OK ) rc = pl_conn_value(c, argv[2], 0, "resource", &aArg[2].v, &zErr);
-        aArg[1].bOpen = 1;
-        pl_ts_add(&aArg[1].ts, PL_TYPE_STRING);
-        break;
-      default:
-        zPred = (const char*)sqlite3_value_text(argv[1]);
-        nArg = argc-2;
-        if( zPred==0 ){ zErr = sqlite3_mprintf("polar_eval: the predicate is NULL"); rc = SQLITE_ERROR; }
-        else rc = goal_query(c, zPred, nArg, &argv[2], aArg, &zErr);
-        break;
+    if( o.eKind=='A' ){
+      rc = goal_check(c, &argv[1], aArg, &zErr);
+    }else{
+      rc = goal_query(c, o.eKind=='L' ? PL_Q_LIST : o.eKind=='T' ? PL_Q_ACTIONS : PL_Q_QUERY,
+                      argc-1, &argv[1], aArg, &zPred, &nArg, &zErr);
     }
   }
   if( rc==SQLITE_OK ) rc = pl_eval_new(&env, 0, &pEval);
