@@ -682,8 +682,8 @@ int pl_compile(const PlPolicy*, const PlLimits *pLim, const char *zPred, int nAr
 ** lookups on the fact tables, the rows of polar_bind bindings and the
 ** call's context facts. It serves explanations (polar_explain) and tests
 ** (polar_eval, tests/diff), not the hot path. Limits: steps (every literal
-** tried, answer kept and fact row read is a step, plus the VM steps of the
-** lookups), eval_memory, eval_depth. */
+** tried, answer kept and fact row read counts 25 steps, plus the VM steps
+** of the lookups), eval_memory, eval_depth. */
 typedef struct PlEvalFact {
   const char *zPred; int nArg;
   PlValue aVal[PL_MAX_ARGS];
