@@ -15,7 +15,6 @@
 #include "diff.h"
 #include <fnmatch.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,16 +24,6 @@ enum { R_OK = 0, R_ERROR, R_LIMIT };
 static const char *azKind[] = { "", "authorize", "list", "actions", "query" };
 static const char *azCat[] = { "", "answer", "compiler-refused", "evaluator-refused" };
 typedef struct Ans { int eState; char *z; } Ans;   /* z: answer, or the error */
-
-static char *xfmt(const char *zFmt, ...){
-  va_list ap;
-  char *z = 0;
-  va_start(ap, zFmt);
-  if( vasprintf(&z, zFmt, ap)<0 ) z = 0;
-  va_end(ap);
-  if( z==0 ){ fprintf(stderr, "diff: out of memory\n"); abort(); }
-  return z;
-}
 
 /*---------------------------------------------------------- database --*/
 
@@ -57,14 +46,14 @@ static sqlite3 *case_open(const GenCase *c, const DiffOpt *o, DiffStats *s, char
   int i, rc;
   *pzErr = 0;
   if( sqlite3_open(":memory:", &db)!=SQLITE_OK || sqlite3_polarlite_init(db, &zErr, 0)!=SQLITE_OK ){
-    *pzErr = xfmt("cannot open the engine: %s", zErr ? zErr : sqlite3_errmsg(db));
+    *pzErr = gen_fmt("cannot open the engine: %s", zErr ? zErr : sqlite3_errmsg(db));
     sqlite3_free(zErr);
     sqlite3_close(db);
     return 0;
   }
   /* compile_memory low: a policy the compiler unfolds exponentially fails
   ** in milliseconds instead of seconds per check (counted as a limit) */
-  zSql = xfmt("SELECT polar_now(1700000000), polar_limit('steps', %lld), "
+  zSql = gen_fmt("SELECT polar_now(1700000000), polar_limit('steps', %lld), "
               "polar_limit('compile_memory', 8000000)", o->nSteps);
   sqlite3_exec(db, zSql, 0, 0, 0);
   free(zSql);
@@ -75,7 +64,7 @@ static sqlite3 *case_open(const GenCase *c, const DiffOpt *o, DiffStats *s, char
     rc = sqlite3_step(p);
   }
   if( rc!=SQLITE_ROW ){
-    *pzErr = xfmt("%s", sqlite3_errmsg(db));
+    *pzErr = gen_fmt("%s", sqlite3_errmsg(db));
     sqlite3_finalize(p);
     free(zPolicy);
     sqlite3_close(db);
@@ -154,7 +143,7 @@ static Ans run_sql(sqlite3 *db, const char *zSql, const GenCheck *k, int bSet){
   size_t nOut = 1;
   if( sqlite3_prepare_v2(db, zSql, -1, &p, 0)!=SQLITE_OK ){
     a.eState = R_ERROR;
-    a.z = xfmt("%s", sqlite3_errmsg(db));
+    a.z = gen_fmt("%s", sqlite3_errmsg(db));
     return a;
   }
   nCol = sqlite3_column_count(p);
@@ -171,13 +160,13 @@ static Ans run_sql(sqlite3 *db, const char *zSql, const GenCheck *k, int bSet){
     aRow[n].bDrop = 0;
     for(i=0; i<nCol; i++){
       const char *z = (const char*)sqlite3_column_text(p, i);
-      aRow[n].az[i] = xfmt("%s", z ? z : "NULL");
+      aRow[n].az[i] = gen_fmt("%s", z ? z : "NULL");
     }
     n++;
   }
   if( rc!=SQLITE_DONE ){
     a.eState = is_limit(sqlite3_errmsg(db)) ? R_LIMIT : R_ERROR;
-    a.z = xfmt("%s", sqlite3_errmsg(db));
+    a.z = gen_fmt("%s", sqlite3_errmsg(db));
   }else{
     if( bSet ){
       for(i=0; i<n; i++) for(j=0; j<n && !aRow[i].bDrop; j++){
@@ -189,9 +178,9 @@ static Ans run_sql(sqlite3 *db, const char *zSql, const GenCheck *k, int bSet){
     for(i=j=0; i<n; i++){
       int c;
       if( aRow[i].bDrop ) continue;
-      az[j] = xfmt("%s", aRow[i].az[0]);
+      az[j] = gen_fmt("%s", aRow[i].az[0]);
       for(c=1; c<nCol; c++){
-        char *z = xfmt("%s,%s", az[j], aRow[i].az[c]);
+        char *z = gen_fmt("%s,%s", az[j], aRow[i].az[c]);
         free(az[j]); az[j] = z;
       }
       nOut += strlen(az[j]) + 1;
@@ -221,7 +210,7 @@ static char *eval_call(const GenCheck *k){
   int i;
   for(i=1; i<k->args.nArg; i++) snprintf(zQ+strlen(zQ), sizeof(zQ)-strlen(zQ), ", ?%d", i+1);
   if( k->zContext ) snprintf(zQ+strlen(zQ), sizeof(zQ)-strlen(zQ), ", ?%d", k->args.nArg+1);
-  return xfmt("polar_eval('%s', ?1%s)", azKind[k->eKind], zQ);
+  return gen_fmt("polar_eval('%s', ?1%s)", azKind[k->eKind], zQ);
 }
 
 /* The SQL of a check as the compiler answers it (bEval 0) or the
@@ -232,31 +221,31 @@ static char *check_sql(const GenCheck *k, int bEval){
   if( bEval ){
     zCall = eval_call(k);
     switch( k->eKind ){
-      case GC_AUTHORIZE: z = xfmt("SELECT %s", zCall); break;
+      case GC_AUTHORIZE: z = gen_fmt("SELECT %s", zCall); break;
       case GC_QUERY: {
-        char *zCols = xfmt("quote(json_extract(r.value, '$[0]'))");
+        char *zCols = gen_fmt("quote(json_extract(r.value, '$[0]'))");
         for(i=1; i<n-1; i++){
-          z = xfmt("%s, quote(json_extract(r.value, '$[%d]'))", zCols, i);
+          z = gen_fmt("%s, quote(json_extract(r.value, '$[%d]'))", zCols, i);
           free(zCols); zCols = z;
         }
-        z = xfmt("SELECT %s FROM json_each(%s) r", zCols, zCall);
+        z = gen_fmt("SELECT %s FROM json_each(%s) r", zCols, zCall);
         free(zCols);
         break;
       }
-      default: z = xfmt("SELECT quote(value) FROM json_each(%s)", zCall); break;
+      default: z = gen_fmt("SELECT quote(value) FROM json_each(%s)", zCall); break;
     }
     free(zCall);
     return z;
   }
   for(i=1; i<n; i++) snprintf(zQ+strlen(zQ), sizeof(zQ)-strlen(zQ), ",?%d", i+1);
   switch( k->eKind ){
-    case GC_AUTHORIZE: return xfmt("SELECT authorize(?1, ?2, ?3%s)", k->zContext ? ", ?4" : "");
-    case GC_LIST:      return xfmt("SELECT quote(id) FROM polar_list(?1, ?2, ?3)");
-    case GC_ACTIONS:   return xfmt("SELECT quote(action) FROM polar_actions(?1, ?2)");
+    case GC_AUTHORIZE: return gen_fmt("SELECT authorize(?1, ?2, ?3%s)", k->zContext ? ", ?4" : "");
+    case GC_LIST:      return gen_fmt("SELECT quote(id) FROM polar_list(?1, ?2, ?3)");
+    case GC_ACTIONS:   return gen_fmt("SELECT quote(action) FROM polar_actions(?1, ?2)");
     default: {
-      char *zCols = xfmt("quote(a1)");
-      for(i=2; i<n; i++){ z = xfmt("%s, quote(a%d)", zCols, i); free(zCols); zCols = z; }
-      z = xfmt("SELECT %s FROM polar_query(?1%s)", zCols, zQ);
+      char *zCols = gen_fmt("quote(a1)");
+      for(i=2; i<n; i++){ z = gen_fmt("%s, quote(a%d)", zCols, i); free(zCols); zCols = z; }
+      z = gen_fmt("SELECT %s FROM polar_query(?1%s)", zCols, zQ);
       free(zCols);
       return z;
     }
@@ -413,14 +402,14 @@ static void json_args(FILE *f, const GenArgs *a){
 ** polar-reference.md which side is right, then fix the expectation. */
 static void write_files(const DiffOpt *o, const GenCase *c, const GenCheck *k,
                         const char *zSig, const Ans *pC, const Ans *pE, const char *zEvalJson){
-  char *zBase = xfmt("%s/diff-%d", o->zOutDir, o->nFound);
-  char *zPath = xfmt("%s.polar", zBase);
+  char *zBase = gen_fmt("%s/diff-%d", o->zOutDir, o->nFound);
+  char *zPath = gen_fmt("%s.polar", zBase);
   char *zPolicy = gen_policy(c);
   FILE *f = fopen(zPath, "w");
   int i, n = 0;
   if( f ){ fputs(zPolicy, f); fclose(f); }
   free(zPath);
-  zPath = xfmt("%s.json", zBase);
+  zPath = gen_fmt("%s.json", zBase);
   f = fopen(zPath, "w");
   if( f ){
     fprintf(f, "{\n  \"description\": \"differential test: %s (%s)\",\n  \"facts\": [", zSig, o->zLabel);
@@ -434,7 +423,7 @@ static void write_files(const DiffOpt *o, const GenCase *c, const GenCheck *k,
     if( k->zContext ) fprintf(f, ", \"context\": %s", k->zContext);
     fprintf(f, ", \"expect\": %s,\n     \"why\": ", zEvalJson ? zEvalJson : "null");
     {
-      char *zWhy = xfmt("expectation = the evaluator's answer; the compiler said: %s%s",
+      char *zWhy = gen_fmt("expectation = the evaluator's answer; the compiler said: %s%s",
                         pC->eState==R_OK ? "" : "error: ", pC->z);
       json_str(f, zWhy);
       free(zWhy);
@@ -443,7 +432,7 @@ static void write_files(const DiffOpt *o, const GenCase *c, const GenCheck *k,
     fclose(f);
   }
   free(zPath);
-  zPath = xfmt("%s.sql", zBase);
+  zPath = gen_fmt("%s.sql", zBase);
   f = fopen(zPath, "w");
   if( f ){
     diff_print_case(f, c);
@@ -467,13 +456,13 @@ static char *eval_json(const GenCase *c, const GenCheck *k, const DiffOpt *o){
   free(zErr);
   if( db==0 ) return 0;
   zCall = eval_call(k);
-  zSql = xfmt("SELECT %s", zCall);
+  zSql = gen_fmt("SELECT %s", zCall);
   if( sqlite3_prepare_v2(db, zSql, -1, &p, 0)==SQLITE_OK ){
     bind_args(p, 1, &k->args, 0);
     if( k->zContext ) sqlite3_bind_text(p, k->args.nArg+1, k->zContext, -1, SQLITE_STATIC);
     if( sqlite3_step(p)==SQLITE_ROW ){
-      zOut = k->eKind==GC_AUTHORIZE ? xfmt("%s", sqlite3_column_int(p, 0) ? "true" : "false")
-                                    : xfmt("%s", sqlite3_column_text(p, 0));
+      zOut = k->eKind==GC_AUTHORIZE ? gen_fmt("%s", sqlite3_column_int(p, 0) ? "true" : "false")
+                                    : gen_fmt("%s", sqlite3_column_text(p, 0));
     }
   }
   sqlite3_finalize(p);
@@ -486,7 +475,7 @@ static char *eval_json(const GenCase *c, const GenCheck *k, const DiffOpt *o){
 /* An error message without its position and the names in it: "recursion
 ** through '*' inside another recursive rule is not supported". */
 static char *error_shape(const char *zErr){
-  char *z = xfmt("%s", zErr), *p = z, *q = z;
+  char *z = gen_fmt("%s", zErr), *p = z, *q = z;
   const char *zPos = strstr(z, "diff.polar:");
   int bQuote = 0;
   if( zPos ){
@@ -532,7 +521,7 @@ static int sql_hint(const GenCase *c, const GenCheck *k, const DiffOpt *o){
   free(zErr);
   if( db==0 ) return 0;
   for(i=0; i<k->args.nArg; i++) snprintf(zQ+strlen(zQ), sizeof(zQ)-strlen(zQ), ", ?%d", i+1);
-  zErr = xfmt("SELECT polar_sql('%s'%s)", azKind[k->eKind], zQ);
+  zErr = gen_fmt("SELECT polar_sql('%s'%s)", azKind[k->eKind], zQ);
   if( sqlite3_prepare_v2(db, zErr, -1, &p, 0)==SQLITE_OK ){
     bind_args(p, 1, &k->args, 0);
     if( sqlite3_step(p)==SQLITE_ROW ){
@@ -579,8 +568,8 @@ static void report(DiffOpt *o, GenCase *c, int iCheck, int eCat, const Ans *pC, 
   /* an answer that differs is named by the features left in the cut-down
   ** case; a refusal by its message, without positions and names */
   zTags = eCat!=D_ANSWER ? error_shape(eCat==D_COMPILER ? pC->z : pE->z)
-        : sql_hint(c, k, o) ? xfmt("sql=recursive-wildcard") : gen_tags(c);
-  zSig = xfmt("%s:%s:%s:%s", c->zFamily, azKind[k->eKind], azCat[eCat], zTags);
+        : sql_hint(c, k, o) ? gen_fmt("sql=recursive-wildcard") : gen_tags(c);
+  zSig = gen_fmt("%s:%s:%s:%s", c->zFamily, azKind[k->eKind], azCat[eCat], zTags);
   free(zTags);
   if( eCat==D_COMPILER ) s->nCompilerError++;
   if( eCat==D_EVAL ) s->nEvalError++;
@@ -594,7 +583,7 @@ static void report(DiffOpt *o, GenCase *c, int iCheck, int eCat, const Ans *pC, 
     s->nNew++;
     o->azSeen = realloc(o->azSeen, sizeof(char*)*(size_t)(o->nSeen+1));
     if( o->azSeen==0 ) abort();
-    o->azSeen[o->nSeen++] = xfmt("%s", zSig);
+    o->azSeen[o->nSeen++] = gen_fmt("%s", zSig);
     o->nFound++;
     fprintf(f, "\n=== disagreement %d: %s\n", o->nFound, zSig);
     fprintf(f, "found by: %s, check %d (family %s)\n", o->zLabel, iCheck, c->zFamily);
@@ -686,7 +675,7 @@ int diff_known_load(DiffOpt *o, const char *zFile){
     if( *z==0 ) continue;
     o->azKnown = realloc(o->azKnown, sizeof(char*)*(size_t)(o->nKnown+1));
     if( o->azKnown==0 ) abort();
-    o->azKnown[o->nKnown++] = xfmt("%s", z);
+    o->azKnown[o->nKnown++] = gen_fmt("%s", z);
   }
   fclose(f);
   return 0;

@@ -46,7 +46,9 @@ int rng_pct(Rng *r, unsigned pct){ return rng_below(r, 100) < pct; }
 
 /*------------------------------------------------------------ strings --*/
 
-static char *fmt(const char *zFmt, ...){
+#define fmt gen_fmt
+
+char *gen_fmt(const char *zFmt, ...){
   va_list ap;
   char *z = 0;
   va_start(ap, zFmt);

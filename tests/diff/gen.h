@@ -81,5 +81,7 @@ void gen_free(GenCase*);
 char *gen_policy(const GenCase*);
 /* The tags of the pieces that are on, sorted, comma-separated (malloc'd). */
 char *gen_tags(const GenCase*);
+/* printf into a malloc'd string (aborts when out of memory: a test tool) */
+char *gen_fmt(const char *zFmt, ...);
 
 #endif

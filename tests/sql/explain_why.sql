@@ -1,25 +1,14 @@
 -- polar_explain: why a check is allowed (the proof found first) or denied
 -- (every rule that could have granted it, with what held and the first
 -- condition that failed, down to the missing facts), on sql/gitclub.polar
--- with the facts of the demo (scripts/demo.sh). Then context facts, cycles
--- in the data, `not`, comparisons, policy facts with wildcards, the limits
--- that stop a tree, bad calls; and polar_eval, the same evaluator's answers.
+-- with the demo's facts (sql/demo_facts.json, which scripts/demo.sh loads).
+-- Then context facts, cycles in the data, `not`, comparisons, policy facts
+-- with wildcards, the limits that stop a tree, bad calls; and polar_eval,
+-- the same evaluator's answers.
 .load ./polarlite
 .echo on
 SELECT polar_load(readfile('sql/gitclub.polar'), 'gitclub.polar');
-SELECT polar_batch('[{"inserts": [
-  {"predicate": "has_role",     "args": [{"type": "User", "id": "alice"}, {"type": "String", "id": "admin"},  {"type": "Organization", "id": "acme"}]},
-  {"predicate": "has_role",     "args": [{"type": "User", "id": "bob"},   {"type": "String", "id": "member"}, {"type": "Organization", "id": "acme"}]},
-  {"predicate": "has_role",     "args": [{"type": "User", "id": "carol"}, {"type": "String", "id": "maintainer"}, {"type": "Repository", "id": "hammer"}]},
-  {"predicate": "has_role",     "args": [{"type": "User", "id": "root"},  {"type": "String", "id": "admin"}]},
-  {"predicate": "has_relation", "args": [{"type": "Repository", "id": "anvil"},   {"type": "String", "id": "parent"}, {"type": "Organization", "id": "acme"}]},
-  {"predicate": "has_relation", "args": [{"type": "Repository", "id": "gitclub"}, {"type": "String", "id": "parent"}, {"type": "Organization", "id": "acme"}]},
-  {"predicate": "has_relation", "args": [{"type": "Repository", "id": "hammer"},  {"type": "String", "id": "parent"}, {"type": "Organization", "id": "beta"}]},
-  {"predicate": "is_public",    "args": [{"type": "Repository", "id": "gitclub"}]},
-  {"predicate": "has_relation", "args": [{"type": "Issue", "id": "1"}, {"type": "String", "id": "parent"},  {"type": "Repository", "id": "anvil"}]},
-  {"predicate": "has_relation", "args": [{"type": "Issue", "id": "1"}, {"type": "String", "id": "creator"}, {"type": "User", "id": "dave"}]},
-  {"predicate": "has_relation", "args": [{"type": "Issue", "id": "2"}, {"type": "String", "id": "parent"},  {"type": "Repository", "id": "anvil"}]}
-]}]');
+SELECT polar_batch(readfile('sql/demo_facts.json'));
 -- allowed: alice's admin role on acme, carried to push on anvil by three
 -- rules of gitclub.polar (each row names its rule and where it is)
 SELECT depth, holds, text, at FROM polar_explain('User:alice', 'push', 'Repository:anvil');
