@@ -105,6 +105,7 @@ typedef struct Ctx {
   int iRestartPos;       /* ... without this pass-through position, or */
   int bRestartInline;    /* ... with more keys unfolded in place (pInline) */
   Inline *pInline;
+  int nDepth;            /* solve() calls nested now (solve's guard) */
 } Ctx;
 
 typedef struct Solve Solve;
@@ -974,7 +975,7 @@ static int call_score(Ctx *x, Frame *f, const PlLit *l){
   return n;
 }
 
-static int solve(Solve *S, Frame *f){
+static int solve_at(Solve *S, Frame *f){
   Ctx *x = S->x;
   const PlClause *c = f->c;
   int j, best = -1, bestScore = -1, st;
@@ -1001,6 +1002,31 @@ static int solve(Solve *S, Frame *f){
     return solve(S, f->pParent);
   }
   return emit(S);
+}
+
+/* solve() nests as deep as rules unfold into each other, and a policy can
+** unfold far before compile_memory stops it: deep enough to overflow the C
+** stack and crash the process that loaded the extension (found by
+** tests/diff: tests/corpus/pending/compile_stack_overflow). Bounded here.
+** Measured: about 880 bytes of stack a level at -O2 (a 512 KB stack
+** overflowed at 597), while the corpus nests at most 19 deep and the
+** K-level family of tests/diff 37; 250 levels take about 220 KB. */
+#define PL_SOLVE_DEPTH_MAX 250
+static int solve(Solve *S, Frame *f){
+  Ctx *x = S->x;
+  int st;
+  if( x->nDepth >= PL_SOLVE_DEPTH_MAX ){
+    if( x->rc==SQLITE_OK ){
+      x->zErr = sqlite3_mprintf("%s: compiling this check unfolds rules into each "
+                                "other more than %d deep", x->p->zFile, PL_SOLVE_DEPTH_MAX);
+      x->rc = x->zErr ? SQLITE_ERROR : SQLITE_NOMEM;
+    }
+    return ST_ERR;
+  }
+  x->nDepth++;
+  st = solve_at(S, f);
+  x->nDepth--;
+  return st;
 }
 
 /*------------------------------------------------------------- output --*/

@@ -22,7 +22,9 @@
 **
 ** Bounds: explain_depth cuts deeper branches, explain_rows stops the tree,
 ** and the evaluation's limits (steps, eval_memory, eval_depth) stop it the
-** same way; the last row then says which limit did.
+** same way; the last row then says which limit did. An error of the
+** evaluation (a variable unbound where a value is needed) stops it too,
+** with the error as the last row (kind "error").
 */
 #include "pl_int.h"
 #include <string.h>
@@ -40,6 +42,7 @@ typedef struct Ex {
   int bDepthCut;
   int *aLine; int nLine;      /* offsets of the policy's line starts */
   char **azSeen; int nSeen, nSeenAlloc;   /* goals explained as failing */
+  char *zStop;                /* an evaluation error that stopped the tree */
   int rc;
 } Ex;
 
@@ -83,16 +86,26 @@ static void ex_row(Ex *e, int iDepth, int eHolds, const char *zKind,
   r->zRule = zRule;
 }
 
-/* Stop when the evaluation has: a limit becomes the last row, anything
-** else the error of the call. */
+/* Stop when the evaluation has: a limit, or another error of the
+** evaluation (a comparison of an unbound variable met while explaining
+** some subgoal), becomes the last row; only running out of memory fails
+** the call. */
 static int ex_check(Ex *e){
-  int iLimit;
+  const char *zErr = 0;
+  int iLimit, rc;
   if( e->bStop ) return 1;
-  if( pl_eval_error(e->x, 0)==SQLITE_OK ) return 0;
+  rc = pl_eval_error(e->x, &zErr);
+  if( rc==SQLITE_OK ) return 0;
   iLimit = pl_eval_limit_hit(e->x);
   e->bStop = 1;
-  if( iLimit>=0 ) e->iLimit = iLimit;
-  else if( e->rc==SQLITE_OK ) e->rc = pl_eval_error(e->x, 0);
+  if( iLimit>=0 ){
+    e->iLimit = iLimit;
+  }else if( rc==SQLITE_NOMEM || zErr==0 ){
+    if( e->rc==SQLITE_OK ) e->rc = rc;
+  }else if( e->zStop==0 ){
+    e->zStop = sqlite3_mprintf("%s", zErr);
+    if( e->zStop==0 && e->rc==SQLITE_OK ) e->rc = SQLITE_NOMEM;
+  }
   return 1;
 }
 
@@ -627,7 +640,7 @@ int pl_explain(const PlEvalEnv *pEnv, const char *zPred, int nArg, const PlValue
   if( rc!=SQLITE_OK ){
     ex_check(&e);
     e.bStop = 0;
-    if( e.iLimit>=0 ) ex_row(&e, 0, -1, "goal", ex_atom(&e, i, aInst), 0, 0);
+    if( e.rc==SQLITE_OK ) ex_row(&e, 0, -1, "goal", ex_atom(&e, i, aInst), 0, 0);
   }else if( pT->pFirst ){
     pOut->bHolds = 1;
     ex_proof(&e, 0, i, aInst, pT->pFirst, "goal");
@@ -635,7 +648,13 @@ int pl_explain(const PlEvalEnv *pEnv, const char *zPred, int nArg, const PlValue
     ex_row(&e, 0, 0, "goal", ex_atom(&e, i, aInst), 0, 0);
     ex_fail(&e, 1, i, aInst);
   }
-  if( e.rc==SQLITE_OK && (e.iLimit>=0 || e.bDepthCut) ){
+  if( e.rc==SQLITE_OK && e.zStop ){
+    /* the error that stopped the evaluation, as the last row */
+    e.bStop = 0;
+    e.nMaxRows++;
+    ex_row(&e, 0, -1, "error", e.zStop, 0, 0);
+    e.zStop = 0;
+  }else if( e.rc==SQLITE_OK && (e.iLimit>=0 || e.bDepthCut) ){
     int iLimit = e.iLimit>=0 ? e.iLimit : PL_LIMIT_EXPLAIN_DEPTH;
     const char *zWhat = iLimit==PL_LIMIT_EXPLAIN_ROWS ? "polar_explain: the tree was cut"
                       : iLimit==PL_LIMIT_EXPLAIN_DEPTH ? "polar_explain: deeper branches were cut"
@@ -652,6 +671,7 @@ int pl_explain(const PlEvalEnv *pEnv, const char *zPred, int nArg, const PlValue
     *pzErr = zErr ? sqlite3_mprintf("%s", zErr) : 0;
     pl_explain_clear(pOut);
   }
+  sqlite3_free(e.zStop);
   for(i=0; i<e.nSeen; i++) sqlite3_free(e.azSeen[i]);
   sqlite3_free(e.azSeen);
   sqlite3_free(e.aLine);

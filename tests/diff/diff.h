@@ -23,6 +23,7 @@ typedef struct DiffStats {
   long nLimitCompiler, nLimitEval; /* a limit stopped the compiler / the evaluator */
   long nDisagree, nKnown, nNew;    /* disagreements; of them known; new signatures */
   long nCompilerError, nEvalError; /* disagreements where one side refused */
+  long nCrash;                     /* cases whose run crashed (difftest.c) */
 } DiffStats;
 
 typedef struct DiffOpt {

@@ -56,3 +56,12 @@ SELECT polar_limit('eval_memory', 2000);
 SELECT polar_eval('query', 'has_role', NULL, NULL, NULL);
 SELECT polar_limit('eval_memory', 100000000);
 SELECT polar_eval('query', 'has_role', NULL, NULL, NULL);
+-- a comparison of a variable only a wildcard binds: both engines refuse
+-- the check; polar_explain shows the goal (holds NULL) and the error
+SELECT polar_load('actor User {}
+resource Doc { permissions = ["read"]; }
+has_permission(u: User, "read", d: Doc) if limit_of(d, n) and n > 3;
+limit_of(_: Doc, _: Integer);', 'err.polar');
+SELECT polar_eval('authorize', 'User:a', 'read', 'Doc:x');
+SELECT authorize('User:a', 'read', 'Doc:x');
+SELECT depth, holds, kind, text FROM polar_explain('User:a', 'read', 'Doc:x');
