@@ -23,7 +23,7 @@ SIDECAR_HDR := $(wildcard sidecar/*.h)
 SIDECAR_LIBS := -lsqlite3 -lrdkafka -lcurl -lmicrohttpd -lcrypto -lpthread -lm
 
 .PHONY: all check test unit sqltest corpus lang sidecartest snapshottest servetest sanitize demo demo-sidecar clean deps bench
-.PHONY: fuzz fuzz-smoke valgrind securitytest mockbroker soak install hosttest
+.PHONY: fuzz fuzz-smoke valgrind securitytest mockbroker soak install hosttest difftest diffquick pending
 all: polarlite.so $(LIB) $(BIN)
 
 polarlite.so: $(SO_OBJ)
@@ -97,6 +97,34 @@ $(MOCKBROKER): tests/sidecar/mockbroker.c
 	mkdir -p $(dir $@)
 	cc -O2 -g $(WARN) -std=c11 -D_GNU_SOURCE -o $@ $< -lrdkafka
 
+# The differential test (tests/diff/): random policies and facts asked of the
+# compiler (authorize, polar_list, ...) and of the independent evaluator
+# (polar_eval). `make difftest DIFF_SECONDS=1800 DIFF_SEED=7 DIFF_FAMILY=klevel`
+# runs it that long; `make diffquick` is the seeded quick run in `make check`.
+# New disagreements are cut down and written to $(DIFF_OUT).
+DIFF_SRC    := tests/diff/difftest.c tests/diff/diff.c tests/diff/gen.c
+DIFF_BIN    := $(BUILD)/difftest
+DIFF_SECONDS ?= 60
+DIFF_SEED   ?= 1
+DIFF_FAMILY ?= mixed
+DIFF_OUT    ?= $(BUILD)/diff-found
+$(DIFF_BIN): $(DIFF_SRC) tests/diff/diff.h tests/diff/gen.h $(LIB)
+	$(CC) $(CFLAGS) -DSQLITE_CORE -o $@ $(DIFF_SRC) $(LIB) -lsqlite3 -lm $(LDFLAGS)
+difftest: $(DIFF_BIN)
+	mkdir -p $(DIFF_OUT)
+	$(DIFF_BIN) --seconds $(DIFF_SECONDS) --seed $(DIFF_SEED) --family $(DIFF_FAMILY) \
+	  --known tests/diff/known.txt --out $(DIFF_OUT)
+diffquick: $(DIFF_BIN)
+	$(DIFF_BIN) --policies 150 --seed 1 --family general --known tests/diff/known.txt
+	$(DIFF_BIN) --policies 50 --seed 1 --family concrete --known tests/diff/known.txt
+	$(DIFF_BIN) --policies 60 --seed 1 --family klevel --known tests/diff/known.txt
+
+# Corpus cases whose expectations the current compiler does not meet yet
+# (found by the differential test; tests/corpus/pending/).
+pending: polarlite.so
+	@set -- tests/corpus/pending/*.polar; if [ -e "$$1" ]; then \
+	  /usr/bin/python3 tests/corpus/run_corpus.py "$$@"; else echo "no pending cases"; fi
+
 # libFuzzer targets (tests/fuzz/, clang with ASan+UBSan, built in $(BUILD)/fuzz):
 # `make fuzz FUZZ_SECONDS=N` fuzzes each N seconds; fuzz-smoke replays the
 # seed corpus and tests/fuzz/regressions/ and fuzzes each a few seconds.
@@ -134,7 +162,7 @@ soak: all
 # sanitizer report, memcheck error or leak fails it.
 check: deps
 	$(MAKE) all
-	$(MAKE) unit sqltest corpus lang hosttest sidecartest snapshottest servetest fuzz-smoke securitytest
+	$(MAKE) unit sqltest corpus lang hosttest sidecartest snapshottest servetest fuzz-smoke securitytest diffquick
 
 test: check
 	$(MAKE) sanitize
@@ -142,11 +170,11 @@ test: check
 	$(MAKE) all
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
-# First in place: the unit tests, and the SQL, corpus, security and host
-# suites with the instrumented extension in Debian's sqlite3 and python3
-# (and Node, for the host cases; libasan preloaded; leaks are left to
-# `make valgrind`). Then the sidecar, snapshot and serve suites run the
-# instrumented polarlite command, built apart in
+# First in place: the unit tests and the quick differential test, and the
+# SQL, corpus, security and host suites with the instrumented extension in
+# Debian's sqlite3 and python3 (and Node, for the host cases; libasan
+# preloaded; leaks are left to `make valgrind`). Then the sidecar, snapshot
+# and serve suites run the instrumented polarlite command, built apart in
 # $(SANBUILD) (leak checking on), next to a plain polarlite.so for the
 # test's own sqlite3/python readers, so that no tool of the harness (curl,
 # kcat, node) runs with a sanitizer runtime preloaded. Any report fails.
@@ -156,7 +184,7 @@ SANMAKE  := $(MAKE) SAN="$(SANFLAGS)" OPT="-O1 -g"
 SANBUILD := build/san
 sanitize: deps
 	$(MAKE) clean
-	$(SANMAKE) all unit
+	$(SANMAKE) all unit diffquick
 	LD_PRELOAD=$$($(CC) -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0 \
 	  $(SANMAKE) sqltest corpus securitytest hosttest
 	$(MAKE) clean

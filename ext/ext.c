@@ -27,6 +27,7 @@ static const struct {
   { "polar_status",  pl_status_register },
   { "polar_test",    pl_tests_register },
   { "polar_unread",  pl_unread_register },
+  { "polar_explain, polar_eval", pl_explain_register },
 };
 /* every module the registrations above create, to drop if loading fails */
 static const char *const azModule[] = {

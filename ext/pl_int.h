@@ -14,6 +14,8 @@
 **   store/     value.c json.c         values in SQL and wire spelling, Oso JSON
 **              stmtcache.c store.c    per-connection statements, fact tables
 **   compile/   compile.c              a goal against the IR -> one SQL statement
+**   eval/      eval.c explain.c       the independent evaluator: a goal against
+**                                     the IR and the facts -> answers, proofs
 **   sql/       conn.c budget.c        the SQL surface: connection state, step
 **              check.c funcs.c        budget, compiled checks, scalar functions,
 **              vtab_*.c status.c      table-valued functions and tables,
@@ -93,6 +95,10 @@ enum {
   PL_LIMIT_STEPS,           /* SQLite VM steps of one check or listing */
   PL_LIMIT_LIST_MEMORY,     /* bytes a list's in-memory duplicate set may use */
   PL_LIMIT_CALL_MEMORY,     /* bytes the answers of units may take in one check */
+  PL_LIMIT_EVAL_MEMORY,     /* bytes the evaluator (ext/eval) may use for one call */
+  PL_LIMIT_EVAL_DEPTH,      /* subgoals the evaluator may nest (recursion depth) */
+  PL_LIMIT_EXPLAIN_DEPTH,   /* levels of a polar_explain tree */
+  PL_LIMIT_EXPLAIN_ROWS,    /* rows of a polar_explain tree */
   PL_LIMIT_N
 };
 typedef struct PlLimits { sqlite3_int64 a[PL_LIMIT_N]; } PlLimits;
@@ -888,6 +894,205 @@ void pl_emit_union(sqlite3_str *s, const PlPolicy*, int bContext, PlQuery **aQ, 
 void pl_emit_conds(sqlite3_str *s, const PlPolicy*, int bContext, const PlQCond **aC,
                    int nC, const char *zSep);
 
+/*========================================================= eval/eval.c ===
+** The independent evaluator: a checked policy, a goal and the facts in,
+** answers out (a proof: explain.c). It shares only the parser, desugarer
+** and type checker with the compiler: it reads the checked IR and answers
+** a goal top-down, with a table of answers per (predicate, call pattern),
+** so that recursion over cyclic data ends. Facts come from plain indexed
+** lookups on the fact tables, the rows of polar_bind bindings and the
+** call's context facts. It serves explanations (polar_explain) and tests
+** (polar_eval, tests/diff), not the hot path. Limits: steps (every literal
+** tried, answer kept and fact row read counts 25 steps, plus the VM steps
+** of the lookups), eval_memory, eval_depth. */
+typedef struct PlEvalFact {
+  const char *zPred; int nArg;
+  PlValue aVal[PL_MAX_ARGS];
+} PlEvalFact;
+
+/* What an evaluation reads. pCache may be NULL (statements are then
+** prepared for each lookup). */
+typedef struct PlEvalEnv {
+  sqlite3 *db;
+  PlStmtCache *pCache;
+  const PlPolicy *pPol;
+  const PlLimits *pLim;          /* NULL: the defaults */
+  sqlite3_int64 iNow;            /* @current_unix_time */
+  const PlEvalFact *aCtx; int nCtx;
+  const char *zWho;              /* names the caller in limit errors */
+} PlEvalEnv;
+
+/* One argument of a goal: a value, or open (any value of a type in ts). */
+typedef struct PlEvalArg {
+  int bOpen;
+  PlTypeSet ts;                  /* bOpen */
+  PlValue v;                     /* !bOpen: a concrete value */
+} PlEvalArg;
+
+typedef struct PlEval PlEval;
+
+/* A new evaluation (its tables live until pl_eval_free). bJust: keep, for
+** every answer, how it was first derived (explain.c needs it). */
+int pl_eval_new(const PlEvalEnv*, int bJust, PlEval **ppEval);
+void pl_eval_free(PlEval*);
+
+/* The distinct answer rows of zPred/nArg for the goal aArg, each passed to
+** xRow (which returns non-zero to stop). An open position answered by a
+** wildcard comes as a PlValue with bWild set and iType one concrete type:
+** one row per type the wildcard may take within the goal's types. Bound
+** positions come back as given. Errors: unknown predicate, a literal that
+** cannot be evaluated (a variable unbound), a limit. */
+int pl_eval_rows(PlEval*, const char *zPred, int nArg, const PlEvalArg *aArg,
+                 int (*xRow)(void*, int nArg, const PlValue*), void *pArg,
+                 char **pzErr);
+
+/* The evaluator's inside, shared with explain.c and nothing else.
+**
+** Variables. A clause is solved in an environment: one ECell per clause
+** variable, then PL_MAX_ARGS scratch cells that stand for the wildcard
+** groups of the answer being unified. A cell is unbound (with the types it
+** may still take), bound to a value, or a reference to another cell.
+** References always point to a lower index, so clause variables never
+** point into the scratch cells, which are reused by every call.
+**
+** Answers. A table holds the answers of one (predicate, call pattern): a
+** tuple per answer, each position a value or a wildcard ("any value of
+** these types"); positions of one wildcard group are one variable (a rule
+** head that repeats an unbound variable). */
+enum { EC_VAR = 0, EC_VAL, EC_REF };
+typedef struct ECell {
+  int eKind;
+  int iRef;           /* EC_REF: the cell this one is (always lower) */
+  PlTypeSet ts;       /* EC_VAR: the types it may take */
+  PlValue v;          /* EC_VAL */
+} ECell;
+
+enum { EA_VAL = 0, EA_WILD };
+typedef struct ACell {
+  int eKind;
+  int iGroup;         /* EA_WILD: cells of one group are one variable */
+  PlTypeSet ts;       /* EA_WILD */
+  PlValue v;          /* EA_VAL */
+} ACell;
+
+/* How an answer was first derived (kept when the evaluation asked). */
+enum { EJ_FACT = 1, EJ_CONTEXT, EJ_BINDING, EJ_CLAUSE };
+typedef struct EAns EAns;
+typedef struct EJust {
+  int eKind;
+  int iClause;        /* EJ_CLAUSE: index into PlPolicy.aClause */
+  ECell *aEnv;        /* EJ_CLAUSE: its variables then (nVar cells) */
+  EAns **aUsed;       /* EJ_CLAUSE: per literal, the answer a call used */
+  int iBinding;       /* EJ_BINDING: index into PlPolicy.aBinding */
+} EJust;
+
+struct EAns {
+  EAns *pNext;        /* the table's answers in the order found */
+  sqlite3_int64 iSeq; /* order of discovery over the whole evaluation */
+  EJust *pJust;
+  ACell a[PL_MAX_ARGS];
+};
+
+typedef struct ETable ETable;
+struct ETable {
+  int iPred, nArg;
+  PlEvalArg aPat[PL_MAX_ARGS];
+  EAns *pFirst, *pLast;
+  int nAns;
+  /* scheduling (eval.c) */
+  int eState, iC, iLow, bOnStack, bStale, bFacts;
+  void *pAnsMap;
+};
+
+/* Result of evaluating a literal that is not a call. */
+enum { EV_TRUE = 1, EV_FALSE, EV_DEFER, EV_BRANCH };
+
+/* Cells in the environment of clause c (its variables + scratch). */
+#define EVAL_NCELL(c) ((c)->nVar + PL_MAX_ARGS)
+
+/* The policy of an evaluation. */
+const PlPolicy *pl_eval_policy(const PlEval*);
+
+/* A fresh environment for clause c (unbound variables of their inferred
+** types) with the head unified with the pattern aPat; 0 if the clause
+** cannot answer it. aEnv has EVAL_NCELL(c) cells. */
+int pl_eval_enter(PlEval*, const PlClause *c, const PlEvalArg *aPat, ECell *aEnv);
+/* The same with the head unified with an answer (the values a caller
+** passed, wildcards staying unbound). */
+int pl_eval_enter_ans(PlEval*, const PlClause *c, const ACell *aCell, ECell *aEnv);
+
+/* Literal iLit of c, not a call: *peRes is EV_TRUE (aEnv may now bind a
+** variable), EV_FALSE, EV_DEFER (a variable it needs is unbound) or
+** EV_BRANCH (`x in [...]` with x unbound: pl_eval_in_item binds each item).
+** bForce: nothing else is left to bind the variables, so `a = b` between
+** two unbound variables makes them one, `in` branches, and anything else
+** unbound is an error (returned). */
+int pl_eval_lit(PlEval*, const PlClause *c, ECell *aEnv, int iLit, int bForce,
+                int *peRes);
+/* Bind the left side of `in` literal iLit to item k (1-based like aArg);
+** 0 if its type cannot match. */
+int pl_eval_in_item(PlEval*, const PlClause *c, ECell *aEnv, int iLit, int k);
+
+/* The call pattern of call literal l in aEnv. */
+void pl_eval_pattern(PlEval*, const PlClause *c, const ECell *aEnv,
+                     const PlLit *l, PlEvalArg *aPat);
+/* The table answering aPat of iPred, evaluated to completion. */
+int pl_eval_table(PlEval*, int iPred, const PlEvalArg *aPat, ETable **ppT);
+/* Unify terms aTerm[0..n) of clause c with answer cells (each wildcard
+** group a scratch cell); 0 if they differ. */
+int pl_eval_unify_terms(const PlEval*, const PlClause *c, ECell *aEnv,
+                        const PlITerm *aTerm, int n, const ACell *aCell);
+/* Unify the arguments of call literal l with answer a; 0 if they differ. */
+int pl_eval_unify_ans(PlEval*, const PlClause *c, ECell *aEnv, const PlLit *l,
+                      const EAns *a);
+
+/* The value of term t in aEnv: 1 and *pv if bound, else 0 and *piCell is
+** the unbound cell (its types in aEnv[*piCell].ts). */
+int pl_eval_term(const PlEval*, const ECell *aEnv, const PlITerm *t,
+                 PlValue *pv, int *piCell);
+
+/* Count n units of work against the steps limit (an error once spent). */
+int pl_eval_work(PlEval*, sqlite3_int64 n);
+/* Memory of the evaluation (capped by eval_memory); NULL sets the error. */
+void *pl_eval_alloc(PlEval*, size_t n);
+/* The evaluation's error, if any: rc and message (owned by the PlEval). */
+int pl_eval_error(const PlEval*, const char **pzErr);
+/* After an error: the limit that stopped the evaluation (PL_LIMIT_...), or
+** -1 when it was something else. */
+int pl_eval_limit_hit(const PlEval*);
+/* Forget an error that was not a limit (explain.c shows a literal that
+** could not be evaluated as a row and goes on). */
+void pl_eval_clear_error(PlEval*);
+
+/*====================================================== eval/explain.c ===
+** Why a goal holds or not, as rows (polar_explain). */
+/* polar_explain's tree, one row per goal, rule, fact or condition. For a goal that holds: the proof found first. For one that
+** does not: every rule that could have proved it, each with the conditions
+** that held and the first that failed, that one explained in turn, down to
+** the facts that would have made it hold. */
+typedef struct PlExplainRow {
+  int iDepth;
+  int eHolds;               /* 1, 0, or -1 (not known: a limit row) */
+  const char *zKind;        /* goal, rule, policy fact, fact, context, bound,
+                            ** condition, tried, missing, none, seen, error,
+                            ** limit (static strings) */
+  char *zText;              /* Polar syntax (sqlite3_malloc'd) */
+  char *zAt;                /* file:line:col in the policy, or NULL */
+  char *zRule;              /* the rule's source text, or NULL */
+} PlExplainRow;
+
+typedef struct PlExplain {
+  PlExplainRow *aRow; int nRow, nAlloc;
+  int bHolds;               /* the goal holds */
+} PlExplain;
+
+/* Explain zPred(aGoal...) (every argument a value). Limits: explain_depth
+** and explain_rows cut the tree and the last row (kind "limit") says so;
+** steps and eval_memory stop it the same way. Other errors fail. */
+int pl_explain(const PlEvalEnv*, const char *zPred, int nArg, const PlValue *aGoal,
+               PlExplain *pOut, char **pzErr);
+void pl_explain_clear(PlExplain*);
+
 /*=========================================================== sql/conn.c ===
 ** Per-connection state, shared by every function and module registered on
 ** one connection (their pAux / user data): the limits, the statement
@@ -1070,6 +1275,8 @@ int pl_context_register(sqlite3*, PlConn*);
 int pl_facts_register(sqlite3*, PlConn*);
 /* polar_unread: stored facts the policy cannot read (vtab_unread.c) */
 int pl_unread_register(sqlite3*, PlConn*);
+/* polar_explain and polar_eval: the evaluator's SQL face (vtab_explain.c) */
+int pl_explain_register(sqlite3*, PlConn*);
 /* polar_status; polar_wait(token, timeout_ms) (status.c) */
 int pl_status_register(sqlite3*, PlConn*);
 void pl_wait_func(sqlite3_context*, int, sqlite3_value**);

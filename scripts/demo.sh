@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make demo: create demo.db with the GitClub policy (sql/gitclub.polar) and a
-# few facts, then run sql/demo.sql against it in the sqlite3 shell.
+# few facts (sql/demo_facts.json, an Oso batch body), then run sql/demo.sql against it in the sqlite3 shell.
 # Needs ./polarlite.so (make builds it). DEMO_DB overrides the database path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,19 +13,7 @@ rm -f "$db" "$db-wal" "$db-shm"
 sqlite3 -bail "$db" >/dev/null <<'SQL'
 .load ./polarlite
 SELECT polar_load(readfile('sql/gitclub.polar'), 'gitclub.polar');
-SELECT polar_batch('[{"inserts": [
-  {"predicate": "has_role",     "args": [{"type": "User", "id": "alice"}, {"type": "String", "id": "admin"},  {"type": "Organization", "id": "acme"}]},
-  {"predicate": "has_role",     "args": [{"type": "User", "id": "bob"},   {"type": "String", "id": "member"}, {"type": "Organization", "id": "acme"}]},
-  {"predicate": "has_role",     "args": [{"type": "User", "id": "carol"}, {"type": "String", "id": "maintainer"}, {"type": "Repository", "id": "hammer"}]},
-  {"predicate": "has_role",     "args": [{"type": "User", "id": "root"},  {"type": "String", "id": "admin"}]},
-  {"predicate": "has_relation", "args": [{"type": "Repository", "id": "anvil"},   {"type": "String", "id": "parent"}, {"type": "Organization", "id": "acme"}]},
-  {"predicate": "has_relation", "args": [{"type": "Repository", "id": "gitclub"}, {"type": "String", "id": "parent"}, {"type": "Organization", "id": "acme"}]},
-  {"predicate": "has_relation", "args": [{"type": "Repository", "id": "hammer"},  {"type": "String", "id": "parent"}, {"type": "Organization", "id": "beta"}]},
-  {"predicate": "is_public",    "args": [{"type": "Repository", "id": "gitclub"}]},
-  {"predicate": "has_relation", "args": [{"type": "Issue", "id": "1"}, {"type": "String", "id": "parent"},  {"type": "Repository", "id": "anvil"}]},
-  {"predicate": "has_relation", "args": [{"type": "Issue", "id": "1"}, {"type": "String", "id": "creator"}, {"type": "User", "id": "dave"}]},
-  {"predicate": "has_relation", "args": [{"type": "Issue", "id": "2"}, {"type": "String", "id": "parent"},  {"type": "Repository", "id": "anvil"}]}
-]}]');
+SELECT polar_batch(readfile('sql/demo_facts.json'));
 SQL
 
 echo "demo: $db holds the policy in sql/gitclub.polar and $(sqlite3 "$db" -cmd '.load ./polarlite' 'SELECT count(*) FROM polar_facts') facts"

@@ -13,6 +13,7 @@ int cmd_publish(int argc, char **argv);   /* publish.c */
 int cmd_status(int argc, char **argv);    /* tools.c */
 int cmd_test(int argc, char **argv);      /* tools.c */
 int cmd_check(int argc, char **argv);     /* tools.c */
+int cmd_explain(int argc, char **argv);   /* explain.c */
 int cmd_snapshot(int argc, char **argv);  /* snapshot.c */
 int cmd_restore(int argc, char **argv);   /* snapshot.c */
 int cmd_serve(int argc, char **argv);     /* serve.c */

@@ -9,6 +9,7 @@
 **   polarlite test     POLICY
 **   polarlite check    POLICY
 **   polarlite serve    --db FILE --listen HOST:PORT [...]
+**   polarlite explain  --db FILE ACTOR ACTION RESOURCE [--context JSON] [--json]
 **   polarlite help [COMMAND]      polarlite --version
 */
 #include "cmd.h"
@@ -26,6 +27,7 @@ static const struct { const char *zName; int (*xCmd)(int, char**); const char *z
   { "test",     cmd_test,     "run a policy file's test blocks" },
   { "check",    cmd_check,    "validate a policy file" },
   { "serve",    cmd_serve,    "answer Oso Cloud's HTTP API from a database (the SDKs' node)" },
+  { "explain",  cmd_explain,  "why a check is allowed or denied: the proof, or the rules tried" },
 };
 #define N_CMD (sizeof(aCmd)/sizeof(aCmd[0]))
 

@@ -30,6 +30,19 @@
 **                   one limit that changes how, not whether, a call ends
 **   call_memory     bytes the answers of recursive (and shared) rules may
 **                   take during one check (sql/call.c tables them)
+**   eval_memory     bytes the independent evaluator (eval/: polar_explain,
+**                   polar_eval) may use for one call: its tables of answers
+**   eval_depth      subgoals the evaluator may nest inside each other (a
+**                   folder 1000 below its top is about 1000 levels). It
+**                   recurses in C, about 0.75 KB of stack a level: the
+**                   default takes ~750 KB, the hard maximum (8000) ~6 MB
+**   explain_depth   levels of the tree polar_explain shows; deeper branches
+**                   are cut and a last row says so
+**   explain_rows    rows of one polar_explain tree; past it the tree stops
+**                   with a last row that says so
+** The evaluator also counts its work against steps: every literal it tries,
+** answer it keeps and fact row it reads counts 25 steps (about the time as
+** many VM steps take), plus the VM steps of its lookups.
 **
 ** The policy limits are checked whenever this connection builds a policy,
 ** including one stored by another connection: a reader opening a database
@@ -58,6 +71,10 @@ static const struct {
   { "steps",          "steps",  1000000000, PL_NO_LIMIT },
   { "list_memory",    "bytes",  67108864,   PL_NO_LIMIT },
   { "call_memory",    "bytes",  268435456,  PL_NO_LIMIT },
+  { "eval_memory",    "bytes",  100000000,  PL_NO_LIMIT },
+  { "eval_depth",     "levels", 1000,       8000 },
+  { "explain_depth",  "levels", 40,         PL_COUNT_MAX },
+  { "explain_rows",   "rows",   1000,       PL_COUNT_MAX },
 };
 
 void pl_limits_init(PlLimits *p){

@@ -100,6 +100,7 @@ typedef struct Ctx {
   const char *zRestart;      /* call key whose expansion restarts as a unit */
   KeyNode *pInlined;         /* call keys copied inline, with counts */
   int nUnitNest;             /* unit bodies being compiled, nested */
+  int nSolve;                /* solve() calls nested now (its guard) */
 } Ctx;
 
 typedef struct QNode { PlQuery *q; struct QNode *pNext; } QNode;
@@ -1421,7 +1422,7 @@ static int call_score(Ctx *x, Frame *f, int iLit){
   return n;
 }
 
-static int solve(Solve *S, Frame *f){
+static int solve_at(Solve *S, Frame *f){
   Ctx *x = S->x;
   const PlClause *c = f->c;
   int j, best = -1, bestScore = -1, st;
@@ -1448,6 +1449,32 @@ static int solve(Solve *S, Frame *f){
     return solve(S, f->pParent);
   }
   return emit_branch(S);
+}
+
+/* solve() nests as deep as rules unfold into each other and literals
+** follow one another in a branch, and a policy can nest that far before
+** compile_memory stops it: deep enough to overflow the C stack of the
+** process that loaded the extension (found by tests/diff:
+** tests/corpus/pending/compile_stack_overflow, with the compiler before
+** units). Bounded here. Measured at -O2: about 1.9 KB of stack a level, so
+** the bound takes about 380 KB; the corpus nests at most 20 levels, the
+** K-level family of bench_deep 42 at K=12 (about 3.5 a level). */
+#define PL_SOLVE_DEPTH 200
+static int solve(Solve *S, Frame *f){
+  Ctx *x = S->x;
+  int st;
+  if( x->nSolve>=PL_SOLVE_DEPTH ){
+    if( x->rc==SQLITE_OK ){
+      x->zErr = sqlite3_mprintf("%s: compiling this check unfolds rules into each "
+                                "other more than %d deep", x->p->zFile, PL_SOLVE_DEPTH);
+      x->rc = x->zErr ? SQLITE_ERROR : SQLITE_NOMEM;
+    }
+    return ST_ERR;
+  }
+  x->nSolve++;
+  st = solve_at(S, f);
+  x->nSolve--;
+  return st;
 }
 
 /*------------------------------------------------------------ output ---*/

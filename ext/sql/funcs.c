@@ -234,7 +234,8 @@ static void polarWaitFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv){
 **               itself can call them; pl_refuse_unsafe_call also refuses
 **               them in CHECK constraints, which SQLite 3.40 still allows.
 **   INNOCUOUS   the checks (authorize; polar_list, polar_actions,
-**               polar_query: SQLITE_VTAB_INNOCUOUS in vtab_query.c) and the
+**               polar_query: SQLITE_VTAB_INNOCUOUS in vtab_query.c; the
+**               evaluator's polar_explain and polar_eval, vtab_explain.c) and the
 **               pure readers of connection state (polar_now(), polar_limit
 **               (name); polar_status in status.c; polar_context, the
 **               current check's context facts). They write nothing; they

@@ -426,9 +426,11 @@ static int qNext(sqlite3_vtab_cursor *cur){
     if( rc!=SQLITE_ROW ) return rc;
     c->iRow++;
     if( v->pAux->eKind==PL_Q_ACTIONS && q_is_wild(c->pStmt, 0) ) continue;
-    if( v->pAux->eKind==PL_Q_LIST ){
+    if( v->pAux->eKind!=PL_Q_QUERY ){
       /* UNION ALL form: drop repeats; UNION form: rows are distinct, drop
-      ** the ones returned before the switch */
+      ** the ones returned before the switch. Actions: a statement of one
+      ** SELECT repeats an action granted along two paths (found by
+      ** tests/diff); the set of actions is small */
       int bNew;
       rc = q_seen_add(&c->seen, c->pStmt, !c->bUnion, &bNew);
       if( rc!=SQLITE_OK ) return rc;

@@ -13,6 +13,11 @@ The extension is taken from $POLARLITE_EXT, else <repo>/polarlite.so.  Use
 Debian's /usr/bin/python3: its sqlite3 module can load extensions, a python3
 built without SQLITE_ENABLE_LOAD_EXTENSION cannot.
 
+Every authorize, list, actions and query check is asked twice: of the
+compiled SQL (authorize, polar_list, ...) and of the independent evaluator
+(polar_eval, ext/eval/), and both answers must equal the expectation; a
+failure of the evaluator's answer is printed with "[evaluator]".
+
 Prints each failure (file, check index, what was asked, expected, got) and a
 last line "N passed, M failed"; exits 1 if anything failed or nothing ran.
 Standard library only.
@@ -31,6 +36,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 # (a recursive rule over cyclic data that does not terminate, say).
 STATEMENT_SECONDS = float(os.environ.get("POLARLITE_CHECK_TIMEOUT", "30"))
 CHECK_KINDS = ("authorize", "list", "actions", "query", "error", "sql")
+EVAL_KINDS = ("authorize", "list", "actions", "query")
 CHECK_KEYS = set(CHECK_KINDS) | {"expect", "match", "context", "params", "why"}
 
 
@@ -177,6 +183,34 @@ def run_check(db, deadline, check):
     raise AssertionError(kind)
 
 
+def run_eval(db, deadline, check):
+    """The check asked of the evaluator (polar_eval): None when it passes,
+    else (expected, got). Only for EVAL_KINDS; run_check validated the check."""
+    kind = [k for k in EVAL_KINDS if k in check][0]
+    arg = check[kind]
+    expect = check["expect"]
+    params = [kind] + [sql_value(a) for a in arg]
+    if "context" in check:
+        if kind == "query":
+            params = ["query_context", json.dumps(check["context"])] + params[1:]
+        else:
+            params.append(json.dumps(check["context"]))
+    try:
+        got = rows(db, deadline, "SELECT polar_eval(%s)" % ",".join("?" * len(params)), params)[0][0]
+    except sqlite3.Error as e:
+        return (expect, "error: %s" % e)
+    if kind == "authorize":
+        return None if got == (1 if expect else 0) else (expect, got)
+    got = json.loads(got)
+    if kind in ("list", "actions"):
+        got = sorted((norm(v) for v in got), key=sort_key)
+        want = sorted((norm(v) for v in expect), key=sort_key)
+        return None if got == want else (want, got)
+    got = sorted({tuple(norm(v) for v in r) for r in got}, key=lambda r: [sort_key(v) for v in r])
+    want = sorted({tuple(norm(v) for v in r) for r in expect}, key=lambda r: [sort_key(v) for v in r])
+    return None if got == want else ([list(r) for r in want], [list(r) for r in got])
+
+
 def run_file(ext, polar_path, verbose):
     """Returns (passed, failed) for one corpus case, printing its failures."""
     name = os.path.basename(polar_path)
@@ -220,20 +254,25 @@ def run_file(ext, polar_path, verbose):
 
     passed = failed = 0
     for i, check in enumerate(checks):
+        results = []
         try:
-            result = run_check(db, deadline, check)
+            results.append(("", run_check(db, deadline, check)))
+            if any(k in check for k in EVAL_KINDS):
+                results.append((" [evaluator]", run_eval(db, deadline, check)))
         except (CorpusError, TypeError, KeyError) as e:
-            result = ("a well-formed check", "corpus error: %s" % e)
-        if result is None:
-            passed += 1
-            continue
-        failed += 1
-        want, got = result
-        print("FAIL %s check %d: %s" % (label, i, describe(check) if isinstance(check, dict) else check))
-        if isinstance(check, dict) and "why" in check:
-            print("     why:      %s" % check["why"])
-        print("     expected: %s" % json.dumps(want, ensure_ascii=False, default=str))
-        print("     got:      %s" % json.dumps(got, ensure_ascii=False, default=str))
+            results.append(("", ("a well-formed check", "corpus error: %s" % e)))
+        for engine, result in results:
+            if result is None:
+                passed += 1
+                continue
+            failed += 1
+            want, got = result
+            print("FAIL %s check %d%s: %s" % (label, i, engine,
+                                             describe(check) if isinstance(check, dict) else check))
+            if isinstance(check, dict) and "why" in check:
+                print("     why:      %s" % check["why"])
+            print("     expected: %s" % json.dumps(want, ensure_ascii=False, default=str))
+            print("     got:      %s" % json.dumps(got, ensure_ascii=False, default=str))
     db.close()
     if verbose:
         print("%-28s %d passed, %d failed" % (name, passed, failed))

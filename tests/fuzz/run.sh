@@ -8,7 +8,7 @@
 #                                              the other, keeping what it finds in
 #                                              build/fuzz/corpus/TARGET
 #
-# Targets: policy value json message manifest compile serve_json. A crash, leak, sanitizer
+# Targets: policy value json message manifest compile serve_json diff. A crash, leak, sanitizer
 # report or failed property leaves the input in build/fuzz/artifacts/ and makes
 # the run fail; turn it into a regression by copying it to
 # tests/fuzz/regressions/TARGET/ once fixed. Logs: build/fuzz/logs/{fuzz,smoke}-TARGET.log;
@@ -23,7 +23,7 @@ case "$mode" in
   *) sed -n '2,14p' "$0"; exit 2 ;;
 esac
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(policy value json message manifest compile serve_json)
+[ ${#targets[@]} -gt 0 ] || targets=(policy value json message manifest compile serve_json diff)
 
 B=${FBUILD:-build/fuzz}; export FBUILD=$B
 make -s -f tests/fuzz/fuzz.mk -j2 || exit 1
@@ -35,7 +35,7 @@ trap 'rm -rf "$seed"' EXIT
 
 maxlen() {
   case "$1" in
-    value) echo 1024 ;; manifest) echo 4096 ;; compile) echo 4096 ;; *) echo 8192 ;;
+    value) echo 1024 ;; manifest) echo 4096 ;; compile) echo 4096 ;; diff) echo 1024 ;; *) echo 8192 ;;
   esac
 }
 dict() {

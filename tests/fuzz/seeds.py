@@ -14,6 +14,9 @@ Seeds come from the project's own test material, so they follow it:
                     for the byte layout)
   serve_json        request bodies of polarlite serve's endpoints, each after
                     the byte that picks its decoder (fuzz_serve_json.c)
+  diff              the random choices of the differential test's generator
+                    (tests/diff/gen.c): bytes from a fixed pseudo-random
+                    sequence, a few per family (byte 0 picks it)
 Run from anywhere; paths are relative to the repository root.
 """
 import glob, hashlib, json, os, sys
@@ -149,10 +152,22 @@ def main():
     put(out, "value", bytes([2 | 4, 0]))
     put(out, "value", bytes([2, 0, 65, 66]))
     put(out, "value", bytes([2, 0]) + b"blob")
+    diff_seeds(out)
     for typ, ident in (("User", "alice"), ("Integer", "12"), ("Boolean", "false"),
                        ("String", "User:x"), ("Actor", "a"), ("Nope", "x"), ("", "x")):
         for flags in (0, 4, 4 | 16, 4 | 8 | 16, 8):
             put(out, "value", bytes([3 | flags, 0]) + typ.encode() + b"\0" + ident.encode())
+
+
+def diff_seeds(out):
+    x = 12345
+    for fam in range(3):
+        for n in (64, 256, 700):
+            data = bytearray([fam])
+            for _ in range(n):
+                x = (x * 1103515245 + 12345) & 0x7fffffff
+                data.append((x >> 16) & 0xff)
+            put(out, "diff", bytes(data))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@
 // The same cases and the same rules as tests/corpus/run_corpus.py: a fresh
 // :memory: database per NAME.polar + NAME.json pair, polar_load(policy,
 // 'NAME.polar'), the JSON's "facts" inserted with polar_insert, then its
-// "checks" in order.  tests/corpus/README.md describes the format.
+// "checks" in order.  tests/corpus/README.md describes the format.  Every
+// authorize, list, actions and query check is also asked of the independent
+// evaluator (polar_eval); its failures are marked "[evaluator]".
 //
 // The extension is $POLARLITE_EXT, else <repo>/polarlite.so.  Integers are
 // bound as BigInt so that SQLite sees an INTEGER (better-sqlite3 binds a plain
@@ -20,6 +22,7 @@ const path = require('path');
 const HERE = path.resolve(__dirname, '..', 'corpus');
 const ROOT = path.resolve(__dirname, '..', '..');
 const CHECK_KINDS = ['authorize', 'list', 'actions', 'query', 'error', 'sql'];
+const EVAL_KINDS = ['authorize', 'list', 'actions', 'query'];
 const CHECK_KEYS = new Set([...CHECK_KINDS, 'expect', 'match', 'context', 'params', 'why']);
 
 class CorpusError extends Error {}
@@ -73,6 +76,32 @@ function describe(check) {
     }
   }
   return JSON.stringify(check);
+}
+
+// The check asked of the evaluator (polar_eval): null when it passes, else
+// [expected, got]. Only for EVAL_KINDS; runCheck validated the check first.
+function runEval(db, check) {
+  const kind = EVAL_KINDS.find((k) => k in check);
+  let params = [kind, ...check[kind].map(sqlValue)];
+  if ('context' in check) {
+    const ctx = JSON.stringify(check.context);
+    if (kind === 'query') params = ['query_context', ctx, ...params.slice(1)];
+    else params.push(ctx);
+  }
+  let got;
+  try {
+    got = rows(db, `SELECT polar_eval(${params.map(() => '?').join(',')})`, params)[0][0];
+  } catch (e) {
+    return [check.expect, `error: ${e.message}`];
+  }
+  if (kind === 'authorize') return norm(got) === (check.expect ? 1 : 0) ? null : [check.expect, norm(got)];
+  got = JSON.parse(got);
+  if (kind === 'query') {
+    const g = sortRowSet(got); const w = sortRowSet(check.expect);
+    return same(g, w) ? null : [w, g];
+  }
+  const g = sortValues(got); const w = sortValues(check.expect);
+  return same(g, w) ? null : [w, g];
 }
 
 // Returns null when the check passes, else [expected, got].
@@ -196,19 +225,22 @@ function runFile(Database, ext, polarPath, verbose) {
 
   let passed = 0; let failed = 0;
   checks.forEach((check, i) => {
-    let result;
+    const results = [];
     try {
-      result = runCheck(db, check);
+      results.push(['', runCheck(db, check)]);
+      if (EVAL_KINDS.some((k) => k in check)) results.push([' [evaluator]', runEval(db, check)]);
     } catch (e) {
       if (!(e instanceof CorpusError) && !(e instanceof TypeError)) throw e;
-      result = ['a well-formed check', `corpus error: ${e.message}`];
+      results.push(['', ['a well-formed check', `corpus error: ${e.message}`]]);
     }
-    if (result === null) { passed += 1; return; }
-    failed += 1;
-    console.log(`FAIL ${label} check ${i}: ${check && typeof check === 'object' ? describe(check) : check}`);
-    if (check && check.why) console.log(`     why:      ${check.why}`);
-    console.log(`     expected: ${JSON.stringify(result[0])}`);
-    console.log(`     got:      ${JSON.stringify(result[1])}`);
+    for (const [engine, result] of results) {
+      if (result === null) { passed += 1; continue; }
+      failed += 1;
+      console.log(`FAIL ${label} check ${i}${engine}: ${check && typeof check === 'object' ? describe(check) : check}`);
+      if (check && check.why) console.log(`     why:      ${check.why}`);
+      console.log(`     expected: ${JSON.stringify(result[0])}`);
+      console.log(`     got:      ${JSON.stringify(result[1])}`);
+    }
   });
   db.close();
   if (verbose) console.log(`${name.padEnd(28)} ${passed} passed, ${failed} failed`);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end tests of the polarlite command: sidecar, publish, status, test,
-# check. The broker is librdkafka's Kafka-protocol mock cluster, run by
+# check, explain. The broker is librdkafka's Kafka-protocol mock cluster, run by
 # tests/sidecar/mockbroker.c as its own process and reached over TCP on
 # loopback exactly like a real cluster; kcat produces raw and malformed
 # messages; faults are injected through the mock's control input.
@@ -715,6 +715,45 @@ test_tools() {
   expect "check runs the tests like polar_load" "$?" 1
 }
 
+# polarlite explain: the polar_explain tree in a terminal or as JSON; exit
+# 0 allowed, 1 denied, 2 usage or failure.
+test_explain() {
+  local db=$T/explain.db out
+  sql "$db" "SELECT polar_load(readfile('$ROOT/sql/gitclub.polar'), 'gitclub.polar')" >/dev/null
+  sql "$db" "SELECT polar_insert('has_role', 'User:alice', 'admin', 'Organization:acme')" \
+            "SELECT polar_insert('has_relation', 'Repository:anvil', 'parent', 'Organization:acme')" >/dev/null
+  out=$("$POLARLITE" explain --db "$db" User:alice push Repository:anvil)
+  expect "allowed: status" "$?" 0
+  expect_match "allowed: the fact" "$out" '^        \+ has_role\(User\{"alice"\}, "admin", Organization\{"acme"\}\)   \[fact\]'
+  expect_match "allowed: a rule and where" "$out" '\[rule gitclub\.polar:35:3\] "push" if "maintainer";'
+  expect_match "allowed: last line" "$out" 'allowed$'
+  if printf '%s' "$out" | grep -q $'\033'; then fail "colour written to a pipe"; fi
+  # on a terminal (script(1) gives it one): colour, unless NO_COLOR
+  out=$(script -qec "$POLARLITE explain --db $db User:alice push Repository:anvil" /dev/null)
+  printf '%s' "$out" | grep -q $'\033\\[32m+' || fail "no colour on a terminal"
+  out=$(NO_COLOR=1 script -qec "$POLARLITE explain --db $db User:alice push Repository:anvil" /dev/null)
+  if printf '%s' "$out" | grep -q $'\033'; then fail "colour with NO_COLOR"; fi
+  out=$("$POLARLITE" explain --db "$db" User:bob push Repository:anvil)
+  expect "denied: status" "$?" 1
+  expect_match "denied: a rule tried" "$out" '- "push" if "maintainer";   \[tried gitclub\.polar:35:3\]'
+  expect_match "denied: the missing fact" "$out" '- has_role\(User\{"bob"\}, "admin", Organization\{"acme"\}\)   \[missing\]'
+  out=$("$POLARLITE" explain --db "$db" User:bob push Repository:anvil --json)
+  expect "json: status" "$?" 1
+  expect "json: valid, the answer" "$(printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["allowed"], d["rows"][0]["depth"], d["rows"][0]["holds"])')" "False 0 0"
+  out=$("$POLARLITE" explain --db "$db" User:bob read Repository:anvil --context \
+    '[{"predicate":"has_role","args":[{"type":"User","id":"bob"},{"type":"String","id":"member"},{"type":"Organization","id":"acme"}]}]')
+  expect "context: status" "$?" 0
+  expect_match "context: shown as such" "$out" '\[context\]'
+  "$POLARLITE" explain --db "$db" User:bob push >/dev/null 2>&1
+  expect "usage: status" "$?" 2
+  out=$("$POLARLITE" explain --db "$db" User:bob push Nope:x 2>&1)
+  expect "bad value: status" "$?" 2
+  expect_match "bad value: message" "$out" "unknown type 'Nope'"
+  "$POLARLITE" explain --db "$T/missing.db" User:bob push Repository:anvil >/dev/null 2>&1
+  expect "missing database: status" "$?" 2
+  expect "explain writes nothing" "$(sql "$db" "SELECT count(*) FROM polar_facts")" 2
+}
+
 # --dev: publish -> apply -> authorize with the in-process mock cluster.
 test_dev() {
   local db=$T/dev.db out=$T/dev.out tok i
@@ -812,7 +851,7 @@ test_metrics_numbers() {
 
 ALL="publish_apply_authorize status rejected halt_on_reject policy_message crash_exactly_once
      wal_bounded sigterm broker_faults stop_during_outage watermark_errors position_lost operations
-     publish_args publish_checks publish_unreachable cli install tools dev dev_restart
+     publish_args publish_checks publish_unreachable cli install tools explain dev dev_restart
      metrics_numbers"
 pass=0
 failn=0

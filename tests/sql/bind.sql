@@ -17,6 +17,10 @@ SELECT authorize('User:alice', 'read', 'Issue:1'), authorize('User:alice', 'read
 SELECT authorize('User:eve', 'read', 'Issue:4'), authorize('User:eve', 'read', 'Issue:1');
 SELECT id FROM polar_list('User:alice', 'read', 'Issue');
 SELECT a1, a2, a3 FROM polar_query('has_relation', NULL, 'repository', NULL) ORDER BY 1;
+-- the evaluator (polar_eval, polar_explain) reads the bound rows too
+SELECT polar_eval('authorize', 'User:alice', 'read', 'Issue:1'), polar_eval('authorize', 'User:alice', 'read', 'Issue:2'), polar_eval('authorize', 'User:alice', 'read', 'Issue:3');
+SELECT polar_eval('authorize', 'User:eve', 'read', 'Issue:4'), polar_eval('list', 'User:alice', 'read', 'Issue');
+SELECT depth, holds, kind, text, rule FROM polar_explain('User:alice', 'read', 'Issue:1');
 -- the application's table is read live
 INSERT INTO issues VALUES (5, 'anvil');
 SELECT id FROM polar_list('User:alice', 'read', 'Issue');

@@ -9,4 +9,5 @@ SELECT name FROM pragma_table_xinfo('polar_facts') WHERE hidden = 0 ORDER BY cid
 SELECT name FROM pragma_table_xinfo('polar_list') WHERE hidden = 0 ORDER BY cid;
 SELECT name FROM pragma_table_xinfo('polar_actions') WHERE hidden = 0 ORDER BY cid;
 SELECT name FROM pragma_table_xinfo('polar_query') WHERE hidden = 0 ORDER BY cid;
+SELECT name FROM pragma_table_xinfo('polar_explain') WHERE hidden = 0 ORDER BY cid;
 SELECT name FROM pragma_table_xinfo('polar_test') WHERE hidden = 0 ORDER BY cid;

@@ -232,6 +232,36 @@ static char *k_policy(int K){
   return sqlite3_str_finish(s);
 }
 
+/* A chain of resource types deeper than the compiler nests (PL_SOLVE_DEPTH,
+** plan.c) is an error that says so, not a stack overflow; one well inside
+** it compiles and answers. */
+START_TEST(deep_unfolding_bounded){
+  static const int aK[] = { 40, 90 };
+  int i;
+  for(i=0; i<2; i++){
+    char *zPol = k_policy(aK[i]), *zQ;
+    sqlite3_stmt *pStmt = 0;
+    int rc;
+    load(zPol);
+    zQ = sqlite3_mprintf("SELECT authorize('User:u', 'read', 'R%d:x')", aK[i]-1);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, zQ, -1, &pStmt, 0), SQLITE_OK);
+    rc = sqlite3_step(pStmt);
+    if( i==0 ){
+      ck_assert_msg(rc==SQLITE_ROW, "K=%d: %s", aK[i], sqlite3_errmsg(db));
+      ck_assert_int_eq(sqlite3_column_int(pStmt, 0), 0);
+    }else{
+      ck_assert_int_eq(rc, SQLITE_ERROR);
+      ck_assert_msg(strstr(sqlite3_errmsg(db), "unfolds rules into each other more than 200 deep"),
+                    "K=%d: %s", aK[i], sqlite3_errmsg(db));
+    }
+    sqlite3_finalize(pStmt);
+    sqlite3_free(zQ);
+    unload();
+    sqlite3_free(zPol);
+  }
+}
+END_TEST
+
 START_TEST(size_linear_in_depth){
   int K, aBytes[13];
   for(K=1; K<=12; K++){
@@ -325,6 +355,7 @@ static Suite *suite(void){
   tcase_add_test(tc, mutual_recursion);
   tcase_add_test(tc, implications_folded);
   tcase_add_test(tc, size_linear_in_depth);
+  tcase_add_test(tc, deep_unfolding_bounded);
   tcase_add_test(tc, unbound_negation);
   tcase_add_test(tc, types_prune_and_values_are_parameters);
   suite_add_tcase(s, tc);
