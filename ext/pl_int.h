@@ -1152,6 +1152,8 @@ struct PlConn {
   sqlite3_int64 iNow;
   int iAllow;                /* allow/3 in pPol, or -1 */
   int bNoUnreadCheck;        /* checks take values no rule could read (tests.c) */
+  int bUnmentionedOk;        /* checks take Strings the policy mentions nowhere
+                             ** and answer no, as Oso Cloud does (serve) */
   char aScratch[3][PL_MAX_ID + 80]; /* bound values of the running check */
   PlCtx ctx;                 /* context facts of the check stepping now */
 };

@@ -89,7 +89,7 @@ int pl_check_arg(PlConn *c, int iPred, int k, sqlite3_value *pV, int eMode,
   /* a String the policy mentions nowhere, where the rules hold only
   ** Strings they mention (and stored facts) */
   if( pOut->iType!=PL_TYPE_STRING || eMode==PL_ARG_CONTEXT || pRead->bAny
-   || pl_policy_mentions(pPol, pOut->z, pOut->n) ){
+   || c->bUnmentionedOk || pl_policy_mentions(pPol, pOut->z, pOut->n) ){
     return SQLITE_OK;
   }
   for(i=0; i<pRead->nSrc; i++){
