@@ -608,9 +608,11 @@ int pl_value_bind_pol(const PlPolicy*, sqlite3_stmt*, int iParam,
 /* The name of a type id; built-ins work with pPol NULL. Never NULL. */
 const char *pl_value_type_name(const PlPolicy*, int iType);
 /* "<zWhat>: unknown type 'T' [in 'z']; did you mean 'U'?" (or, with z and no
-** close type, how to write z as a String); returns SQLITE_ERROR. */
+** close type, the types the position takes when pAllowed holds no String,
+** else how to write z as a String); returns SQLITE_ERROR. */
 int pl_value_unknown_type(const PlPolicy*, const char *zType, int nType,
-                          const char *z, int n, const char *zWhat, char **pzErr);
+                          const char *z, int n, const PlTypeSet *pAllowed,
+                          const char *zWhat, char **pzErr);
 /* Append the names of the types of pTs, "A|B" ("(nothing)" when empty). */
 void pl_value_append_types(sqlite3_str*, const PlPolicy*, const PlTypeSet*);
 /* Write the storage encoding "Type:id" of a non-Integer value

@@ -375,7 +375,7 @@ int pl_goal_build(PlConn *c, int eKind, int argc, sqlite3_value **argv, int eArg
         if( t<0 ){
           char zQ[48];
           sqlite3_snprintf(sizeof(zQ), zQ, "polar_query: %s", zWhat);
-          return pl_value_unknown_type(pPol, z, n-2, z, n, zQ, pzErr);
+          return pl_value_unknown_type(pPol, z, n-2, z, n, 0, zQ, pzErr);
         }
         g->aGoal[i].eKind = PL_GA_OPEN;
         memset(&g->aGoal[i].ts, 0, sizeof(PlTypeSet));

@@ -239,7 +239,8 @@ void pl_value_append_types(sqlite3_str *p, const PlPolicy *pPol, const PlTypeSet
 }
 
 int pl_value_unknown_type(const PlPolicy *pPol, const char *zType, int nType,
-                          const char *z, int n, const char *zWhat, char **pzErr){
+                          const char *z, int n, const PlTypeSet *pAllowed,
+                          const char *zWhat, char **pzErr){
   PlSuggest sg;
   int i;
   pl_suggest_init(&sg, zType, nType);
@@ -254,6 +255,15 @@ int pl_value_unknown_type(const PlPolicy *pPol, const char *zType, int nType,
   }else if( sg.zBest ){
     *pzErr = sqlite3_mprintf("%s: unknown type '%.*s' in '%.*s%s'; did you mean '%.*s'?",
                              zWhat, nType, zType, QUOTE(z, n), sg.nBest, sg.zBest);
+  }else if( pAllowed && !pl_ts_has(pAllowed, PL_TYPE_STRING) ){
+    /* the text as a String would be refused too: say what goes here */
+    sqlite3_str *pMsg = sqlite3_str_new(0);
+    sqlite3_str_appendf(pMsg, "%s: unknown type '%.*s' in '%.*s%s' (it takes ", zWhat,
+                        nType, zType, QUOTE(z, n));
+    pl_value_append_types(pMsg, pPol, pAllowed);
+    sqlite3_str_appendall(pMsg, ")");
+    *pzErr = sqlite3_str_finish(pMsg);
+    return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
   }else{
     *pzErr = sqlite3_mprintf("%s: unknown type '%.*s' in '%.*s%s' (for the text, write "
                              "'String:%.*s%s')", zWhat, nType, zType, QUOTE(z, n),
@@ -329,7 +339,7 @@ int pl_value_from_text(const PlPolicy *pPol, const char *z, int n,
       return value_unknown_kept(z, nType, zId, nId, zWhat, pOut, pzErr);
     }
     if( !(allowed && pl_ts_count(allowed)==1 && pl_ts_has(allowed, PL_TYPE_STRING)) ){
-      return pl_value_unknown_type(pPol, z, nType, z, n, zWhat, pzErr);
+      return pl_value_unknown_type(pPol, z, nType, z, n, allowed, zWhat, pzErr);
     }
   }
   return value_make(pPol, PL_TYPE_STRING, z, n, z, n, zWhat, pOut, pzErr);
@@ -367,7 +377,7 @@ int pl_value_from_wire(const PlPolicy *pPol, const char *zType, int nType,
     return value_unknown_kept(zType, nType, zId, nId, zWhat, pOut, pzErr);
   }
   if( iType<0 ){
-    return pl_value_unknown_type(pPol, zType, nType, 0, 0, zWhat, pzErr);
+    return pl_value_unknown_type(pPol, zType, nType, 0, 0, 0, zWhat, pzErr);
   }
   if( zId==0 ) return value_typed_wild(pPol, iType, pOut, zWhat, pzErr);
   return value_make(pPol, iType, zId, nId, zId, nId, zWhat, pOut, pzErr);
