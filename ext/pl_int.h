@@ -1032,7 +1032,8 @@ int pl_eval_enter_ans(PlEval*, const PlClause *c, const ACell *aCell, ECell *aEn
 ** that leave a value open": `not p(x)` holds, x staying open, when no fact
 ** of p matches any value of x's types; otherwise, and for a comparison,
 ** `=` between two open values and an open item of `in`, the open values
-** range over their domain (EV_DOMAIN). */
+** range over their domain (EV_DOMAIN; a `not` takes each of x's types in
+** turn first). */
 int pl_eval_lit(PlEval*, const PlClause *c, ECell *aEnv, int iLit, int bForce,
                 int *peRes);
 /* Bind the left side of `in` literal iLit to item k (1-based like aArg);
@@ -1042,8 +1043,11 @@ int pl_eval_in_item(PlEval*, const PlClause *c, ECell *aEnv, int iLit, int k);
 ** to values of their domain (each value of one of their types stored at a
 ** position of a stored predicate that can hold it: the fact tables, the
 ** polar_bind rows and the context facts), each passed to xEach on a copy
-** of aEnv, the cells marked bDomain. xEach returns non-zero to stop, and
-** that is returned. No value (an empty domain): xEach is never called. */
+** of aEnv, the cells marked bDomain; for `not` over an open value of
+** several types, instead, a copy per type with the value narrowed to it
+** (evaluate the literal again: a wildcard is "any value" of each of its
+** types). xEach returns non-zero to stop, and that is returned. No value
+** (an empty domain): xEach is never called. */
 int pl_eval_domain(PlEval*, const PlClause *c, const ECell *aEnv, int iLit,
                    int (*xEach)(void*, ECell*), void *pArg);
 /* 1 if term t is a variable bound by pl_eval_domain. */

@@ -28,12 +28,13 @@
 ** stays unbound (narrowed to those types) until a later literal binds it;
 ** an answer row shows it as the wildcard of each type it may take. When
 ** only literals that need its value are left, it is treated as
-** docs/compiler.md says ("Rules that leave a value open"): `not p(x)` holds
-** with x still open if no fact of p matches any value of x's types; else,
-** and for comparisons, `=` between open values and open items of `in`, x
-** ranges over its domain — every value of its types stored in a fact (the
-** tables, polar_bind rows and context facts) at a position that can hold
-** it — and the literal is evaluated for each (pl_eval_domain).
+** docs/compiler.md says ("Rules that leave a value open"): for each of
+** x's types, `not p(x)` holds with x still open if no fact of p matches any
+** value of the type; else, and for comparisons, `=` between open values
+** and open items of `in`, x ranges over its domain — every value of its
+** types stored in a fact (the tables, polar_bind rows and context facts)
+** at a position that can hold it — and the literal is evaluated for each
+** (pl_eval_domain).
 **
 ** Bounds: every literal tried, answer kept and fact row read counts one
 ** step against the steps limit, and the lookups' VM steps count too; the
@@ -843,23 +844,45 @@ static int domain_next(DomainRun *d, int i){
   return rc;
 }
 
+/* `not` over an open value of several types: one branch per type (a
+** wildcard is "any value of this type" for each of its types: `not` may
+** hold for every Group while a fact excludes some User). */
+static int domain_split(PlEval *x, ECell *aEnv, int iCell,
+                        int (*xEach)(void*, ECell*), void *pArg){
+  PlTypeSet ts = aEnv[iCell].ts;
+  int t, rc = SQLITE_OK;
+  for(t=pl_ts_first(&ts); rc==SQLITE_OK && t>=0; t=pl_ts_next(&ts, t)){
+    if( (rc = pl_eval_work(x, 1)) ) break;
+    memset(&aEnv[iCell].ts, 0, sizeof(PlTypeSet));
+    pl_ts_add(&aEnv[iCell].ts, t);
+    rc = xEach(pArg, aEnv);
+  }
+  aEnv[iCell].ts = ts;
+  return rc;
+}
+
 int pl_eval_domain(PlEval *x, const PlClause *c, const ECell *aEnv, int iLit,
                    int (*xEach)(void*, ECell*), void *pArg){
   DomainRun d;
   size_t nEnv = sizeof(ECell)*(size_t)EVAL_NCELL(c);
-  int i, rc;
+  int i, rc = SQLITE_OK, iSplit = -1;
   memset(&d, 0, sizeof(d));
   d.x = x;
   d.xEach = xEach;
   d.pArg = pArg;
   d.n = domain_cells(x, c, aEnv, &c->aLit[iLit], d.aCell);
   for(i=0; i<d.n; i++){
+    if( c->aLit[iLit].eKind==PL_LIT_NOTCALL && pl_ts_count(&aEnv[d.aCell[i]].ts)>1 ){
+      iSplit = d.aCell[i];
+      break;
+    }
     if( (rc = domain_get(x, &aEnv[d.aCell[i]].ts, &d.aDom[i])) ) return rc;
   }
   d.aEnv = sqlite3_malloc64(nEnv);
   if( d.aEnv==0 ) return eval_fail(x, SQLITE_NOMEM, 0);
   memcpy(d.aEnv, aEnv, nEnv);
-  rc = domain_next(&d, 0);
+  if( iSplit>=0 ) rc = domain_split(x, d.aEnv, iSplit, xEach, pArg);
+  else rc = domain_next(&d, 0);
   sqlite3_free(d.aEnv);
   return rc;
 }
