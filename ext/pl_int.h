@@ -507,6 +507,7 @@ struct PlPolicy {
   /* distinct String constants used anywhere in the policy (for
   ** specialising checks on a known action) */
   const char **azStr; int *anStr; int nStr;
+  int *aStrSlot; int nStrSlot;  /* hash of azStr (policy.c) */
   PlImply *aImply; int nImply; /* pure implications (analysis/closure.c) */
   struct PlReads *pReads;      /* reads.c, computed on first use */
 };
@@ -563,6 +564,9 @@ typedef struct PlValue {
   const char *z; int n;  /* id bytes for non-Integer values (not owned) */
   sqlite3_int64 i;    /* Integer value (and Boolean 0/1) */
   const char *zType; int nType;  /* PL_TYPE_UNKNOWN: the type as written */
+  const char *zText; int nText;  /* an actor or resource read from 'Type:id'
+                                 ** text: that text, its storage encoding as
+                                 ** it is (bound without a copy); else NULL */
 } PlValue;
 
 /* A type name no type of the policy has, kept in a delete pattern (the
@@ -1168,6 +1172,8 @@ struct PlConn {
   sqlite3_int64 iNow;
   int iAllow;                /* allow/3 in pPol, or -1 */
   int bNoUnreadCheck;        /* checks take values no rule could read (tests.c) */
+  int bUnmentionedOk;        /* checks take Strings the policy mentions nowhere
+                             ** and answer no, as Oso Cloud does (serve) */
   char aScratch[3][PL_MAX_ID + 80]; /* bound values of the running check */
   PlCtx ctx;                 /* context facts of the check stepping now */
 };
@@ -1281,6 +1287,13 @@ int pl_query_sql(PlConn*, const char *zKind, int argc, sqlite3_value **argv,
 /*================================================ sql/vtab_*.c, status.c ===
 ** The table-valued functions and tables. Each registers its modules on a
 ** connection; ext.c calls them in turn. */
+/* xConnect's common part (vtab.c): declare zSchema, allocate nByte zeroed
+** bytes (a struct whose first member is the sqlite3_vtab), and set
+** eConfig (SQLITE_VTAB_INNOCUOUS, SQLITE_VTAB_DIRECTONLY, or 0: neither).
+** pl_vtab_free is the xDisconnect of a table that owns nothing else. */
+int pl_vtab_new(sqlite3*, const char *zSchema, size_t nByte, int eConfig,
+                sqlite3_vtab **ppVtab);
+int pl_vtab_free(sqlite3_vtab*);
 /* polar_list, polar_actions, polar_query (vtab_query.c) */
 int pl_query_register(sqlite3*, PlConn*);
 /* polar_call(unit, in1, ...): the answers of a unit, tabled per check

@@ -110,6 +110,9 @@ Worker *worker_get(Server *S, char *zErr, size_t nErr){
     return 0;
   }
   sqlite3_busy_timeout(w->db, 5000);
+  /* Oso Cloud answers false for an action no rule mentions (the SDKs'
+  ** applications count on it); polarlite's SQL surface calls it a typo */
+  w->pConn->bUnmentionedOk = 1;
   /* Transient tables (a recursive check's UNION sets) in memory: at
   ** Debian's default they get a temporary pager whose page cache grows
   ** and trims the heap on every call, ~100 us each, worse with threads

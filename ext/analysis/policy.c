@@ -151,26 +151,49 @@ static int pred_get(Build *B, const char *zPred, int nArg, PlPos pos){
   return i;
 }
 
-int pl_policy_find_str(const PlPolicy *p, const char *z, int n){
+static unsigned str_hash(const char *z, int n){
+  unsigned h = 2166136261u;
   int i;
-  for(i=0; i<p->nStr; i++){
+  for(i=0; i<n; i++){ h ^= (unsigned char)z[i]; h *= 16777619u; }
+  return h;
+}
+
+/* Every check looks up its String arguments here (a known action lets the
+** compiler drop the rules of the others), so the table is hashed: aStrSlot
+** holds index+1 of azStr, open addressing, at most half full. */
+int pl_policy_find_str(const PlPolicy *p, const char *z, int n){
+  unsigned k, m = (unsigned)p->nStrSlot - 1;
+  if( p->nStrSlot==0 ) return -1;
+  for(k=str_hash(z, n) & m; p->aStrSlot[k]; k=(k+1) & m){
+    int i = p->aStrSlot[k] - 1;
     if( p->anStr[i]==n && memcmp(p->azStr[i], z, (size_t)n)==0 ) return i;
   }
   return -1;
+}
+
+static void str_slot_put(int *aSlot, int nSlot, const char *z, int n, int i){
+  unsigned k, m = (unsigned)nSlot - 1;
+  for(k=str_hash(z, n) & m; aSlot[k]; k=(k+1) & m){}
+  aSlot[k] = i + 1;
 }
 
 static void note_str(Build *B, const char *z, int n){
   PlPolicy *p = B->p;
   if( pl_policy_find_str(p, z, n)>=0 ) return;
   if( (p->nStr & (p->nStr-1))==0 ){
-    int nNew = p->nStr ? p->nStr*2 : 16;
+    int nNew = p->nStr ? p->nStr*2 : 16, i;
     const char **az = pl_arena_grow(p->pArena, (void*)p->azStr, p->nStr, nNew, sizeof(char*));
     int *an = pl_arena_grow(p->pArena, p->anStr, p->nStr, nNew, sizeof(int));
-    if( az==0 || an==0 ){ B->rc = SQLITE_NOMEM; return; }
+    int *aSlot = pl_arena_alloc(p->pArena, sizeof(int)*(size_t)nNew*2);
+    if( az==0 || an==0 || aSlot==0 ){ B->rc = SQLITE_NOMEM; return; }
+    memset(aSlot, 0, sizeof(int)*(size_t)nNew*2);
+    for(i=0; i<p->nStr; i++) str_slot_put(aSlot, nNew*2, az[i], an[i], i);
     p->azStr = az; p->anStr = an;
+    p->aStrSlot = aSlot; p->nStrSlot = nNew*2;
   }
   p->azStr[p->nStr] = z;
   p->anStr[p->nStr] = n;
+  str_slot_put(p->aStrSlot, p->nStrSlot, z, n, p->nStr);
   p->nStr++;
 }
 

@@ -40,7 +40,6 @@ struct PlReads {
   int nStr;                     /* bits in each set (PlPolicy.nStr) */
   PlReadPos *aAnswer;           /* nPred * PL_MAX_ARGS */
   PlReadPos *aRead;             /* nPred * PL_MAX_ARGS */
-  int *aHash; int nHash;        /* while building: string -> index (open addressing) */
 };
 
 static int reads_set_bit(PlArena *pArena, int nStr, PlReadPos *p, int iStr){
@@ -91,23 +90,10 @@ static int reads_merge(PlArena *pArena, int nStr, PlReadPos *dst, const PlReadPo
   return bGrew;
 }
 
-static unsigned reads_hash(const char *z, int n){
-  unsigned h = 2166136261u;
-  int i;
-  for(i=0; i<n; i++){ h ^= (unsigned char)z[i]; h *= 16777619u; }
-  return h;
-}
-
 /* A string constant's index in the policy's string table, or -1. */
-static int reads_const(const PlPolicy *pPol, const PlReads *r, const PlITerm *t){
-  unsigned i;
+static int reads_const(const PlPolicy *pPol, const PlITerm *t){
   if( t->eKind!=PL_IT_CONST || t->c.iType!=PL_TYPE_STRING ) return -1;
-  for(i=reads_hash(t->c.z, t->c.n) & (unsigned)(r->nHash-1); r->aHash[i]>=0;
-      i=(i+1) & (unsigned)(r->nHash-1)){
-    int k = r->aHash[i];
-    if( pPol->anStr[k]==t->c.n && memcmp(pPol->azStr[k], t->c.z, (size_t)t->c.n)==0 ) return k;
-  }
-  return -1;
+  return pl_policy_find_str(pPol, t->c.z, t->c.n);
 }
 /* What variable iVar of clause cl can be, by the first thing that
 ** constrains it: an `=` or `in` with string literals, or the first
@@ -121,7 +107,7 @@ static int reads_var(const PlPolicy *pPol, PlReads *r, const PlClause *cl, int i
       for(j=0; j<2; j++){
         if( l->aArg[j].eKind==PL_IT_VAR && l->aArg[j].iVar==iVar
          && l->aArg[1-j].eKind==PL_IT_CONST ){
-          int s = reads_const(pPol, r, &l->aArg[1-j]);
+          int s = reads_const(pPol, &l->aArg[1-j]);
           pl_ts_add(&pOut->ts, l->aArg[1-j].c.iType);
           if( s>=0 ) return reads_set_bit(pPol->pArena, r->nStr, pOut, s)<0 ? -1 : 0;
           return 0;
@@ -131,11 +117,11 @@ static int reads_var(const PlPolicy *pPol, PlReads *r, const PlClause *cl, int i
     if( l->eKind==PL_LIT_IN && l->nArg>=1 && l->aArg[0].eKind==PL_IT_VAR
      && l->aArg[0].iVar==iVar ){
       int bAll = 1;
-      for(j=1; j<l->nArg && bAll; j++) bAll = reads_const(pPol, r, &l->aArg[j])>=0;
+      for(j=1; j<l->nArg && bAll; j++) bAll = reads_const(pPol, &l->aArg[j])>=0;
       if( bAll ){
         pl_ts_add(&pOut->ts, PL_TYPE_STRING);
         for(j=1; j<l->nArg; j++){
-          if( reads_set_bit(pPol->pArena, r->nStr, pOut, reads_const(pPol, r, &l->aArg[j]))<0 ){
+          if( reads_set_bit(pPol->pArena, r->nStr, pOut, reads_const(pPol, &l->aArg[j]))<0 ){
             return -1;
           }
         }
@@ -170,7 +156,7 @@ static int reads_round(const PlPolicy *pPol, PlReads *r){
       int g;
       memset(&add, 0, sizeof(add));
       if( h->eKind==PL_IT_CONST ){
-        int s = reads_const(pPol, r, h);
+        int s = reads_const(pPol, h);
         pl_ts_add(&add.ts, h->c.iType);
         if( s>=0 && reads_set_bit(pPol->pArena, r->nStr, &add, s)<0 ) return -1;
       }else if( h->eKind==PL_IT_VAR ){
@@ -193,15 +179,6 @@ static int reads_build(PlPolicy *pPol, PlReads *r){
   int p, k, c, i, g;
   size_t n = (size_t)pPol->nPred * PL_MAX_ARGS;
   r->nStr = pPol->nStr;
-  for(r->nHash=16; r->nHash<2*pPol->nStr; r->nHash*=2){}
-  r->aHash = pl_arena_alloc(pPol->pArena, sizeof(int)*(size_t)r->nHash);
-  if( r->aHash==0 ) return SQLITE_NOMEM;
-  memset(r->aHash, 0xff, sizeof(int)*(size_t)r->nHash);        /* -1: empty */
-  for(i=0; i<pPol->nStr; i++){
-    unsigned h = reads_hash(pPol->azStr[i], pPol->anStr[i]) & (unsigned)(r->nHash-1);
-    while( r->aHash[h]>=0 ) h = (h+1) & (unsigned)(r->nHash-1);
-    r->aHash[h] = i;
-  }
   r->aAnswer = pl_arena_alloc(pPol->pArena, sizeof(PlReadPos)*(n ? n : 1));
   r->aRead = pl_arena_alloc(pPol->pArena, sizeof(PlReadPos)*(n ? n : 1));
   if( r->aAnswer==0 || r->aRead==0 ) return SQLITE_NOMEM;
@@ -232,7 +209,7 @@ static int reads_build(PlPolicy *pPol, PlReads *r){
       if( l->eKind!=PL_LIT_CALL && l->eKind!=PL_LIT_NOTCALL ) continue;
       for(k=0; k<l->nArg && k<PL_MAX_ARGS; k++){
         PlReadPos *a = &r->aRead[l->iPred*PL_MAX_ARGS + k];
-        int s = reads_const(pPol, r, &l->aArg[k]);
+        int s = reads_const(pPol, &l->aArg[k]);
         if( s>=0 ){
           if( reads_set_bit(pPol->pArena, r->nStr, a, s)<0 ) return SQLITE_NOMEM;
         }else if( l->aArg[k].eKind==PL_IT_VAR ){

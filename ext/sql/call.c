@@ -491,25 +491,13 @@ typedef struct CallCursor {
 
 static int callConnect(sqlite3 *db, void *pAux, int argc, const char *const*argv,
                        sqlite3_vtab **ppVtab, char **pzErr){
-  CallVtab *v;
-  int rc = sqlite3_declare_vtab(db,
-      "CREATE TABLE x(o1, o2, o3, o4, o5, unit HIDDEN, "
-      "i1 HIDDEN, i2 HIDDEN, i3 HIDDEN, i4 HIDDEN, i5 HIDDEN)");
-  (void)argc; (void)argv; (void)pzErr;
-  if( rc!=SQLITE_OK ) return rc;
-  v = sqlite3_malloc64(sizeof(*v));
-  if( v==0 ) return SQLITE_NOMEM;
-  memset(v, 0, sizeof(*v));
-  v->c = pAux;
   /* compiled SQL calls it; nothing in a schema has a reason to */
-  sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
-  *ppVtab = &v->base;
-  return SQLITE_OK;
-}
-
-static int callDisconnect(sqlite3_vtab *p){
-  sqlite3_free(p);
-  return SQLITE_OK;
+  int rc = pl_vtab_new(db, "CREATE TABLE x(o1, o2, o3, o4, o5, unit HIDDEN, "
+      "i1 HIDDEN, i2 HIDDEN, i3 HIDDEN, i4 HIDDEN, i5 HIDDEN)", sizeof(CallVtab),
+      SQLITE_VTAB_DIRECTONLY, ppVtab);
+  (void)argc; (void)argv; (void)pzErr;
+  if( rc==SQLITE_OK ) ((CallVtab*)*ppVtab)->c = pAux;
+  return rc;
 }
 
 /* The unit and its bound values must be given (by equality, as a
@@ -632,7 +620,7 @@ static int callRowid(sqlite3_vtab_cursor *pCur, sqlite_int64 *pRowid){
 }
 
 static sqlite3_module callModule = {
-  0, 0, callConnect, callBestIndex, callDisconnect, 0, callOpen, callClose,
+  0, 0, callConnect, callBestIndex, pl_vtab_free, 0, callOpen, callClose,
   callFilter, callNext, callEof, callColumn, callRowid,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 };

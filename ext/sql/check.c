@@ -9,20 +9,31 @@
 #include <string.h>
 
 /* 1 if a stored fact of the source src (iPred * PL_MAX_ARGS + position)
-** holds the String v there. */
+** holds the String v there. A policy whose roles are data (stored facts
+** with Strings no rule spells) asks this on every check, so the statement
+** is cached, keyed by the table and position. */
 static int check_fact_holds(PlConn *c, int src, const PlValue *v){
   const PlPred *p = &c->pPol->aPred[src / PL_MAX_ARGS];
   char *zTab = pl_store_table_name(p->zName, p->nArg);
-  char *zSql = zTab ? sqlite3_mprintf("SELECT 1 FROM main.\"%w\" WHERE a%d=?1 LIMIT 1",
+  char *zKey = zTab ? sqlite3_mprintf("H%d|%s", src % PL_MAX_ARGS + 1, zTab) : 0;
+  char *zSql = zKey ? sqlite3_mprintf("SELECT 1 FROM main.\"%w\" WHERE a%d=?1 LIMIT 1",
                                       zTab, src % PL_MAX_ARGS + 1) : 0;
-  sqlite3_stmt *pStmt = 0;
+  char *zErr = 0;
+  sqlite3_stmt *pStmt = 0, *pOwn = 0;
   int bFound = 0;
-  if( zSql && sqlite3_prepare_v2(c->db, zSql, -1, &pStmt, 0)==SQLITE_OK
-   && pl_value_bind_pol(c->pPol, pStmt, 1, v)==SQLITE_OK ){
+  if( zSql && pl_cache_get(c->pCache, zKey, zSql, &pStmt, &zErr)==SQLITE_OK
+   && pStmt && sqlite3_stmt_busy(pStmt) ){
+    /* asked again while it steps (a binding's SQL checking): a copy */
+    pStmt = sqlite3_prepare_v2(c->db, zSql, -1, &pOwn, 0)==SQLITE_OK ? pOwn : 0;
+  }
+  if( pStmt && pl_value_bind_pol(c->pPol, pStmt, 1, v)==SQLITE_OK ){
     bFound = sqlite3_step(pStmt)==SQLITE_ROW;
   }
-  sqlite3_finalize(pStmt);
+  if( pOwn ) sqlite3_finalize(pOwn);
+  else if( pStmt ) sqlite3_reset(pStmt);
+  sqlite3_free(zErr);
   sqlite3_free(zSql);
+  sqlite3_free(zKey);
   sqlite3_free(zTab);
   return bFound;
 }
@@ -78,7 +89,7 @@ int pl_check_arg(PlConn *c, int iPred, int k, sqlite3_value *pV, int eMode,
   /* a String the policy mentions nowhere, where the rules hold only
   ** Strings they mention (and stored facts) */
   if( pOut->iType!=PL_TYPE_STRING || eMode==PL_ARG_CONTEXT || pRead->bAny
-   || pl_policy_mentions(pPol, pOut->z, pOut->n) ){
+   || c->bUnmentionedOk || pl_policy_mentions(pPol, pOut->z, pOut->n) ){
     return SQLITE_OK;
   }
   for(i=0; i<pRead->nSrc; i++){

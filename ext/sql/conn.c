@@ -200,8 +200,10 @@ int pl_conn_bind(PlConn *c, sqlite3_stmt *pStmt, int iParam, int iBuf,
   size_t nType;
   char *z = c->aScratch[iBuf];
   if( v->iType==PL_TYPE_INTEGER ) return sqlite3_bind_int64(pStmt, iParam, v->i);
-  zType = pl_policy_type_name(c->pPol, v->iType);
-  nType = strlen(zType);
+  if( v->zText ) return sqlite3_bind_text(pStmt, iParam, v->zText, v->nText, SQLITE_STATIC);
+  if( v->iType<0 || v->iType>=c->pPol->nType ) return SQLITE_MISUSE;
+  zType = c->pPol->aType[v->iType].zName;
+  nType = (size_t)c->pPol->aType[v->iType].nName;
   memcpy(z, zType, nType);
   z[nType] = ':';
   memcpy(z+nType+1, v->z, (size_t)v->n);

@@ -76,20 +76,13 @@ typedef struct StCursor { sqlite3_vtab_cursor base; int bEof; sqlite3_int64 a[ST
 
 static int stConnect(sqlite3 *db, void *pAux, int argc, const char *const*argv,
                      sqlite3_vtab **ppVtab, char **pzErr){
-  StVtab *v;
-  int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(policy_version, applied_partition, "
-                                "applied_offset, applied_at, fact_count, rejected_count, "
-                                "last_message_at, lag_ms, lag_messages, snapshot_created_at, "
-                                "snapshot_age_ms)");
+  int rc = pl_vtab_new(db, "CREATE TABLE x(policy_version, applied_partition, "
+                       "applied_offset, applied_at, fact_count, rejected_count, "
+                       "last_message_at, lag_ms, lag_messages, snapshot_created_at, "
+                       "snapshot_age_ms)", sizeof(StVtab), SQLITE_VTAB_INNOCUOUS, ppVtab);
   (void)argc; (void)argv; (void)pzErr;
-  if( rc!=SQLITE_OK ) return rc;
-  v = sqlite3_malloc64(sizeof(*v));
-  if( v==0 ) return SQLITE_NOMEM;
-  memset(v, 0, sizeof(*v));
-  v->c = pAux;
-  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
-  *ppVtab = &v->base;
-  return SQLITE_OK;
+  if( rc==SQLITE_OK ) ((StVtab*)*ppVtab)->c = pAux;
+  return rc;
 }
 /* sqlite3_close() disconnects eponymous tables before it checks for
 ** unfinalized statements, so this is where the connection's cached

@@ -694,23 +694,12 @@ static int cursor_report(void *pArg, const PlTest *pTest, const char *zAssert,
 
 static int testvtConnect(sqlite3 *db, void *pAux, int argc, const char *const*argv,
                          sqlite3_vtab **ppVtab, char **pzErr){
-  TestVtab *pNew;
-  int rc;
+  int rc = pl_vtab_new(db,
+      "CREATE TABLE x(test TEXT, assertion TEXT, passed INTEGER, message TEXT)",
+      sizeof(TestVtab), 0, ppVtab);
   (void)argc; (void)argv; (void)pzErr;
-  rc = sqlite3_declare_vtab(db,
-      "CREATE TABLE x(test TEXT, assertion TEXT, passed INTEGER, message TEXT)");
-  if( rc!=SQLITE_OK ) return rc;
-  pNew = sqlite3_malloc64(sizeof(*pNew));
-  if( pNew==0 ) return SQLITE_NOMEM;
-  memset(pNew, 0, sizeof(*pNew));
-  pNew->c = pAux;
-  *ppVtab = &pNew->base;
-  return SQLITE_OK;
-}
-
-static int testvtDisconnect(sqlite3_vtab *pVtab){
-  sqlite3_free(pVtab);
-  return SQLITE_OK;
+  if( rc==SQLITE_OK ) ((TestVtab*)*ppVtab)->c = pAux;
+  return rc;
 }
 
 static int testvtOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor){
@@ -797,7 +786,7 @@ static sqlite3_module testModule = {
   0,                  /* xCreate: eponymous-only */
   testvtConnect,      /* xConnect */
   testvtBestIndex,    /* xBestIndex */
-  testvtDisconnect,   /* xDisconnect */
+  pl_vtab_free,      /* xDisconnect */
   0,                  /* xDestroy */
   testvtOpen,         /* xOpen */
   testvtClose,        /* xClose */

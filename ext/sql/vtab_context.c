@@ -13,22 +13,11 @@ typedef struct CtxVtab { sqlite3_vtab base; PlConn *c; } CtxVtab;
 
 static int ctxConnect(sqlite3 *db, void *pAux, int argc, const char *const*argv,
                       sqlite3_vtab **ppVtab, char **pzErr){
-  CtxVtab *v;
-  int rc = sqlite3_declare_vtab(db,
-      "CREATE TABLE x(predicate, arity, a1, a2, a3, a4, a5)");
+  int rc = pl_vtab_new(db, "CREATE TABLE x(predicate, arity, a1, a2, a3, a4, a5)",
+                       sizeof(CtxVtab), SQLITE_VTAB_INNOCUOUS, ppVtab);
   (void)argc; (void)argv; (void)pzErr;
-  if( rc!=SQLITE_OK ) return rc;
-  v = sqlite3_malloc64(sizeof(*v));
-  if( v==0 ) return SQLITE_NOMEM;
-  memset(v, 0, sizeof(*v));
-  v->c = pAux;
-  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
-  *ppVtab = &v->base;
-  return SQLITE_OK;
-}
-static int ctxDisconnect(sqlite3_vtab *pVtab){
-  sqlite3_free(pVtab);
-  return SQLITE_OK;
+  if( rc==SQLITE_OK ) ((CtxVtab*)*ppVtab)->c = pAux;
+  return rc;
 }
 static int ctxBestIndex(sqlite3_vtab *p, sqlite3_index_info *pInfo){
   (void)p;
@@ -77,7 +66,7 @@ static int ctxRowid(sqlite3_vtab_cursor *cur, sqlite_int64 *p){
   return SQLITE_OK;
 }
 static sqlite3_module ctxModule = {
-  0, 0, ctxConnect, ctxBestIndex, ctxDisconnect, 0, ctxOpen, ctxClose, ctxFilter,
+  0, 0, ctxConnect, ctxBestIndex, pl_vtab_free, 0, ctxOpen, ctxClose, ctxFilter,
   ctxNext, ctxEof, ctxColumn, ctxRowid, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 };
 

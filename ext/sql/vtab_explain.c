@@ -283,24 +283,13 @@ typedef struct XCursor {
 
 static int xConnect(sqlite3 *db, void *pAux, int argc, const char *const*argv,
                     sqlite3_vtab **ppVtab, char **pzErr){
-  XVtab *v;
-  int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(depth, holds, text, at, kind, rule, "
-      "actor HIDDEN, action HIDDEN, resource HIDDEN, context HIDDEN)");
-  (void)argc; (void)argv; (void)pzErr;
-  if( rc!=SQLITE_OK ) return rc;
-  v = sqlite3_malloc64(sizeof(*v));
-  if( v==0 ) return SQLITE_NOMEM;
-  memset(v, 0, sizeof(*v));
-  v->c = pAux;
   /* reads only, bounded by the limits: see the flags in ext.c */
-  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
-  *ppVtab = &v->base;
-  return SQLITE_OK;
-}
-
-static int xDisconnect(sqlite3_vtab *pVtab){
-  sqlite3_free(pVtab);
-  return SQLITE_OK;
+  int rc = pl_vtab_new(db, "CREATE TABLE x(depth, holds, text, at, kind, rule, "
+      "actor HIDDEN, action HIDDEN, resource HIDDEN, context HIDDEN)", sizeof(XVtab),
+      SQLITE_VTAB_INNOCUOUS, ppVtab);
+  (void)argc; (void)argv; (void)pzErr;
+  if( rc==SQLITE_OK ) ((XVtab*)*ppVtab)->c = pAux;
+  return rc;
 }
 
 /* idxNum: bit i set when argument i (actor, action, resource, context) is
@@ -413,7 +402,7 @@ static int xRowid(sqlite3_vtab_cursor *cur, sqlite_int64 *pRowid){
 }
 
 static sqlite3_module xModule = {
-  0, 0, xConnect, xBestIndex, xDisconnect, 0, xOpen, xClose, xFilter, xNext,
+  0, 0, xConnect, xBestIndex, pl_vtab_free, 0, xOpen, xClose, xFilter, xNext,
   xEof, xColumn, xRowid, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 };
 

@@ -77,26 +77,16 @@ static int factsSetErr(sqlite3_vtab *pVtab, char *zErr){
 static int factsConnect(sqlite3 *db, void *pAux, int argc,
                         const char *const *argv, sqlite3_vtab **ppVtab,
                         char **pzErr){
-  FactsVtab *p;
-  int rc;
+  int rc = pl_vtab_new(db, "CREATE TABLE x(predicate TEXT, a1, a2, a3, a4, a5,"
+                       " fact HIDDEN PRIMARY KEY) WITHOUT ROWID", sizeof(FactsVtab),
+                       SQLITE_VTAB_DIRECTONLY, ppVtab);
   (void)argc; (void)argv; (void)pzErr;
-  rc = sqlite3_declare_vtab(db,
-      "CREATE TABLE x(predicate TEXT, a1, a2, a3, a4, a5,"
-      " fact HIDDEN PRIMARY KEY) WITHOUT ROWID");
-  if( rc!=SQLITE_OK ) return rc;
-  sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
-  p = sqlite3_malloc64(sizeof(*p));
-  if( p==0 ) return SQLITE_NOMEM;
-  memset(p, 0, sizeof(*p));
-  p->db = db;
-  p->pConn = (PlConn*)pAux;
-  *ppVtab = &p->base;
-  return SQLITE_OK;
-}
-
-static int factsDisconnect(sqlite3_vtab *pVtab){
-  sqlite3_free(pVtab);
-  return SQLITE_OK;
+  if( rc==SQLITE_OK ){
+    FactsVtab *p = (FactsVtab*)*ppVtab;
+    p->db = db;
+    p->pConn = (PlConn*)pAux;
+  }
+  return rc;
 }
 
 static int factsOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCur){
@@ -515,7 +505,7 @@ static sqlite3_module factsModule = {
   /* xCreate     */ 0,              /* eponymous-only */
   /* xConnect    */ factsConnect,
   /* xBestIndex  */ factsBestIndex,
-  /* xDisconnect */ factsDisconnect,
+  /* xDisconnect */ pl_vtab_free,
   /* xDestroy    */ 0,
   /* xOpen       */ factsOpen,
   /* xClose      */ factsClose,

@@ -173,24 +173,15 @@ static int qConnect(sqlite3 *db, void *pAux, int argc, const char *const*argv,
                     sqlite3_vtab **ppVtab, char **pzErr){
   QAux *a = pAux;
   QVtab *v;
-  int rc = sqlite3_declare_vtab(db, q_schema(a->eKind));
+  /* answers depend on stored facts only; nothing is written */
+  int rc = pl_vtab_new(db, q_schema(a->eKind), sizeof(QVtab), SQLITE_VTAB_INNOCUOUS, ppVtab);
   (void)argc; (void)argv; (void)pzErr;
   if( rc!=SQLITE_OK ) return rc;
-  v = sqlite3_malloc64(sizeof(*v));
-  if( v==0 ) return SQLITE_NOMEM;
-  memset(v, 0, sizeof(*v));
+  v = (QVtab*)*ppVtab;
   v->pAux = a;
   v->nOut = a->eKind==PL_Q_QUERY ? 5 : 1;
   /* the arguments, then the optional context (always the last) */
   v->nHidden = a->eKind==PL_Q_LIST ? 4 : a->eKind==PL_Q_ACTIONS ? 3 : 7;
-  /* answers depend on stored facts only; nothing is written */
-  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
-  *ppVtab = &v->base;
-  return SQLITE_OK;
-}
-
-static int qDisconnect(sqlite3_vtab *pVtab){
-  sqlite3_free(pVtab);
   return SQLITE_OK;
 }
 
@@ -614,7 +605,7 @@ static int qRowid(sqlite3_vtab_cursor *cur, sqlite_int64 *pRowid){
 }
 
 static sqlite3_module qModule = {
-  0, 0, qConnect, qBestIndex, qDisconnect, 0, qOpen, qClose, qFilter, qNext,
+  0, 0, qConnect, qBestIndex, pl_vtab_free, 0, qOpen, qClose, qFilter, qNext,
   qEof, qColumn, qRowid, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 };
 

@@ -134,19 +134,12 @@ static int urFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
 
 static int urConnect(sqlite3 *db, void *pAux, int argc, const char *const*argv,
                      sqlite3_vtab **ppVtab, char **pzErr){
-  UrVtab *v;
-  int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(predicate, arity, facts, reason)");
+  int rc = pl_vtab_new(db, "CREATE TABLE x(predicate, arity, facts, reason)",
+                       sizeof(UrVtab), 0, ppVtab);
   (void)argc; (void)argv; (void)pzErr;
-  if( rc!=SQLITE_OK ) return rc;
-  v = sqlite3_malloc(sizeof(*v));
-  if( v==0 ) return SQLITE_NOMEM;
-  memset(v, 0, sizeof(*v));
-  v->c = pAux;
-  *ppVtab = &v->base;
-  return SQLITE_OK;
+  if( rc==SQLITE_OK ) ((UrVtab*)*ppVtab)->c = pAux;
+  return rc;
 }
-
-static int urDisconnect(sqlite3_vtab *v){ sqlite3_free(v); return SQLITE_OK; }
 
 static int urBestIndex(sqlite3_vtab *v, sqlite3_index_info *pInfo){
   (void)v;
@@ -193,7 +186,7 @@ static int urRowid(sqlite3_vtab_cursor *cur, sqlite_int64 *pRowid){
 }
 
 static sqlite3_module urModule = {
-  0, 0, urConnect, urBestIndex, urDisconnect, 0, urOpen, urClose, urFilter,
+  0, 0, urConnect, urBestIndex, pl_vtab_free, 0, urOpen, urClose, urFilter,
   urNext, urEof, urColumn, urRowid, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 };
 

@@ -304,7 +304,6 @@ int pl_value_from_text(const PlPolicy *pPol, const char *z, int n,
                        const PlTypeSet *allowed, int bPattern,
                        const char *zWhat, PlValue *pOut, char **pzErr){
   const char *zColon;
-  int bStringOnly = allowed && pl_ts_count(allowed)==1 && pl_ts_has(allowed, PL_TYPE_STRING);
   memset(pOut, 0, sizeof(*pOut));
   if( memchr(z, 0, (size_t)n) ){
     *pzErr = sqlite3_mprintf("%s contains a NUL byte; ids cannot hold NUL",
@@ -322,12 +321,16 @@ int pl_value_from_text(const PlPolicy *pPol, const char *z, int n,
         if( bPattern ) return value_typed_wild(pPol, iType, pOut, zWhat, pzErr);
         return value_wild_refused(zWhat, z, n, pzErr);
       }
-      return value_make(pPol, iType, zId, nId, z, n, zWhat, pOut, pzErr);
+      int rc = value_make(pPol, iType, zId, nId, z, n, zWhat, pOut, pzErr);
+      if( rc==SQLITE_OK && iType>=PL_TYPE_FIRST_APP ){ pOut->zText = z; pOut->nText = n; }
+      return rc;
     }
     if( bPattern==PL_PATTERN_DELETE ){
       return value_unknown_kept(z, nType, zId, nId, zWhat, pOut, pzErr);
     }
-    if( !bStringOnly ) return pl_value_unknown_type(pPol, z, nType, z, n, zWhat, pzErr);
+    if( !(allowed && pl_ts_count(allowed)==1 && pl_ts_has(allowed, PL_TYPE_STRING)) ){
+      return pl_value_unknown_type(pPol, z, nType, z, n, zWhat, pzErr);
+    }
   }
   return value_make(pPol, PL_TYPE_STRING, z, n, z, n, zWhat, pOut, pzErr);
 }

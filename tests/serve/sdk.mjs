@@ -58,6 +58,9 @@ const tests = [
     await oso.insert(['has_relation', anvil, 'parent', acme]);
     eq(await oso.authorize(alice, 'push', anvil), true, 'alice push anvil');
     eq(await oso.authorize(bob, 'read', anvil), false, 'bob read anvil');
+    eq(await oso.authorize(alice, 'no_such_action', anvil), false,
+      'an action no rule mentions is false, as in Oso Cloud (not a 422)');
+    eq(await oso.list(alice, 'no_such_action', 'Repository'), [], 'and lists nothing');
     eq(await oso.get(['has_role', alice, null, null]),
       [['has_role', alice, { type: 'String', id: 'admin' }, acme]], 'get by actor');
     eq(await oso.get(['has_role', null, 'admin', { type: 'Organization' }]),
