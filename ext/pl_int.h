@@ -907,7 +907,8 @@ void pl_emit_conds(sqlite3_str *s, const PlPolicy*, int bContext, const PlQCond 
 ** a goal top-down, with a table of answers per (predicate, call pattern),
 ** so that recursion over cyclic data ends. Facts come from plain indexed
 ** lookups on the fact tables, the rows of polar_bind bindings and the
-** call's context facts. It serves explanations (polar_explain) and tests
+** call's context facts. Values a wildcard answer leaves open are treated
+** as docs/compiler.md says (pl_eval_lit). It serves explanations (polar_explain) and tests
 ** (polar_eval, tests/diff), not the hot path. Limits: steps (every literal
 ** tried, answer kept and fact row read counts 25 steps, plus the VM steps
 ** of the lookups), eval_memory, eval_depth. */
@@ -946,8 +947,7 @@ void pl_eval_free(PlEval*);
 ** xRow (which returns non-zero to stop). An open position answered by a
 ** wildcard comes as a PlValue with bWild set and iType one concrete type:
 ** one row per type the wildcard may take within the goal's types. Bound
-** positions come back as given. Errors: unknown predicate, a literal that
-** cannot be evaluated (a variable unbound), a limit. */
+** positions come back as given. Errors: unknown predicate, a limit. */
 int pl_eval_rows(PlEval*, const char *zPred, int nArg, const PlEvalArg *aArg,
                  int (*xRow)(void*, int nArg, const PlValue*), void *pArg,
                  char **pzErr);
@@ -971,6 +971,7 @@ typedef struct ECell {
   int iRef;           /* EC_REF: the cell this one is (always lower) */
   PlTypeSet ts;       /* EC_VAR: the types it may take */
   PlValue v;          /* EC_VAL */
+  int bDomain;        /* EC_VAL: an open value ranged over its domain */
 } ECell;
 
 enum { EA_VAL = 0, EA_WILD };
@@ -1011,7 +1012,7 @@ struct ETable {
 };
 
 /* Result of evaluating a literal that is not a call. */
-enum { EV_TRUE = 1, EV_FALSE, EV_DEFER, EV_BRANCH };
+enum { EV_TRUE = 1, EV_FALSE, EV_DEFER, EV_BRANCH, EV_DOMAIN };
 
 /* Cells in the environment of clause c (its variables + scratch). */
 #define EVAL_NCELL(c) ((c)->nVar + PL_MAX_ARGS)
@@ -1028,16 +1029,35 @@ int pl_eval_enter(PlEval*, const PlClause *c, const PlEvalArg *aPat, ECell *aEnv
 int pl_eval_enter_ans(PlEval*, const PlClause *c, const ACell *aCell, ECell *aEnv);
 
 /* Literal iLit of c, not a call: *peRes is EV_TRUE (aEnv may now bind a
-** variable), EV_FALSE, EV_DEFER (a variable it needs is unbound) or
-** EV_BRANCH (`x in [...]` with x unbound: pl_eval_in_item binds each item).
-** bForce: nothing else is left to bind the variables, so `a = b` between
-** two unbound variables makes them one, `in` branches, and anything else
-** unbound is an error (returned). */
+** variable), EV_FALSE, EV_DEFER (a variable it needs is unbound),
+** EV_BRANCH (`x in [...]` with x unbound: pl_eval_in_item binds each item)
+** or EV_DOMAIN (pl_eval_domain binds the open values it needs).
+** bForce: nothing else is left to bind the variables (they are open: a
+** wildcard answer bound them, any value of their types), so `in` with an
+** unbound left side branches, and the rest follows docs/compiler.md, "Rules
+** that leave a value open": `not p(x)` holds, x staying open, when no fact
+** of p matches any value of x's types; otherwise, and for a comparison,
+** `=` between two open values and an open item of `in`, the open values
+** range over their domain (EV_DOMAIN; a `not` takes each of x's types in
+** turn first). */
 int pl_eval_lit(PlEval*, const PlClause *c, ECell *aEnv, int iLit, int bForce,
                 int *peRes);
 /* Bind the left side of `in` literal iLit to item k (1-based like aArg);
 ** 0 if its type cannot match. */
 int pl_eval_in_item(PlEval*, const PlClause *c, ECell *aEnv, int iLit, int k);
+/* After EV_DOMAIN: every way of binding the open values literal iLit needs
+** to values of their domain (each value of one of their types stored at a
+** position of a stored predicate that can hold it: the fact tables, the
+** polar_bind rows and the context facts), each passed to xEach on a copy
+** of aEnv, the cells marked bDomain; for `not` over an open value of
+** several types, instead, a copy per type with the value narrowed to it
+** (evaluate the literal again: a wildcard is "any value" of each of its
+** types). xEach returns non-zero to stop, and that is returned. No value
+** (an empty domain): xEach is never called. */
+int pl_eval_domain(PlEval*, const PlClause *c, const ECell *aEnv, int iLit,
+                   int (*xEach)(void*, ECell*), void *pArg);
+/* 1 if term t is a variable bound by pl_eval_domain. */
+int pl_eval_term_domain(const ECell *aEnv, const PlITerm *t);
 
 /* The call pattern of call literal l in aEnv. */
 void pl_eval_pattern(PlEval*, const PlClause *c, const ECell *aEnv,

@@ -26,7 +26,15 @@
 ** fact `has_role(_: User, "viewer", Org{"acme"})`) makes an answer with a
 ** wildcard: any value of its types. A caller's variable unified with it
 ** stays unbound (narrowed to those types) until a later literal binds it;
-** an answer row shows it as the wildcard of each type it may take.
+** an answer row shows it as the wildcard of each type it may take. When
+** only literals that need its value are left, it is treated as
+** docs/compiler.md says ("Rules that leave a value open"): for each of
+** x's types, `not p(x)` holds with x still open if no fact of p matches any
+** value of the type; else, and for comparisons, `=` between open values
+** and open items of `in`, x ranges over its domain — every value of its
+** types stored in a fact (the tables, polar_bind rows and context facts)
+** at a position that can hold it — and the literal is evaluated for each
+** (pl_eval_domain).
 **
 ** Bounds: every literal tried, answer kept and fact row read counts one
 ** step against the steps limit, and the lookups' VM steps count too; the
@@ -55,6 +63,8 @@ struct PlEval {
   int nNest, nNestMax;
   int rc; char *zErr;
   int iLimit;                      /* the limit that stopped it, or -1 */
+  ETable **apFacts;                /* per predicate: its facts, every position open */
+  KeyMap domains;                  /* type set -> EDomain */
   /* key being built */
   char *zKey; int nKey, nKeyAlloc;
 };
@@ -337,6 +347,7 @@ int pl_eval_unify_terms(const PlEval *x, const PlClause *c, ECell *aEnv,
   int k, g, base = c->nVar;
   for(g=0; g<PL_MAX_ARGS; g++){
     aEnv[base+g].eKind = EC_VAR;
+    aEnv[base+g].bDomain = 0;
     memset(&aEnv[base+g].ts, 0, sizeof(PlTypeSet));
   }
   for(k=0; k<n; k++){
@@ -402,18 +413,22 @@ static int cmp_holds(int eCmp, const PlValue *a, const PlValue *b){
   }
 }
 
-static int unbound_error(PlEval *x, const PlLit *l, const char *zWhat){
-  char *z = pl_errf(x->env.pPol->zFile, l->pos.line, l->pos.col,
-                    "cannot evaluate %s: a variable is unbound", zWhat);
-  return eval_fail(x, z ? SQLITE_ERROR : SQLITE_NOMEM, z);
-}
-
 int pl_eval_in_item(PlEval *x, const PlClause *c, ECell *aEnv, int iLit, int k){
   const PlLit *l = &c->aLit[iLit];
   PlValue v;
   int i;
   if( !pl_eval_term(x, aEnv, &l->aArg[k], &v, &i) ) return 0;
   return unify_term_value(x, aEnv, &l->aArg[0], &v);
+}
+
+/* Is argument k of `not` literal l an open value `not` needs (a variable
+** other than `_`, unbound)? */
+static int not_needs(const PlEval *x, const PlClause *c, const ECell *aEnv,
+                     const PlLit *l, int k, int *piCell){
+  const PlITerm *t = &l->aArg[k];
+  PlValue v;
+  return !pl_eval_term(x, aEnv, t, &v, piCell)
+      && strcmp(c->aVar[t->iVar].zName, "_")!=0;
 }
 
 int pl_eval_lit(PlEval *x, const PlClause *c, ECell *aEnv, int iLit, int bForce,
@@ -426,18 +441,17 @@ int pl_eval_lit(PlEval *x, const PlClause *c, ECell *aEnv, int iLit, int bForce,
     case PL_LIT_UNIFY: {
       int ba = pl_eval_term(x, aEnv, &l->aArg[0], &a, &ia);
       int bb = pl_eval_term(x, aEnv, &l->aArg[1], &b, &ib);
-      if( !ba && !bb && !bForce ){ *peRes = EV_DEFER; return SQLITE_OK; }
+      if( !ba && !bb ){ *peRes = bForce ? EV_DOMAIN : EV_DEFER; return SQLITE_OK; }
       if( ba && bb ) *peRes = val_eq(&a, &b) ? EV_TRUE : EV_FALSE;
       else if( ba ) *peRes = cell_bind(aEnv, ib, &a) ? EV_TRUE : EV_FALSE;
-      else if( bb ) *peRes = cell_bind(aEnv, ia, &b) ? EV_TRUE : EV_FALSE;
-      else *peRes = cell_join(aEnv, ia, ib) ? EV_TRUE : EV_FALSE;
+      else *peRes = cell_bind(aEnv, ia, &b) ? EV_TRUE : EV_FALSE;
       return SQLITE_OK;
     }
     case PL_LIT_CMP:
       if( !pl_eval_term(x, aEnv, &l->aArg[0], &a, &ia)
        || !pl_eval_term(x, aEnv, &l->aArg[1], &b, &ib) ){
-        if( !bForce ){ *peRes = EV_DEFER; return SQLITE_OK; }
-        return unbound_error(x, l, "a comparison");
+        *peRes = bForce ? EV_DOMAIN : EV_DEFER;
+        return SQLITE_OK;
       }
       *peRes = cmp_holds(l->eCmp, &a, &b) ? EV_TRUE : EV_FALSE;
       return SQLITE_OK;
@@ -445,10 +459,13 @@ int pl_eval_lit(PlEval *x, const PlClause *c, ECell *aEnv, int iLit, int bForce,
       int bLeft = pl_eval_term(x, aEnv, &l->aArg[0], &a, &ia);
       for(k=1; k<l->nArg; k++){
         if( !pl_eval_term(x, aEnv, &l->aArg[k], &b, &ib) ){
-          if( !bForce ){ *peRes = EV_DEFER; return SQLITE_OK; }
-          return unbound_error(x, l, "`in`");
+          *peRes = bForce ? EV_DOMAIN : EV_DEFER;
+          return SQLITE_OK;
         }
-        if( bLeft && val_eq(&a, &b) ){ *peRes = EV_TRUE; return SQLITE_OK; }
+      }
+      for(k=1; bLeft && k<l->nArg; k++){
+        pl_eval_term(x, aEnv, &l->aArg[k], &b, &ib);
+        if( val_eq(&a, &b) ){ *peRes = EV_TRUE; return SQLITE_OK; }
       }
       if( bLeft ){ *peRes = EV_FALSE; return SQLITE_OK; }
       *peRes = bForce ? EV_BRANCH : EV_DEFER;
@@ -458,25 +475,18 @@ int pl_eval_lit(PlEval *x, const PlClause *c, ECell *aEnv, int iLit, int bForce,
       const PlPred *pr = &x->env.pPol->aPred[l->iPred];
       PlEvalArg aPat[PL_MAX_ARGS];
       ETable *pT;
-      int rc, bUnbound = 0;
-      pl_eval_pattern(x, c, aEnv, l, aPat);
-      for(k=0; k<l->nArg; k++){
-        const PlITerm *t = &l->aArg[k];
-        if( aPat[k].bOpen && strcmp(c->aVar[t->iVar].zName, "_")!=0 ) bUnbound = 1;
-      }
-      if( bUnbound && !bForce ){ *peRes = EV_DEFER; return SQLITE_OK; }
+      int rc, bOpen = 0;
+      for(k=0; k<l->nArg; k++) bOpen |= not_needs(x, c, aEnv, l, k, &ia);
+      if( bOpen && !bForce ){ *peRes = EV_DEFER; return SQLITE_OK; }
       if( !pr->bStored ){ *peRes = EV_TRUE; return SQLITE_OK; }
+      /* an open value stands for any value of its types: `not` holds for
+      ** all of them if no fact matches any (the value stays open);
+      ** otherwise each value of the domain is tested */
+      pl_eval_pattern(x, c, aEnv, l, aPat);
       rc = pl_eval_table(x, l->iPred, aPat, &pT);
       if( rc ) return rc;
-      /* A variable still unbound here stands for any value (a wildcard
-      ** answer): `not` holds for all of them only if no fact matches any */
-      if( pT->nAns && bUnbound ){
-        char *zWhat = sqlite3_mprintf("`not %s(...)`", pr->zName);
-        rc = zWhat ? unbound_error(x, l, zWhat) : eval_fail(x, SQLITE_NOMEM, 0);
-        sqlite3_free(zWhat);
-        return rc;
-      }
-      *peRes = pT->nAns ? EV_FALSE : EV_TRUE;
+      if( pT->nAns==0 ) *peRes = EV_TRUE;
+      else *peRes = bOpen ? EV_DOMAIN : EV_FALSE;
       return SQLITE_OK;
     }
   }
@@ -698,6 +708,192 @@ static int facts_load(PlEval *x, ETable *pT){
   return rc;
 }
 
+/*---------------------------------------------------------- domains ----*/
+
+/* Every value of a type set stored where the type set can be: the domain
+** an open value ranges over. */
+typedef struct EDomain { PlValue *a; int n; } EDomain;
+
+/* The facts of predicate iPred (no rules), every position open; read once
+** per evaluation. */
+static int facts_all(PlEval *x, int iPred, ETable **ppT){
+  const PlPolicy *p = x->env.pPol;
+  const PlPred *pr = &p->aPred[iPred];
+  ETable *pT;
+  int k, rc;
+  *ppT = 0;
+  if( x->apFacts==0 ){
+    x->apFacts = pl_eval_alloc(x, sizeof(ETable*)*(size_t)p->nPred);
+    if( x->apFacts==0 ) return x->rc;
+  }
+  if( x->apFacts[iPred] ){ *ppT = x->apFacts[iPred]; return SQLITE_OK; }
+  pT = pl_eval_alloc(x, sizeof(ETable));
+  if( pT==0 ) return x->rc;
+  pT->iPred = iPred;
+  pT->nArg = pr->nArg;
+  for(k=0; k<pr->nArg; k++){
+    pT->aPat[k].bOpen = 1;
+    pT->aPat[k].ts = pr->aStoreTs[k];
+  }
+  pT->eState = ET_COMPLETE;
+  pT->bFacts = 1;
+  pT->pAnsMap = pl_eval_alloc(x, sizeof(KeyMap));
+  if( pT->pAnsMap==0 ) return x->rc;
+  if( (rc = facts_load(x, pT)) ) return rc;
+  x->apFacts[iPred] = pT;
+  *ppT = pT;
+  return SQLITE_OK;
+}
+
+static int domain_get(PlEval *x, const PlTypeSet *ts, const EDomain **ppD){
+  const PlPolicy *p = x->env.pPol;
+  KeyMap seen;
+  EDomain *pD;
+  unsigned hTs = key_hash((const char*)ts, (int)sizeof(PlTypeSet)), h;
+  int i, k, nAlloc = 0, rc = SQLITE_OK;
+  *ppD = km_find(&x->domains, hTs, (const char*)ts, (int)sizeof(PlTypeSet));
+  if( *ppD ) return SQLITE_OK;
+  pD = pl_eval_alloc(x, sizeof(EDomain) + sizeof(PlTypeSet));
+  if( pD==0 ) return x->rc;
+  memset(&seen, 0, sizeof(seen));
+  for(i=0; rc==SQLITE_OK && i<p->nPred; i++){
+    const PlPred *pr = &p->aPred[i];
+    ETable *pT;
+    EAns *a;
+    if( !pr->bStored ) continue;
+    for(k=0; rc==SQLITE_OK && k<pr->nArg; k++){
+      PlTypeSet need = pr->aStoreTs[k];
+      pl_ts_and(&need, ts);
+      if( pl_ts_empty(&need) ) continue;
+      if( (rc = facts_all(x, i, &pT)) ) break;
+      for(a=pT->pFirst; rc==SQLITE_OK && a; a=a->pNext){
+        const PlValue *v = &a->a[k].v;
+        char *zKey;
+        if( !pl_ts_has(&need, v->iType) ) continue;
+        key_reset(x);
+        key_value(x, v);
+        if( (rc = x->rc) ) break;
+        h = key_hash(x->zKey, x->nKey);
+        if( km_find(&seen, h, x->zKey, x->nKey) ) continue;
+        zKey = pl_eval_alloc(x, (size_t)x->nKey);
+        if( zKey==0 ){ rc = x->rc; break; }
+        memcpy(zKey, x->zKey, (size_t)x->nKey);
+        if( (rc = km_add(x, &seen, h, zKey, x->nKey, zKey)) ) break;
+        if( pD->n>=nAlloc ){
+          int nNew = nAlloc ? nAlloc*2 : 16;
+          PlValue *aNew = pl_eval_alloc(x, sizeof(PlValue)*(size_t)nNew);
+          if( aNew==0 ){ rc = x->rc; break; }
+          if( pD->n ) memcpy(aNew, pD->a, sizeof(PlValue)*(size_t)pD->n);
+          pD->a = aNew;
+          nAlloc = nNew;
+        }
+        pD->a[pD->n++] = *v;
+      }
+    }
+  }
+  if( rc ) return rc;
+  /* the key lives after the domain, in the arena */
+  memcpy(pD+1, ts, sizeof(PlTypeSet));
+  if( (rc = km_add(x, &x->domains, hTs, (const char*)(pD+1), (int)sizeof(PlTypeSet), pD)) ) return rc;
+  *ppD = pD;
+  return SQLITE_OK;
+}
+
+/* The open values literal l needs (unbound cells, each once). */
+static int domain_cells(const PlEval *x, const PlClause *c, const ECell *aEnv,
+                        const PlLit *l, int *aCell){
+  int k, i, j, n = 0;
+  PlValue v;
+  for(k=0; k<l->nArg; k++){
+    int bNeed;
+    switch( l->eKind ){
+      case PL_LIT_UNIFY:   bNeed = k==0 && !pl_eval_term(x, aEnv, &l->aArg[k], &v, &i); break;
+      case PL_LIT_IN:      bNeed = k>0 && !pl_eval_term(x, aEnv, &l->aArg[k], &v, &i); break;
+      case PL_LIT_NOTCALL: bNeed = not_needs(x, c, aEnv, l, k, &i); break;
+      default:             bNeed = !pl_eval_term(x, aEnv, &l->aArg[k], &v, &i); break;
+    }
+    if( !bNeed ) continue;
+    for(j=0; j<n && aCell[j]!=i; j++){}
+    if( j==n ) aCell[n++] = i;
+  }
+  return n;
+}
+
+typedef struct DomainRun {
+  PlEval *x;
+  ECell *aEnv;
+  int aCell[PL_MAX_ARGS];
+  const EDomain *aDom[PL_MAX_ARGS];
+  int n;
+  int (*xEach)(void*, ECell*);
+  void *pArg;
+} DomainRun;
+
+static int domain_next(DomainRun *d, int i){
+  int v, rc = SQLITE_OK;
+  if( i==d->n ) return d->xEach(d->pArg, d->aEnv);
+  for(v=0; rc==SQLITE_OK && v<d->aDom[i]->n; v++){
+    ECell save = d->aEnv[d->aCell[i]];
+    if( (rc = pl_eval_work(d->x, 1)) ) break;
+    if( cell_bind(d->aEnv, d->aCell[i], &d->aDom[i]->a[v]) ){
+      d->aEnv[d->aCell[i]].bDomain = 1;
+      rc = domain_next(d, i+1);
+    }
+    d->aEnv[d->aCell[i]] = save;
+  }
+  return rc;
+}
+
+/* `not` over an open value of several types: one branch per type (a
+** wildcard is "any value of this type" for each of its types: `not` may
+** hold for every Group while a fact excludes some User). */
+static int domain_split(PlEval *x, ECell *aEnv, int iCell,
+                        int (*xEach)(void*, ECell*), void *pArg){
+  PlTypeSet ts = aEnv[iCell].ts;
+  int t, rc = SQLITE_OK;
+  for(t=pl_ts_first(&ts); rc==SQLITE_OK && t>=0; t=pl_ts_next(&ts, t)){
+    if( (rc = pl_eval_work(x, 1)) ) break;
+    memset(&aEnv[iCell].ts, 0, sizeof(PlTypeSet));
+    pl_ts_add(&aEnv[iCell].ts, t);
+    rc = xEach(pArg, aEnv);
+  }
+  aEnv[iCell].ts = ts;
+  return rc;
+}
+
+int pl_eval_domain(PlEval *x, const PlClause *c, const ECell *aEnv, int iLit,
+                   int (*xEach)(void*, ECell*), void *pArg){
+  DomainRun d;
+  size_t nEnv = sizeof(ECell)*(size_t)EVAL_NCELL(c);
+  int i, rc = SQLITE_OK, iSplit = -1;
+  memset(&d, 0, sizeof(d));
+  d.x = x;
+  d.xEach = xEach;
+  d.pArg = pArg;
+  d.n = domain_cells(x, c, aEnv, &c->aLit[iLit], d.aCell);
+  for(i=0; i<d.n; i++){
+    if( c->aLit[iLit].eKind==PL_LIT_NOTCALL && pl_ts_count(&aEnv[d.aCell[i]].ts)>1 ){
+      iSplit = d.aCell[i];
+      break;
+    }
+    if( (rc = domain_get(x, &aEnv[d.aCell[i]].ts, &d.aDom[i])) ) return rc;
+  }
+  d.aEnv = sqlite3_malloc64(nEnv);
+  if( d.aEnv==0 ) return eval_fail(x, SQLITE_NOMEM, 0);
+  memcpy(d.aEnv, aEnv, nEnv);
+  if( iSplit>=0 ) rc = domain_split(x, d.aEnv, iSplit, xEach, pArg);
+  else rc = domain_next(&d, 0);
+  sqlite3_free(d.aEnv);
+  return rc;
+}
+
+int pl_eval_term_domain(const ECell *aEnv, const PlITerm *t){
+  int i;
+  if( t->eKind!=PL_IT_VAR ) return 0;
+  i = cell_root(aEnv, t->iVar);
+  return aEnv[i].eKind==EC_VAL && aEnv[i].bDomain;
+}
+
 /*----------------------------------------------------------- solving ---*/
 
 typedef struct Run {
@@ -790,6 +986,28 @@ static int in_branch(Run *r, ECell *aEnv, unsigned char *aDone, int j){
   return rc;
 }
 
+/* Go on with the open values of literal j bound to each value of their
+** domain (j is evaluated again with them). */
+typedef struct DomainBranch { Run *r; const unsigned char *aDone; } DomainBranch;
+
+static int domain_one(void *pArg, ECell *aEnv){
+  DomainBranch *d = pArg;
+  unsigned char *aDone2;
+  ECell *aEnv2 = branch_copy(d->r, aEnv, d->aDone, &aDone2);
+  int rc;
+  if( aEnv2==0 ) return d->r->x->rc;
+  rc = solve(d->r, aEnv2, aDone2);
+  sqlite3_free(aEnv2);
+  return rc;
+}
+
+static int domain_branch(Run *r, ECell *aEnv, unsigned char *aDone, int j){
+  DomainBranch d;
+  d.r = r;
+  d.aDone = aDone;
+  return pl_eval_domain(r->x, r->c, aEnv, j, domain_one, &d);
+}
+
 /* Solve call literal j: one branch per answer of its table. */
 static int call_branch(Run *r, ECell *aEnv, unsigned char *aDone, int j){
   PlEval *x = r->x;
@@ -837,6 +1055,7 @@ static int solve(Run *r, ECell *aEnv, unsigned char *aDone){
         if( rc ) return rc;
         if( eRes==EV_FALSE ) return SQLITE_OK;
         if( eRes==EV_BRANCH ) return in_branch(r, aEnv, aDone, j);
+        if( eRes==EV_DOMAIN ) return domain_branch(r, aEnv, aDone, j);
         if( eRes==EV_TRUE ){
           aDone[j] = 1;
           bMore = 1;

@@ -22,9 +22,13 @@
 **
 ** Bounds: explain_depth cuts deeper branches, explain_rows stops the tree,
 ** and the evaluation's limits (steps, eval_memory, eval_depth) stop it the
-** same way; the last row then says which limit did. An error of the
-** evaluation (a variable unbound where a value is needed) stops it too,
-** with the error as the last row (kind "error").
+** same way; the last row then says which limit did. Any other error of
+** the evaluation stops it too, with the error as the last row (kind
+** "error").
+**
+** Open values: a condition on a value a rule left open (a wildcard) says
+** in a comment whether the value ranged over its domain or stayed open
+** (docs/compiler.md, "Rules that leave a value open"; ex_cond).
 */
 #include "pl_int.h"
 #include <string.h>
@@ -87,9 +91,8 @@ static void ex_row(Ex *e, int iDepth, int eHolds, const char *zKind,
 }
 
 /* Stop when the evaluation has: a limit, or another error of the
-** evaluation (a comparison of an unbound variable met while explaining
-** some subgoal), becomes the last row; only running out of memory fails
-** the call. */
+** evaluation met while explaining some subgoal, becomes the last row; only
+** running out of memory fails the call. */
 static int ex_check(Ex *e){
   const char *zErr = 0;
   int iLimit, rc;
@@ -186,6 +189,53 @@ static char *ex_lit(Ex *e, const ECell *aEnv, const PlLit *l){
       sqlite3_str_appendf(s, " %s ", l->eKind==PL_LIT_UNIFY ? "=" : azCmp[l->eCmp]);
       ex_term(e, s, aEnv, &l->aArg[1]);
       break;
+  }
+  return sqlite3_str_finish(s);
+}
+
+/* Condition l of clause c (not a call) as a row's text: the literal, then
+** a comment on the open values it met (docs/compiler.md, "Rules that leave
+** a value open"): values it ranged over the domain of their types; or
+** values still open, because `not` held for every value or nothing was
+** stored to range over. */
+static char *ex_cond(Ex *e, const PlClause *c, const ECell *aEnv, const PlLit *l){
+  char *zLit = ex_lit(e, aEnv, l);
+  sqlite3_str *s;
+  PlTypeSet tsDomain, tsOpen;
+  int k, nDomain = 0, bOpen = 0;
+  if( zLit==0 ) return 0;
+  memset(&tsDomain, 0, sizeof(tsDomain));
+  memset(&tsOpen, 0, sizeof(tsOpen));
+  s = sqlite3_str_new(0);
+  sqlite3_str_appendall(s, zLit);
+  sqlite3_free(zLit);
+  for(k=0; k<l->nArg; k++){
+    const PlITerm *t = &l->aArg[k];
+    PlValue v;
+    int i;
+    if( t->eKind!=PL_IT_VAR || strcmp(c->aVar[t->iVar].zName, "_")==0 ) continue;
+    if( pl_eval_term_domain(aEnv, t) ){
+      pl_eval_term(e->x, aEnv, t, &v, &i);
+      sqlite3_str_appendall(s, nDomain++ ? ", " : "  # ");
+      ex_value(e, s, &v);
+      pl_ts_add(&tsDomain, v.iType);
+    }else if( !pl_eval_term(e->x, aEnv, t, &v, &i) ){
+      pl_ts_or(&tsOpen, &aEnv[i].ts);
+      bOpen = 1;
+    }
+  }
+  if( nDomain ){
+    sqlite3_str_appendf(s, ": %s, ranged over the domain of ", nDomain>1 ? "open values" : "an open value");
+    pl_value_append_types(s, e->p, &tsDomain);
+    sqlite3_str_appendall(s, " (the values stored in facts)");
+  }else if( bOpen && l->eKind==PL_LIT_NOTCALL ){
+    sqlite3_str_appendall(s, "  # an open value: no fact matches any ");
+    pl_value_append_types(s, e->p, &tsOpen);
+    sqlite3_str_appendall(s, ", so this holds for every one");
+  }else if( bOpen ){
+    sqlite3_str_appendall(s, "  # an open value: no ");
+    pl_value_append_types(s, e->p, &tsOpen);
+    sqlite3_str_appendall(s, " is stored in a fact, so there is nothing to range over");
   }
   return sqlite3_str_finish(s);
 }
@@ -346,7 +396,7 @@ static void ex_proof(Ex *e, int iDepth, int iPred, const ACell *aInst, const EAn
       ex_cells(e, aEnv, l, aSub);
       ex_proof(e, iDepth+1, l->iPred, aSub, j->aUsed[k], 0);
     }else{
-      ex_row(e, iDepth+1, 1, "condition", ex_lit(e, aEnv, l), ex_at(e, l->pos), 0);
+      ex_row(e, iDepth+1, 1, "condition", ex_cond(e, c, aEnv, l), ex_at(e, l->pos), 0);
     }
   }
   sqlite3_free(aEnv);
@@ -397,6 +447,16 @@ static void search_next(Search *s, ECell *aEnv, unsigned char *aDone,
   aDone[j] = 1;
   s->aOrder[nHeld] = j;
   search(s, aEnv, aDone, nHeld+1);
+}
+
+/* Search on with the open values a literal needs bound from their domain. */
+typedef struct SearchDomain { Search *s; const unsigned char *aDone; int nHeld, nMatch; } SearchDomain;
+
+static int search_domain(void *pArg, ECell *aEnv){
+  SearchDomain *d = pArg;
+  d->nMatch++;
+  search(d->s, aEnv, d->aDone, d->nHeld);
+  return d->s->e->bStop || d->s->nNode>=EX_SEARCH_MAX;
 }
 
 static void search(Search *s, const ECell *aEnvIn, const unsigned char *aDoneIn, int nHeld){
@@ -468,6 +528,14 @@ static void search(Search *s, const ECell *aEnvIn, const unsigned char *aDoneIn,
       search_next(s, aEnv, aDone, aDoneIn, j, nHeld);
     }
     if( nMatch==0 ) search_record(s, aEnvIn, nHeld, j, 0);
+  }else if( eRes==EV_DOMAIN ){
+    SearchDomain d;
+    d.s = s;
+    d.aDone = aDoneIn;
+    d.nHeld = nHeld;
+    d.nMatch = 0;
+    pl_eval_domain(x, c, aEnvIn, j, search_domain, &d);
+    if( d.nMatch==0 && !ex_check(e) ) search_record(s, aEnvIn, nHeld, j, 0);
   }
   sqlite3_free(aEnv);
 }
@@ -520,7 +588,7 @@ static void ex_tried(Ex *e, int iDepth, const PlClause *c, const ECell *aEnv0){
     if( l->eKind==PL_LIT_CALL ){
       ex_answer_row(e, iDepth, 1, 0, ex_lit(e, s.best.aEnv, l), s.best.aUsed[j]);
     }else{
-      ex_row(e, iDepth, 1, "condition", ex_lit(e, s.best.aEnv, l), ex_at(e, l->pos), 0);
+      ex_row(e, iDepth, 1, "condition", ex_cond(e, c, s.best.aEnv, l), ex_at(e, l->pos), 0);
     }
   }
   if( s.best.iFail<0 || e->bStop ) goto done;
@@ -538,7 +606,7 @@ static void ex_tried(Ex *e, int iDepth, const PlClause *c, const ECell *aEnv0){
       ex_fail(e, iDepth+1, l->iPred, aSub);
     }
   }else{
-    ex_row(e, iDepth, 0, "condition", ex_lit(e, s.best.aEnv, l), ex_at(e, l->pos), 0);
+    ex_row(e, iDepth, 0, "condition", ex_cond(e, c, s.best.aEnv, l), ex_at(e, l->pos), 0);
     if( l->eKind==PL_LIT_NOTCALL && iDepth+1<=e->nMaxDepth ){
       /* the fact that makes `not` fail */
       PlEvalArg aPat[PL_MAX_ARGS];

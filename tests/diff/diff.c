@@ -83,7 +83,10 @@ static sqlite3 *case_open(const GenCase *c, const DiffOpt *o, DiffStats *s, char
     if( s ) s->nFact++;
     if( sqlite3_prepare_v2(db, zQ, -1, &p, 0)==SQLITE_OK ){
       bind_args(p, 1, a, 0);
-      if( sqlite3_step(p)!=SQLITE_ROW && s ) s->nFactRefused++;
+      if( sqlite3_step(p)!=SQLITE_ROW && s ){
+        s->nFactRefused++;
+        if( o->bVerbose ) fprintf(o->out, "-- %s fact %d refused: %s\n", o->zLabel, i, sqlite3_errmsg(db));
+      }
     }
     sqlite3_finalize(p);
   }

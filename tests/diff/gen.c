@@ -94,13 +94,21 @@ typedef struct G {
   const char *azGlobal[2]; int nGlobal;
   int bGlobalPerm;
   /* attribute predicates some rule reads: facts are made for these */
-  int bPublic, bBanned, bLevel, bUserLevel, bStatus, bExpires, bTag, bDefault, bArchived;
+  /* what the rules read, so that facts fit the policy's signatures: per
+  ** predicate, the resource types some rule reads it for (bit i: aRes[i]) */
+  unsigned mPublic, mArchived, mLevel, mStatus, mExpires, mTag, mDefault, mRole;
+  unsigned mAllow;             /* resource types some rule grants a permission on */
+  int bBanned, bUserLevel;     /* is_banned/1, has_level/2 of Users */
+  int bUserGroups;             /* has_group/2 with a User */
+  int bGlobalRead;             /* global roles (has_role/2) */
   int bDerived;                /* can_see/2 exists */
   int bNoWild;                 /* no rule leaves a head variable unbound */
   int bSelf;                   /* has_permission(u: User, "self", u: User) */
 } G;
 
 static const char *pick(G *g, const char *const *az, int n){ return az[rng_below(g->r, (unsigned)n)]; }
+
+#define BIT(i) (1u<<(i))
 
 static void block_add(G *g, char *zHead, char *zDecl){
   GenCase *c = g->c;
@@ -172,6 +180,14 @@ static const char *term_of(G *g, int i, int bRoleOnly){
   return r->azPerm[rng_below(g->r, (unsigned)r->nPerm)];
 }
 
+/* Mark the roles of resource i read if z is one of them (a rule body that
+** asks term z of resource i). */
+static void read_term(G *g, int i, const char *z){
+  Res *r = &g->aRes[i];
+  int k;
+  for(k=0; k<r->nRole; k++) if( strcmp(r->azRole[k], z)==0 ) g->mRole |= BIT(i);
+}
+
 static void pick_distinct(G *g, const char **azPool, int nPool, const char **azOut, int n){
   int i, k = 0;
   int aUse[8] = {0};
@@ -207,21 +223,25 @@ static char *decl_text(G *g, int i){
 
 /*-------------------------------------------------- the general family --*/
 
-static void gen_shorthand(G *g, int i, int iBlock){
+static void shorthand_item(G *g, int i, int iBlock, const char *zHead){
   Res *r = &g->aRes[i];
-  const char *zHead = term_of(g, i, 0);
   /* bNoWild: a role condition binds the actor of rules that would not */
   char zPre[40] = "";
   int t = (int)rng_below(g->r, 15), k;
-  if( g->bNoWild ) snprintf(zPre, sizeof(zPre), "\"%s\" and ", term_of(g, i, 1));
+  if( g->bNoWild ){
+    snprintf(zPre, sizeof(zPre), "\"%s\" and ", term_of(g, i, 1));
+    g->mRole |= BIT(i);
+  }
   switch( t ){
     case 0: case 1:
+      g->mRole |= BIT(i);
       item(g, iBlock, "sh-role", fmt("\"%s\" if \"%s\";", zHead, term_of(g, i, 1)));
       return;
     case 2: {
       const char *zBody = term_of(g, i, 0);
       if( strcmp(zBody, zHead)==0 ) zBody = r->azRole[0];
       if( strcmp(zBody, zHead)==0 ) return;
+      read_term(g, i, zBody);
       item(g, iBlock, "sh-term", fmt("\"%s\" if \"%s\";", zHead, zBody));
       return;
     }
@@ -230,9 +250,12 @@ static void gen_shorthand(G *g, int i, int iBlock){
         int j = r->aRel[k].iTo;
         if( j<0 ) continue;
         if( t==5 ){
+          g->mRole |= BIT(j);
           item(g, iBlock, "sh-role-on", fmt("role if role on \"%s\";", r->aRel[k].zName));
         }else{
-          item(g, iBlock, "sh-on", fmt("\"%s\" if \"%s\" on \"%s\";", zHead, term_of(g, j, 0),
+          const char *zBody = term_of(g, j, 0);
+          read_term(g, j, zBody);
+          item(g, iBlock, "sh-on", fmt("\"%s\" if \"%s\" on \"%s\";", zHead, zBody,
                                        r->aRel[k].zName));
         }
         return;
@@ -248,21 +271,23 @@ static void gen_shorthand(G *g, int i, int iBlock){
       return;
     case 7:
       if( !g->bGlobal ) return;
+      g->bGlobalRead = 1;
       item(g, iBlock, "sh-global", fmt("\"%s\" if %sglobal \"%s\";", zHead, zPre,
                                        g->azGlobal[rng_below(g->r, (unsigned)g->nGlobal)]));
       return;
     case 8:
-      g->bPublic = 1;
+      g->mPublic |= BIT(i);
       item(g, iBlock, "sh-expr", fmt("\"%s\" if %sis_public(resource);", zHead, zPre));
       return;
     case 9:
       g->bBanned = 1;
+      g->mRole |= BIT(i);
       item(g, iBlock, "sh-not", fmt("\"%s\" if \"%s\" and not is_banned(actor);", zHead, term_of(g, i, 1)));
       return;
     case 10: {
       static const char *azOp[] = { ">", ">=", "<", "<=", "!=", "==" };
       const char *zOp = pick(g, azOp, 6);
-      g->bLevel = 1;
+      g->mLevel |= BIT(i);
       /* `!=` alone does not type n */
       item(g, iBlock, "sh-cmp", fmt("\"%s\" if %shas_level(resource, n) and %sn %s %d;", zHead, zPre,
                                     strcmp(zOp, "!=")==0 ? "n matches Integer and " : "", zOp,
@@ -270,22 +295,34 @@ static void gen_shorthand(G *g, int i, int iBlock){
       return;
     }
     case 11:
-      g->bStatus = 1;
+      g->mStatus |= BIT(i);
       item(g, iBlock, "sh-in", fmt("\"%s\" if %shas_status(resource, s) and s in [\"open\", \"draft\"];", zHead, zPre));
       return;
     case 12:
-      g->bExpires = 1;
+      g->mExpires |= BIT(i);
       item(g, iBlock, "sh-now", fmt("\"%s\" if %sexpires_at(resource, t) and t > @current_unix_time;", zHead, zPre));
       return;
     case 13:
-      g->bTag = 1;
+      g->mTag |= BIT(i);
       item(g, iBlock, "sh-strcmp", fmt("\"%s\" if %shas_tag(resource, t) and t < \"m\";", zHead, zPre));
       return;
     default:
-      g->bPublic = 1;
+      g->mPublic |= BIT(i);
+      g->mRole |= BIT(i);
       item(g, iBlock, "sh-or", fmt("\"%s\" if \"%s\" or (%sis_public(resource));", zHead, term_of(g, i, 1), zPre));
       return;
   }
+}
+
+/* A shorthand rule of resource i; a permission it grants makes allow
+** take the type. */
+static void gen_shorthand(G *g, int i, int iBlock){
+  Res *r = &g->aRes[i];
+  const char *zHead = term_of(g, i, 0);
+  int n0 = g->c->nItem, k;
+  shorthand_item(g, i, iBlock, zHead);
+  if( g->c->nItem==n0 || strcmp(g->c->aItem[n0].zTag, "sh-role-on")==0 ) return;
+  for(k=0; k<r->nPerm; k++) if( strcmp(r->azPerm[k], zHead)==0 ) g->mAllow |= BIT(i);
 }
 
 /* Groups inside groups: the transitive has_group of Oso's docs (a rule
@@ -294,11 +331,13 @@ static void gen_shorthand(G *g, int i, int iBlock){
 static void gen_nested_groups(G *g){
   int i;
   if( rng_pct(g->r, 40) ){
+    g->bUserGroups = 1;        /* a: Actor */
     item(g, -1, "nested-groups", fmt("has_group(a: Actor, g: Group) if m matches Group and "
                                      "has_group(a, m) and has_group(m, g);"));
     return;
   }
   for(i=0; i<g->nRes; i++){
+    g->mRole |= BIT(i);
     item(g, -1, "nested-groups-linear", fmt("has_role(g: Group, role: String, x: %s) if p matches Group "
          "and has_group(g, p) and has_role(p, role, x);", g->aRes[i].zName));
   }
@@ -315,14 +354,15 @@ static void gen_longhand(G *g){
     switch( rng_below(g->r, 14) ){
       case 0:
         if( g->bNoWild ) break;
-        g->bPublic = 1;
+        g->mPublic |= BIT(i);
         item(g, -1, "wild-rule", fmt("has_role(u: User, \"%s\", x: %s) if is_public(x);", zRole, r->zName));
         break;
       case 1:
         for(j=0; j<r->nRel; j++){
           int t = r->aRel[j].iTo;
           if( t<0 ) continue;
-          g->bDefault = 1;
+          g->mDefault |= BIT(i);
+          g->mRole |= BIT(t);
           item(g, -1, "default-role", fmt("has_role(u: User, role: String, x: %s) if p matches %s and "
                "has_relation(x, \"%s\", p) and has_default_role(x, role) and has_role(u, \"%s\", p);",
                r->zName, g->aRes[t].zName, r->aRel[j].zName,
@@ -337,6 +377,7 @@ static void gen_longhand(G *g){
         break;
       case 3:
         if( g->bNoWild ) break;
+        g->mAllow |= BIT(i);
         item(g, -1, "wild-fact", fmt("has_permission(_: User, \"%s\", _: %s);", zPerm, r->zName));
         break;
       case 4:
@@ -359,25 +400,31 @@ static void gen_longhand(G *g){
                                        (int)rng_below(g->r, 4), zRole, r->zName, azIds[rng_below(g->r, NID)]));
         break;
       case 6:
+        g->mRole |= BIT(i);
+        g->mAllow |= BIT(i);
         item(g, -1, "lh-in", fmt("has_permission(u: User, \"%s\", x: %s) if has_role(u, role, x) and "
                                  "role in [\"admin\", \"owner\"];", zPerm, r->zName));
         break;
       case 7:
         for(j=0; j<r->nRel; j++){
           if( r->aRel[j].iTo>=0 ) continue;
+          g->mAllow |= BIT(i);
           item(g, -1, "lh-unify", fmt("has_permission(u: User, \"%s\", x: %s) if has_relation(x, \"%s\", o) "
                                       "and o = u;", zPerm, r->zName, r->aRel[j].zName));
           break;
         }
         break;
       case 8:
-        g->bLevel = g->bUserLevel = 1;
+        g->mLevel |= BIT(i);
+        g->bUserLevel = 1;
+        g->mAllow |= BIT(i);
         item(g, -1, "lh-cmp", fmt("has_permission(u: User, \"%s\", x: %s) if has_level(u, n) and "
                                   "has_level(x, m) and n >= m;", zPerm, r->zName));
         break;
       case 9:
         if( g->bDerived ) break;
         g->bDerived = 1;
+        g->mRole |= BIT(i);
         item(g, -1, "derived", fmt("can_see(u: User, x: %s) if has_permission(u, \"%s\", x) or "
                                    "has_role(u, _, x);", r->zName, zPerm));
         break;
@@ -387,7 +434,9 @@ static void gen_longhand(G *g){
         item(g, -1, "repeat-var", fmt("has_permission(u: User, \"self\", u: User);"));
         break;
       case 11:
-        g->bPublic = 1;
+        g->mPublic |= BIT(i);
+        g->mRole |= BIT(i);
+        g->mAllow |= BIT(i);
         item(g, -1, "in-head", fmt("has_permission(u: User, action: String, x: %s) if "
                                    "action in [\"read\", \"comment\"] and is_public(x) and has_role(u, _, x);",
                                    r->zName));
@@ -400,6 +449,8 @@ static void gen_longhand(G *g){
         break;
       default:
         if( g->bGroups ){
+          g->mRole |= BIT(i);
+          g->bUserGroups = 1;
           item(g, -1, "groups", fmt("has_role(u: User, role: String, x: %s) if g matches Group and "
                                     "has_group(u, g) and has_role(g, role, x);", r->zName));
         }
@@ -413,7 +464,9 @@ static void gen_longhand(G *g){
                                     "and not is_banned(actor);"));
     if( rng_pct(g->r, 40) ){
       int i = (int)rng_below(g->r, (unsigned)g->nRes);
-      g->bArchived = 1;
+      g->mArchived |= BIT(i);
+      g->mRole |= BIT(i);
+      g->mAllow |= BIT(i);
       item(g, -1, "custom-allow-resource", fmt("allow(actor: User, \"read\", resource: %s) if has_role(actor, _, resource) "
                                                "and not is_archived(resource);", g->aRes[i].zName));
     }
@@ -470,8 +523,10 @@ static void gen_blocks(G *g, int nShorthand){
                   g->nGlobal>1 ? g->azGlobal[1] : "", g->nGlobal>1 ? "\"" : "",
                   g->bGlobalPerm ? " permissions = [\"create\"];" : "");
     block_add(g, fmt("global"), z);
+    g->bGlobalRead = g->bGlobalPerm;
     if( g->bGlobalPerm ) item(g, g->c->nBlock-1, "global-perm", fmt("\"create\" if \"%s\";", g->azGlobal[0]));
     if( g->nGlobal>1 && rng_pct(g->r, 50) ){
+      g->bGlobalRead = 1;
       item(g, g->c->nBlock-1, "global-role", fmt("\"%s\" if \"%s\";", g->azGlobal[1], g->azGlobal[0]));
     }
   }
@@ -491,7 +546,8 @@ static void gen_klevel(G *g){
   int K = 1 + (int)rng_below(g->r, g->bSmall ? 4 : 6), i, k, bGeneric = rng_pct(g->r, 50);
   int iDefault = K>1 ? 1 + (int)rng_below(g->r, (unsigned)(K-1)) : 0;
   g->nRes = K;
-  g->bGroups = 1;
+  g->bGroups = g->bUserGroups = 1;
+  g->mRole = g->mAllow = BIT(K) - 1;
   block_add(g, fmt("actor User"), fmt(""));
   block_add(g, fmt("actor Group"), fmt(""));
   for(i=0; i<K; i++){
@@ -525,7 +581,7 @@ static void gen_klevel(G *g){
   }
   gen_nested_groups(g);
   if( K>1 ){
-    g->bDefault = 1;
+    g->mDefault = BIT(iDefault-1);
     item(g, -1, "default-role", fmt("has_role(u: User, role: String, x: R%d) if p matches R%d and "
          "has_relation(x, \"parent\", p) and has_default_role(p, role) and has_role(u, \"viewer\", p);",
          iDefault, iDefault-1));
@@ -534,11 +590,21 @@ static void gen_klevel(G *g){
 
 /*---------------------------------------------------------------- data --*/
 
+/* A resource type of mask m (any when m is empty). */
+static int res_in(G *g, unsigned m){
+  int i, n = 0, aRes[MAXRES];
+  for(i=0; i<g->nRes; i++) if( m & BIT(i) ) aRes[n++] = i;
+  if( n==0 ) return (int)rng_below(g->r, (unsigned)g->nRes);
+  return aRes[rng_below(g->r, (unsigned)n)];
+}
+
+/* Facts of the predicates and types the rules read (a fact that fits no
+** signature is refused, and adds nothing). */
 static void gen_facts(G *g){
   int nRole = g->bSmall ? 6 : 14, i, k, j;
   const char *az[5];
   for(k=0; k<nRole; k++){
-    int iRes = (int)rng_below(g->r, (unsigned)g->nRes);
+    int iRes = res_in(g, g->mRole);
     Res *r = &g->aRes[iRes];
     char *zA = (g->bGroups && rng_pct(g->r, 30)) ? fmt("Group:g%d", (int)rng_below(g->r, 3))
                                                   : user((int)rng_below(g->r, 4));
@@ -549,7 +615,7 @@ static void gen_facts(G *g){
     fact(g, 4, az);
     free(zA); free(zR);
   }
-  for(k=0; g->bGlobal && k<2; k++){
+  for(k=0; g->bGlobalRead && k<2; k++){
     char *zU = user((int)rng_below(g->r, 4));
     az[0] = "has_role"; az[1] = zU; az[2] = g->azGlobal[rng_below(g->r, (unsigned)g->nGlobal)];
     fact(g, 3, az);
@@ -578,7 +644,8 @@ static void gen_facts(G *g){
     }
   }
   for(k=0; g->bGroups && k<(g->bSmall ? 3 : 6); k++){
-    char *zA = rng_pct(g->r, 50) ? user((int)rng_below(g->r, 4)) : fmt("Group:g%d", (int)rng_below(g->r, 3));
+    char *zA = g->bUserGroups && rng_pct(g->r, 50) ? user((int)rng_below(g->r, 4))
+                                                   : fmt("Group:g%d", (int)rng_below(g->r, 3));
     char *zG = fmt("Group:g%d", (int)rng_below(g->r, 3));
     az[0] = "has_group"; az[1] = zA; az[2] = zG;
     fact(g, 3, az);
@@ -589,21 +656,22 @@ static void gen_facts(G *g){
     for(j=0; j<r->nId; j++){
       char *zR = ref(g, i, j);
       az[1] = zR;
-      if( g->bPublic && rng_pct(g->r, 30) ){ az[0] = "is_public"; fact(g, 2, az); }
-      if( g->bArchived && rng_pct(g->r, 30) ){ az[0] = "is_archived"; fact(g, 2, az); }
-      if( g->bLevel && rng_pct(g->r, 60) ) fact_int(g, "has_level", zR, (long long)rng_below(g->r, 5));
-      if( g->bExpires && rng_pct(g->r, 60) ){
+      unsigned b = BIT(i);
+      if( (g->mPublic & b) && rng_pct(g->r, 30) ){ az[0] = "is_public"; fact(g, 2, az); }
+      if( (g->mArchived & b) && rng_pct(g->r, 30) ){ az[0] = "is_archived"; fact(g, 2, az); }
+      if( (g->mLevel & b) && rng_pct(g->r, 60) ) fact_int(g, "has_level", zR, (long long)rng_below(g->r, 5));
+      if( (g->mExpires & b) && rng_pct(g->r, 60) ){
         fact_int(g, "expires_at", zR, GEN_NOW - 50 + (long long)rng_below(g->r, 100));
       }
-      if( g->bStatus && rng_pct(g->r, 60) ){
+      if( (g->mStatus & b) && rng_pct(g->r, 60) ){
         static const char *azS[] = { "open", "closed", "draft" };
         az[0] = "has_status"; az[2] = pick(g, azS, 3); fact(g, 3, az);
       }
-      if( g->bTag && rng_pct(g->r, 60) ){
+      if( (g->mTag & b) && rng_pct(g->r, 60) ){
         static const char *azT[] = { "alpha", "mango", "zulu", "m" };
         az[0] = "has_tag"; az[2] = pick(g, azT, 4); fact(g, 3, az);
       }
-      if( g->bDefault && rng_pct(g->r, 50) ){
+      if( (g->mDefault & b) && rng_pct(g->r, 50) ){
         az[0] = "has_default_role"; az[2] = r->azRole[rng_below(g->r, (unsigned)r->nRole)]; fact(g, 3, az);
       }
       free(zR);
@@ -620,14 +688,29 @@ static void gen_facts(G *g){
 
 /*-------------------------------------------------------------- checks --*/
 
+/* An action the policy mentions (a String no rule mentions is refused, by
+** both sides alike: docs/values.md): mostly a permission, sometimes a role
+** (granted by no rule), "self" or "create" where a rule grants them; and,
+** rarely, one no rule mentions, so that the refusal is compared too. */
 static const char *action_of(G *g){
-  int i = (int)rng_below(g->r, (unsigned)g->nRes + 1);
-  if( i==g->nRes ) return rng_pct(g->r, 50) ? "nope" : (g->bSelf ? "self" : "create");
+  unsigned t = rng_below(g->r, 100);
+  int i = (int)rng_below(g->r, (unsigned)g->nRes);
+  if( t<3 ) return "nope";
+  if( t<8 ) return g->aRes[i].azRole[rng_below(g->r, (unsigned)g->aRes[i].nRole)];
+  if( t<14 && (g->bSelf || g->bGlobalPerm) ){
+    return g->bSelf && (!g->bGlobalPerm || rng_pct(g->r, 50)) ? "self" : "create";
+  }
   return g->aRes[i].azPerm[rng_below(g->r, (unsigned)g->aRes[i].nPerm)];
 }
 
+/* A resource type to ask about: mostly one allow takes (a type no rule
+** grants anything on is refused, by both sides alike), sometimes any. */
+static int check_type(G *g){
+  return rng_pct(g->r, 95) ? res_in(g, g->mAllow) : (int)rng_below(g->r, (unsigned)g->nRes);
+}
+
 static char *any_resource(G *g){
-  int i = (int)rng_below(g->r, (unsigned)g->nRes);
+  int i = check_type(g);
   if( g->bSelf && rng_pct(g->r, 10) ) return user((int)rng_below(g->r, 4));
   return ref(g, i, (int)rng_below(g->r, (unsigned)g->aRes[i].nId));
 }
@@ -642,6 +725,7 @@ static char *context_json(G *g){
   Res *r = &g->aRes[i];
   switch( rng_below(g->r, 3) ){
     case 0:
+      r = &g->aRes[res_in(g, g->mRole)];
       return fmt("[{\"predicate\":\"has_role\",\"args\":[{\"type\":\"User\",\"id\":\"u%d\"},"
                  "{\"type\":\"String\",\"id\":\"%s\"},{\"type\":\"%s\",\"id\":\"%s\"}]}]",
                  (int)rng_below(g->r, 4), r->azRole[rng_below(g->r, (unsigned)r->nRole)], r->zName,
@@ -674,7 +758,7 @@ static void gen_checks(G *g){
   }
   for(k=0; k<nList; k++){
     char *zA = any_actor(g);
-    az[0] = zA; az[1] = action_of(g); az[2] = g->aRes[rng_below(g->r, (unsigned)g->nRes)].zName;
+    az[0] = zA; az[1] = action_of(g); az[2] = g->aRes[check_type(g)].zName;
     check(g, GC_LIST, 3, az);
     free(zA);
   }
@@ -697,13 +781,26 @@ static void gen_checks(G *g){
       case 4: az[0] = "has_permission"; az[1] = 0; az[2] = 0; az[3] = 0; check(g, GC_QUERY, 4, az); break;
       case 5: az[0] = "allow"; az[1] = zA; az[2] = 0; az[3] = zT; check(g, GC_QUERY, 4, az); break;
       case 6:
-        if( g->bGroups ){ az[0] = "has_group"; az[1] = zA; az[2] = 0; check(g, GC_QUERY, 3, az); }
+        if( g->bGroups ){
+          char *zG = fmt("Group:g%d", (int)rng_below(g->r, 3));
+          az[0] = "has_group"; az[1] = g->bUserGroups ? zA : zG; az[2] = 0;
+          check(g, GC_QUERY, 3, az);
+          free(zG);
+        }
         else if( g->bGlobal ){ az[0] = "has_role"; az[1] = 0; az[2] = 0; check(g, GC_QUERY, 3, az); }
         break;
       case 7:
         if( g->bDerived ){ az[0] = "can_see"; az[1] = zA; az[2] = 0; check(g, GC_QUERY, 3, az); }
         break;
-      default: az[0] = "has_relation"; az[1] = 0; az[2] = 0; az[3] = 0; check(g, GC_QUERY, 4, az); break;
+      default: {
+        /* has_relation exists when some type has a relation */
+        int bRel = 0, j;
+        for(j=0; j<g->nRes; j++) bRel |= g->aRes[j].nRel>0;
+        az[0] = bRel ? "has_relation" : "has_role";
+        az[1] = 0; az[2] = 0; az[3] = 0;
+        check(g, GC_QUERY, 4, az);
+        break;
+      }
     }
     free(zA); free(zR); free(zT);
   }
