@@ -382,10 +382,13 @@ static Bind head_bind(Frame *g, int k){
 }
 
 /* Bind free variable slot *pv to b (narrowing types). 0: impossible. */
-static int bind_to(Bind *pv, const Bind *b){
+static int bind_to(Solve *S, Bind *pv, const Bind *b){
   PlTypeSet t = pv->ts;
   pl_ts_and(&t, &b->ts);
   if( pl_ts_empty(&t) ) return 0;
+  /* a value that may be of more types than pv takes (the actor a global
+  ** role bound, passed to a rule whose head takes a Group) is filtered */
+  if( b->eKind==B_EXPR ) add_type(S, &b->e, &t, &b->ts);
   *pv = *b;
   pv->ts = t;
   return 1;
@@ -549,10 +552,9 @@ static int stored_call(Solve *S, Frame *f, int iLit, int iPred, int kOver,
       nb.eKind = B_EXPR;
       nb.e = col;
       nb.ts = pr->aStoreTs[k];
-      add_type(S, &col, &b->ts, &pr->aStoreTs[k]);
       if( l->aArg[k].eKind!=PL_IT_VAR ) return 0;
       if( f->aBind[l->aArg[k].iVar].eKind==B_FREE ){
-        if( !bind_to(&f->aBind[l->aArg[k].iVar], &nb) ) return 0;
+        if( !bind_to(S, &f->aBind[l->aArg[k].iVar], &nb) ) return 0;
       }else{
         /* the same variable twice in this call: bound by an earlier column */
         Bind now = f->aBind[l->aArg[k].iVar];
@@ -609,7 +611,7 @@ static Frame *enter_clause(Solve *S, Frame *f, int iLit, const PlClause *c,
       Bind hb = head_bind(g, k);
       if( a.eKind==B_FREE ){
         if( l->aArg[k].eKind!=PL_IT_VAR ) return 0;
-        if( !bind_to(&f->aBind[l->aArg[k].iVar], &hb) ) return 0;
+        if( !bind_to(S, &f->aBind[l->aArg[k].iVar], &hb) ) return 0;
       }else if( !unify_bound(S, &a, &hb) ){
         return 0;
       }
@@ -619,13 +621,13 @@ static Frame *enter_clause(Solve *S, Frame *f, int iLit, const PlClause *c,
         if( a.eKind==B_FREE ){
           pl_ts_and(&pw->ts, &a.ts);
           if( pl_ts_empty(&pw->ts) ) return 0;
-        }else if( !bind_to(pw, &a) ){
+        }else if( !bind_to(S, pw, &a) ){
           return 0;
         }
       }else if( a.eKind==B_FREE ){
         /* repeated head variable already bound: bind the caller's */
         if( l->aArg[k].eKind!=PL_IT_VAR ) return 0;
-        if( !bind_to(&f->aBind[l->aArg[k].iVar], pw) ) return 0;
+        if( !bind_to(S, &f->aBind[l->aArg[k].iVar], pw) ) return 0;
       }else if( !unify_bound(S, &a, pw) ){
         return 0;
       }
@@ -652,7 +654,7 @@ static int leave_clause(Solve *S, Frame *g){
       if( hb.eKind==B_FREE ){
         pl_ts_and(&f->aBind[t->iVar].ts, &hb.ts);
         if( pl_ts_empty(&f->aBind[t->iVar].ts) ) return 0;
-      }else if( !bind_to(&f->aBind[t->iVar], &hb) ){
+      }else if( !bind_to(S, &f->aBind[t->iVar], &hb) ){
         return 0;
       }
     }else if( hb.eKind!=B_FREE ){
@@ -1268,9 +1270,9 @@ static int other_lit(Solve *S, Frame *f, int iLit, int bForce){
         a = arg_bind(f, iLit, 0);
       }
       if( a.eKind==B_FREE ){
-        if( !bind_to(&f->aBind[l->aArg[0].iVar], &b) ) return ST_OK;
+        if( !bind_to(S, &f->aBind[l->aArg[0].iVar], &b) ) return ST_OK;
       }else if( b.eKind==B_FREE ){
-        if( !bind_to(&f->aBind[l->aArg[1].iVar], &a) ) return ST_OK;
+        if( !bind_to(S, &f->aBind[l->aArg[1].iVar], &a) ) return ST_OK;
       }else if( !unify_bound(S, &a, &b) ){
         return ST_OK;
       }
@@ -1315,7 +1317,7 @@ static int other_lit(Solve *S, Frame *f, int iLit, int bForce){
         if( save_state(S, f, &sv) ) return ST_ERR;
         for(k=1; st==ST_OK && k<l->nArg; k++){
           Bind e = arg_bind(f, iLit, k);
-          if( bind_to(&f->aBind[l->aArg[0].iVar], &e) ){
+          if( bind_to(S, &f->aBind[l->aArg[0].iVar], &e) ){
             f->aDone[iLit] = 1;
             st = solve(S, f);
           }
@@ -1867,7 +1869,7 @@ static int unit_call(Solve *S, Frame *f, int iLit, const char *zKey, int bExist)
           nb.e = col;
           nb.ts = cur.ts;
           if( cur.eKind==B_FREE ){
-            if( !bind_to(&f->aBind[l->aArg[kk].iVar], &nb) ) break;
+            if( !bind_to(S, &f->aBind[l->aArg[kk].iVar], &nb) ) break;
           }else if( !unify_bound(S, &cur, &nb) ){
             break;
           }

@@ -1,10 +1,10 @@
 # Found by tests/diff (concrete, seed 11, policy 1, cut down). A query with
 # the actor open: has_permission(actor, "delete", r) needs has_role(actor,
 # "owner", r) and the global role. The only rule for has_role on a Repo is
-# for Groups (g: Group), yet the compiled query applies it to the User u3
-# that holds superadmin: u3 -> has_group(u3, g1) -> has_role(g1, "owner",
-# Repo:a), so u3 is answered. The head's type Group is not checked on the
-# actor the global role bound (authorize for User:u3 is right: 0).
+# for Groups (g: Group); the actor the global role binds may be a User or a
+# Group, so the compiler filters it by the head's type before applying the
+# Group rule (plan.c bind_to). It used to answer User:u3 through
+# has_group(u3, g1) and g1's ownership (authorize for User:u3 was right: 0).
 actor User {}
 actor Group {}
 
