@@ -51,7 +51,8 @@ HOSTILE_INT = 918273645
 
 # String literals the compiler writes on its own (not from the policy).
 # (A type's range also appears as 'T:' and 'T;', see literal_from_policy.)
-ENGINE_LITERALS = {"", "*", "policy_version", "Boolean:true", "Boolean:false"}
+# "integer": typeof(x)='integer', the type filter on Integers (compile/emit.c)
+ENGINE_LITERALS = {"", "*", "policy_version", "Boolean:true", "Boolean:false", "integer"}
 
 passed = failed = 0
 
