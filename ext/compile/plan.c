@@ -819,6 +819,14 @@ static int call_alts(Solve *S, Frame *f, int iLit, AltList *pList){
       if( p->aImply[i].iPred==l->iPred && p->aImply[i].k==k ){ kLab = k; lab = b; break; }
     }
   }
+  /* a set with no implications at its position (the constants of merged
+  ** rules passed to a predicate no shorthand rule implies) still needs the
+  ** per-clause treatment below: a rule whose head variable takes the set
+  ** and reads it in a comparison, `in` or twice gets one label at a time */
+  for(k=0; k<l->nArg && kLab<0; k++){
+    Bind b = arg_bind(f, iLit, k);
+    if( b.eKind==B_LABELS && b.nLab>1 ){ kLab = k; lab = b; }
+  }
   if( kLab<0 ){
     Alt *a;
     if( pr->bStored ){

@@ -13,10 +13,12 @@
 ** polar_eval.
 */
 #include "diff.h"
+#include <errno.h>
 #include <fnmatch.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int sqlite3_polarlite_init(sqlite3*, char**, const void*);
 
@@ -402,15 +404,18 @@ static void json_args(FILE *f, const GenArgs *a){
 
 /* NAME.polar + NAME.json (tests/corpus format) + NAME.sql in zDir, with the
 ** evaluator's answer as the expectation: read it, decide from
-** polar-reference.md which side is right, then fix the expectation. */
-static void write_files(const DiffOpt *o, const GenCase *c, const GenCheck *k,
+** docs/polar.md which side is right, then fix the expectation. The
+** directory is made if missing; returns 0, or errno of the first failure. */
+static int write_files(const DiffOpt *o, const GenCase *c, const GenCheck *k,
                         const char *zSig, const Ans *pC, const Ans *pE, const char *zEvalJson){
   char *zBase = gen_fmt("%s/diff-%d", o->zOutDir, o->nFound);
   char *zPath = gen_fmt("%s.polar", zBase);
   char *zPolicy = gen_policy(c);
-  FILE *f = fopen(zPath, "w");
-  int i, n = 0;
-  if( f ){ fputs(zPolicy, f); fclose(f); }
+  FILE *f;
+  int i, n = 0, rc = 0;
+  if( mkdir(o->zOutDir, 0777)!=0 && errno!=EEXIST ) rc = errno;
+  f = fopen(zPath, "w");
+  if( f ){ fputs(zPolicy, f); fclose(f); }else if( !rc ) rc = errno;
   free(zPath);
   zPath = gen_fmt("%s.json", zBase);
   f = fopen(zPath, "w");
@@ -433,7 +438,7 @@ static void write_files(const DiffOpt *o, const GenCase *c, const GenCheck *k,
     }
     fprintf(f, "}\n  ]\n}\n");
     fclose(f);
-  }
+  }else if( !rc ) rc = errno;
   free(zPath);
   zPath = gen_fmt("%s.sql", zBase);
   f = fopen(zPath, "w");
@@ -444,11 +449,12 @@ static void write_files(const DiffOpt *o, const GenCase *c, const GenCheck *k,
     fprintf(f, "-- the evaluator:\n");
     print_check(f, k, 1);
     fclose(f);
-  }
+  }else if( !rc ) rc = errno;
   (void)pE;
   free(zPath);
   free(zPolicy);
   free(zBase);
+  return rc;
 }
 
 /* The evaluator's answer as the JSON a corpus case expects. */
@@ -598,8 +604,12 @@ static void report(DiffOpt *o, GenCase *c, int iCheck, int eCat, const Ans *pC, 
     print_check(f, k, 1);
     if( zEval ) fprintf(f, "-- evaluator's answer as a corpus expectation: %s\n", zEval);
     if( o->zOutDir ){
-      write_files(o, c, k, zSig, pC, pE, zEval);
-      fprintf(f, "-- written: %s/diff-%d.{polar,json,sql}\n", o->zOutDir, o->nFound);
+      int rc = write_files(o, c, k, zSig, pC, pE, zEval);
+      if( rc ){
+        fprintf(f, "-- NOT written to %s/diff-%d.{polar,json,sql}: %s\n", o->zOutDir, o->nFound, strerror(rc));
+      }else{
+        fprintf(f, "-- written: %s/diff-%d.{polar,json,sql}\n", o->zOutDir, o->nFound);
+      }
     }
     fflush(f);
     free(zEval);
