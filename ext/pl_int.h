@@ -774,7 +774,9 @@ typedef struct PlGoalArg {
   int iType;                /* PARAM: concrete type of the bound value */
   int iParam;               /* PARAM: SQL parameter number (?N) */
   const char *zKnown;       /* PARAM: value known at compile time (a policy */
-  int nKnown;               /*   String constant): compiled as that constant */
+  int nKnown;               /*   String constant): compiled as that constant, */
+  int iKnown;               /*   its parameter never read; 1 + its index in
+                            **   the policy's Strings (0: look it up) */
   PlTypeSet ts;             /* OPEN: the types wanted in the answer */
 } PlGoalArg;
 

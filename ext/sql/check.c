@@ -160,9 +160,13 @@ void pl_goal_param(PlConn *c, PlGoalArg *g, const PlValue *v, int iParam){
   g->eKind = PL_GA_PARAM;
   g->iType = v->iType;
   g->iParam = iParam;
-  if( v->iType==PL_TYPE_STRING && pl_policy_find_str(c->pPol, v->z, v->n)>=0 ){
-    g->zKnown = v->z;
-    g->nKnown = v->n;
+  if( v->iType==PL_TYPE_STRING ){
+    int iStr = pl_policy_find_str(c->pPol, v->z, v->n);
+    if( iStr>=0 ){
+      g->zKnown = v->z;
+      g->nKnown = v->n;
+      g->iKnown = iStr+1;
+    }
   }
 }
 
@@ -192,7 +196,8 @@ int pl_goal_key(char *z, int nz, int *pi, const PlConn *c, const PlGoalArg *g){
     }
   }else if( g->zKnown ){
     z[i++] = '|'; z[i++] = 'k';
-    i = key_int(z, i, pl_policy_find_str(c->pPol, g->zKnown, g->nKnown));
+    i = key_int(z, i, g->iKnown ? g->iKnown-1
+                                : pl_policy_find_str(c->pPol, g->zKnown, g->nKnown));
   }else{
     z[i++] = '|'; z[i++] = 't';
     i = key_int(z, i, g->iType);
@@ -223,7 +228,7 @@ int pl_authorize(PlConn *c, sqlite3_value **argv, const char *zCtx, int nCtx,
   sqlite3_stmt *pStmt = 0;
   const PlPolicy *pPol;
   char zKey[4 + 3*(8+PL_MAX_TYPES/64*18)];
-  int rc, i, nTry, nKey;
+  int rc, i, nTry, nKey, nParam;
   static const char *azWhat[] = { "actor", "action", "resource" };
   memset(&b, 0, sizeof(b));
   for(nTry=0; nTry<2; nTry++){
@@ -251,8 +256,10 @@ int pl_authorize(PlConn *c, sqlite3_value **argv, const char *zCtx, int nCtx,
                                "check of the same shape (a bound SELECT?)");
       return SQLITE_ERROR;
     }
-    for(i=0; i<3; i++){
-      if( i<sqlite3_bind_parameter_count(pStmt) ) pl_conn_bind(c, pStmt, i+1, i, &aVal[i]);
+    /* a value compiled as a constant, or pruned, is not bound */
+    nParam = sqlite3_bind_parameter_count(pStmt);
+    for(i=0; i<3 && i<nParam; i++){
+      if( aGoal[i].zKnown==0 ) pl_conn_bind(c, pStmt, i+1, i, &aVal[i]);
     }
     if( zCtx ){
       rc = pl_context_parse(c, zCtx, nCtx, "authorize", &ctx, pzErr);

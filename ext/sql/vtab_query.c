@@ -307,8 +307,9 @@ static int q_stmt(PlConn *c, int eKind, int bRows, int bContext, PlGoal *g,
 static int q_bind(PlConn *c, sqlite3_stmt *pStmt, PlGoal *g){
   int i, rc = SQLITE_OK;
   for(i=0; rc==SQLITE_OK && i<g->nArg; i++){
-    if( g->aGoal[i].eKind!=PL_GA_PARAM ) continue;
-    /* the compiler may have pruned every use of a parameter */
+    /* a value compiled as a constant is never read, and the compiler may
+    ** have pruned every use of a parameter */
+    if( g->aGoal[i].eKind!=PL_GA_PARAM || g->aGoal[i].zKnown ) continue;
     if( g->aGoal[i].iParam>sqlite3_bind_parameter_count(pStmt) ) continue;
     /* cursors can be nested, so bind copies rather than scratch buffers */
     if( g->aVal[i].iType==PL_TYPE_INTEGER ){
