@@ -28,6 +28,7 @@
 #include "options.h"
 #include "producer.h"
 #include "serve.h"
+#include "signals.h"
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -37,13 +38,6 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
-
-static volatile sig_atomic_t gStop;
-static volatile sig_atomic_t gReopenLog;
-
-static void on_signal(int sig){
-  if( sig==SIGHUP ) gReopenLog = 1; else gStop = 1;
-}
 
 static void usage(FILE *f){
   fprintf(f,
@@ -222,18 +216,6 @@ static void raise_fd_limit(ServeOpts *o){
   }
 }
 
-static int setup_signals(void){
-  struct sigaction sa;
-  memset(&sa, 0, sizeof(sa));
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  if( sigaction(SIGTERM, &sa, 0) || sigaction(SIGINT, &sa, 0) || sigaction(SIGHUP, &sa, 0) ){
-    return -1;
-  }
-  signal(SIGPIPE, SIG_IGN);
-  return 0;
-}
-
 static void nap_ms(int ms){
   struct timespec ts = { ms/1000, (long)(ms%1000)*1000000L };
   nanosleep(&ts, 0);
@@ -282,7 +264,7 @@ int cmd_serve(int argc, char **argv){
     fprintf(stderr, "polarlite serve: --log-file %s: %s\n", S.o.zLogFile, strerror(errno));
     return 1;
   }
-  if( setup_signals() ){
+  if( signals_install() ){
     fprintf(stderr, "polarlite serve: cannot install signal handlers: %s\n", strerror(errno));
     goto serve_done;
   }

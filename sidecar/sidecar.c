@@ -41,6 +41,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "options.h"
+#include "signals.h"
 #include "snapshot.h"
 #include "store.h"
 #include <errno.h>
@@ -87,13 +88,6 @@ typedef struct Sidecar {
   int64_t iProgressAtMs, nProgressMsgs;
   int64_t iIdleSinceMs;
 } Sidecar;
-
-static volatile sig_atomic_t gStop;
-static volatile sig_atomic_t gReopenLog;
-
-static void on_signal(int sig){
-  if( sig==SIGHUP ) gReopenLog = 1; else gStop = 1;
-}
 
 /* Sleep up to ms, waking early when a stop is requested. */
 static void nap(int ms){
@@ -662,18 +656,6 @@ static int run_loop(Sidecar *S){
 
 /*------------------------------------------------------------- command ---*/
 
-static int setup_signals(void){
-  struct sigaction sa;
-  memset(&sa, 0, sizeof(sa));
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  if( sigaction(SIGTERM, &sa, 0) || sigaction(SIGINT, &sa, 0) || sigaction(SIGHUP, &sa, 0) ){
-    return -1;
-  }
-  signal(SIGPIPE, SIG_IGN);
-  return 0;
-}
-
 /* -n: everything that can be checked without contacting the broker. */
 static int check_config(Sidecar *S){
   char zErr[512];
@@ -830,7 +812,7 @@ int cmd_sidecar(int argc, char **argv){
     fprintf(stderr, "polarlite sidecar: --log-file %s: %s\n", S.zLogFile, strerror(errno));
     return SC_FAILED;
   }
-  if( setup_signals() ){
+  if( signals_install() ){
     fprintf(stderr, "polarlite sidecar: cannot install signal handlers: %s\n", strerror(errno));
     log_close();
     return SC_FAILED;
