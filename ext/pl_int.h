@@ -776,7 +776,8 @@ typedef struct PlGoalArg {
   const char *zKnown;       /* PARAM: value known at compile time (a policy */
   int nKnown;               /*   String constant): compiled as that constant, */
   int iKnown;               /*   its parameter never read; 1 + its index in
-                            **   the policy's Strings (0: look it up) */
+                            **   the policy's Strings (pl_goal_param sets both;
+                            **   the cache key uses the index) */
   PlTypeSet ts;             /* OPEN: the types wanted in the answer */
 } PlGoalArg;
 
@@ -1264,7 +1265,7 @@ typedef struct PlGoal {
 } PlGoal;
 void pl_goal_param(PlConn*, PlGoalArg*, const PlValue*, int iParam);
 /* Append the goal shape to a cache key in z[*pi..nz). 0 if it does not fit. */
-int pl_goal_key(char *z, int nz, int *pi, const PlConn*, const PlGoalArg*);
+int pl_goal_key(char *z, int nz, int *pi, const PlGoalArg*);
 /* The goal of polar_list (eKind PL_Q_LIST: actor, action, type),
 ** polar_actions (actor, resource) or polar_query (predicate, a1...). */
 int pl_goal_build(PlConn*, int eKind, int argc, sqlite3_value **argv, int eArgMode,

@@ -184,7 +184,7 @@ static int key_int(char *z, int i, int v){
 
 /* Append the goal shape to a cache key in z[*pi..nz). Returns 0 if it
 ** does not fit. */
-int pl_goal_key(char *z, int nz, int *pi, const PlConn *c, const PlGoalArg *g){
+int pl_goal_key(char *z, int nz, int *pi, const PlGoalArg *g){
   int i = *pi;
   if( nz-i < 8+PL_MAX_TYPES/64*18 ) return 0;
   if( g->eKind==PL_GA_OPEN ){
@@ -196,8 +196,7 @@ int pl_goal_key(char *z, int nz, int *pi, const PlConn *c, const PlGoalArg *g){
     }
   }else if( g->zKnown ){
     z[i++] = '|'; z[i++] = 'k';
-    i = key_int(z, i, g->iKnown ? g->iKnown-1
-                                : pl_policy_find_str(c->pPol, g->zKnown, g->nKnown));
+    i = key_int(z, i, g->iKnown-1);
   }else{
     z[i++] = '|'; z[i++] = 't';
     i = key_int(z, i, g->iType);
@@ -244,7 +243,7 @@ int pl_authorize(PlConn *c, sqlite3_value **argv, const char *zCtx, int nCtx,
     /* all three are parameters: the key is "A<ctx>|k<str>|t<type>..." */
     zKey[0] = 'A'; zKey[1] = zCtx ? '1' : '0'; zKey[2] = 0; nKey = 2;
     for(i=0; i<3; i++){
-      if( !pl_goal_key(zKey, (int)sizeof(zKey), &nKey, c, &aGoal[i]) ) return SQLITE_INTERNAL;
+      if( !pl_goal_key(zKey, (int)sizeof(zKey), &nKey, &aGoal[i]) ) return SQLITE_INTERNAL;
     }
     if( pzSql ) return compile_explain(c, "allow", 3, aGoal, 0, zCtx!=0, pzSql, pzErr);
     rc = pl_check_stmt(c, "allow", 3, aGoal, 0, zCtx!=0, zKey, &pStmt, pzErr);

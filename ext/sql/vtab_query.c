@@ -283,7 +283,7 @@ static int q_stmt(PlConn *c, int eKind, int bRows, int bContext, PlGoal *g,
   n = (int)strlen(zKey);
   rc = SQLITE_OK;
   for(i=0; rc==SQLITE_OK && i<g->nArg; i++){
-    if( !pl_goal_key(zKey, (int)nz, &n, c, &g->aGoal[i]) ) rc = SQLITE_INTERNAL;
+    if( !pl_goal_key(zKey, (int)nz, &n, &g->aGoal[i]) ) rc = SQLITE_INTERNAL;
   }
   if( rc==SQLITE_OK ){
     rc = pl_check_stmt(c, g->zPred, g->nArg, g->aGoal, bRows, bContext, zKey, &pStmt, pzErr);
